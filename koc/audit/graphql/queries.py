@@ -1,0 +1,55 @@
+"""The audit log, for ADMIN."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from koc.audit import models
+from koc.graphql.permissions import IsAdmin
+from koc.graphql.relay import Connection, paginate
+
+
+@strawberry.type(description="One staff action that changed data.")
+class AuditEntry(relay.Node):
+    id: relay.NodeID[int]
+    actor: str = strawberry.field(description="Staff username, 'cli' or 'system'.")
+    action: str = strawberry.field(description="What was done, e.g. member.stage_set.")
+    object_type: str = strawberry.field(description="Kind of object changed.")
+    object_id: str | None = strawberry.field(description="Its database id, if one object.")
+    before: JSON | None = strawberry.field(description="Relevant state before.")
+    after: JSON | None = strawberry.field(description="Relevant state after.")
+    created_at: datetime = strawberry.field(description="When (UTC).")
+
+    @classmethod
+    def from_model(cls, e: models.AuditEntry) -> AuditEntry:
+        return cls(
+            id=e.id,
+            actor=e.actor,
+            action=e.action,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            before=e.before,
+            after=e.after,
+            created_at=e.created_at,
+        )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="Staff actions, newest first (ADMIN).", permission_classes=[IsAdmin]
+    )
+    async def audit_log(
+        self,
+        action: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEntry]:
+        qs = models.AuditEntry.all()
+        if action:
+            qs = qs.filter(action=action)
+        return await paginate(qs, first=first, after=after, to_node=AuditEntry.from_model)

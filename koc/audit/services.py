@@ -1,0 +1,30 @@
+"""Recording staff actions. Call inside the same transaction as the change it records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from koc.audit.models import AuditEntry
+from koc.auth.viewer import StaffViewer
+
+
+async def record(
+    actor: StaffViewer | None,
+    action: str,
+    object_type: str,
+    object_id: Any = None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor_label: str | None = None,
+) -> AuditEntry:
+    """Append one audit entry; ``actor`` None means the system or the CLI (``actor_label``)."""
+    return await AuditEntry.create(
+        staff_id=actor.staff_id if actor else None,
+        actor=actor.username if actor else (actor_label or "system"),
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        before=before,
+        after=after,
+    )

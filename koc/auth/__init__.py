@@ -1,0 +1,1 @@
+"""Authentication: staff accounts, member sessions through WeChat, partner API tokens."""

@@ -1,0 +1,222 @@
+"""The ``koc`` command: serve, migrate, create-staff, partner-token, export-schema, seed-demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from koc.settings import Settings, get_settings
+
+SCHEMA_PATH = Path("schema.graphql")
+
+
+async def migrate_database(settings: Settings) -> None:
+    """Apply every pending migration, then create the lifecycle stages if there are none."""
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate
+
+    from koc.db import ensure_sqlite_directory, tortoise_config
+    from koc.members.services import ensure_stages
+
+    ensure_sqlite_directory(settings.database_url)
+    config = tortoise_config(settings.database_url)
+    try:
+        await migrate(config=config)
+        await Tortoise.close_connections()
+        await Tortoise.init(config=config)
+        await ensure_stages(settings.lifecycle_template)
+    finally:
+        await Tortoise.close_connections()
+
+
+async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    from tortoise import Tortoise
+
+    from koc.db import tortoise_config
+
+    await Tortoise.init(config=tortoise_config(settings.database_url))
+    try:
+        return await work()
+    finally:
+        await Tortoise.close_connections()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    asyncio.run(migrate_database(settings))
+    print(f"Migrated {settings.database_url.split('@')[-1]}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    if not args.no_migrate:
+        asyncio.run(migrate_database(settings))
+    uvicorn.run(
+        "koc.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        proxy_headers=True,
+    )
+    return 0
+
+
+def cmd_create_staff(args: argparse.Namespace) -> int:
+    from koc.auth.models import StaffRole
+    from koc.auth.services import create_staff
+    from koc.errors import DomainError
+
+    password = (
+        args.password or os.environ.get("KOC_STAFF_PASSWORD") or getpass.getpass("Password: ")
+    )
+    try:
+        staff = asyncio.run(
+            _with_db(
+                get_settings(), lambda: create_staff(args.username, password, StaffRole(args.role))
+            )
+        )
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"Created {staff.role.value} {staff.username} (id {staff.id})")
+    return 0
+
+
+def cmd_partner_token(args: argparse.Namespace) -> int:
+    from koc.auth import services
+    from koc.auth.models import PartnerScope, PartnerToken
+    from koc.errors import DomainError
+
+    settings = get_settings()
+    if args.action == "create":
+        try:
+            scopes = [PartnerScope(s) for s in args.scope]
+        except ValueError:
+            print(f"error: scopes are {', '.join(s.value for s in PartnerScope)}", file=sys.stderr)
+            return 1
+        expires = datetime.fromisoformat(args.expires_at) if args.expires_at else None
+        try:
+            token, secret = asyncio.run(
+                _with_db(
+                    settings,
+                    lambda: services.create_partner_token(args.name, scopes, expires, actor=None),
+                )
+            )
+        except DomainError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 1
+        print(
+            f"Created partner token {token.id} '{token.name}' with scopes {', '.join(token.scopes)}"
+        )
+        print("Token (shown once, store it now):")
+        print(secret)
+        return 0
+    if args.action == "list":
+        tokens = asyncio.run(_with_db(settings, lambda: PartnerToken.all().order_by("id")))
+        for t in tokens:
+            state = "revoked" if t.revoked_at else "active"
+            print(
+                f"{t.id}\t{t.prefix}…\t{t.name}\t{','.join(t.scopes)}\t{state}\tlast used {t.last_used_at or '-'}"
+            )
+        return 0
+    try:
+        asyncio.run(_with_db(settings, lambda: services.revoke_partner_token(args.id, actor=None)))
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"Revoked partner token {args.id}")
+    return 0
+
+
+def export_schema_sdl() -> str:
+    from koc.graphql.schema import schema
+
+    return schema.as_str() + "\n"
+
+
+def cmd_export_schema(args: argparse.Namespace) -> int:
+    sdl = export_schema_sdl()
+    if args.output == "-":
+        sys.stdout.write(sdl)
+    else:
+        Path(args.output).write_text(sdl)
+        print(f"Wrote {args.output}")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    from koc.demo import seed_demo
+
+    settings = get_settings()
+    asyncio.run(migrate_database(settings))
+    summary = asyncio.run(
+        _with_db(settings, lambda: seed_demo(settings, members=args.members, seed=args.seed))
+    )
+    print(summary)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="koc", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="migrate, then serve the API with uvicorn")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--log-level", default="info")
+    p.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="apply pending database migrations")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("create-staff", help="create a staff account (the first admin)")
+    p.add_argument("username")
+    p.add_argument("--role", default="ADMIN", choices=["ADMIN", "OPERATOR", "ANALYST"])
+    p.add_argument("--password", help="default: $KOC_STAFF_PASSWORD, else asked for")
+    p.set_defaults(func=cmd_create_staff)
+
+    p = sub.add_parser("partner-token", help="create, list or revoke partner API tokens")
+    psub = p.add_subparsers(dest="action", required=True)
+    c = psub.add_parser("create")
+    c.add_argument("name")
+    c.add_argument(
+        "--scope", action="append", required=True, help="repeat: orders:write, events:write, ..."
+    )
+    c.add_argument("--expires-at", help="ISO 8601 with a time zone")
+    psub.add_parser("list")
+    r = psub.add_parser("revoke")
+    r.add_argument("id", type=int)
+    p.set_defaults(func=cmd_partner_token)
+
+    p = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
+    p.add_argument("output", nargs="?", default=str(SCHEMA_PATH))
+    p.set_defaults(func=cmd_export_schema)
+
+    p = sub.add_parser("seed-demo", help="fill the database with a realistic car-brand demo")
+    p.add_argument("--members", type=int, default=200)
+    p.add_argument("--seed", type=int, default=7)
+    p.set_defaults(func=cmd_seed_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The GraphQL adapter shared by every feature: context, permissions, relay helpers, schema."""

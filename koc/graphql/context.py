@@ -1,0 +1,31 @@
+"""The typed per-request context every resolver receives as ``info.context``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.types import Info as StrawberryInfo
+
+from koc.auth.viewer import Viewer
+from koc.settings import Settings
+
+if TYPE_CHECKING:
+    from koc.auth.wechat import WeChatClient
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response
+    settings: Settings
+    viewer: Viewer
+    wechat: WeChatClient
+    # DataLoaders, created lazily and kept for this request only (so nothing leaks between
+    # callers): see koc.graphql.loaders.loader().
+    loaders: dict[Any, Any] = field(default_factory=dict)
+
+
+Info = StrawberryInfo[Context, None]

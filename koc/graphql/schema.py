@@ -1,0 +1,63 @@
+"""The root schema, composed from each feature's Query and Mutation: a feature is one line."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import MaskErrors
+from strawberry.schema.config import StrawberryConfig
+
+from koc.audit.graphql import queries as audit_queries
+from koc.auth.graphql import mutations as auth_mutations
+from koc.auth.graphql import queries as auth_queries
+from koc.graphql.permissions import IsSignedIn
+from koc.members.graphql import mutations as member_mutations
+from koc.members.graphql import queries as member_queries
+from koc.orders.graphql import mutations as order_mutations
+
+QUERIES = (member_queries.Query, auth_queries.Query, audit_queries.Query)
+MUTATIONS = (auth_mutations.Mutation, member_mutations.Mutation, order_mutations.Mutation)
+
+
+@strawberry.type(description="Everything koc can answer.")
+class Query(*QUERIES):  # type: ignore[misc]
+    node: relay.Node | None = relay.node(
+        description="Any object by its global ID; the caller must be allowed to read it.",
+        permission_classes=[IsSignedIn],
+    )
+
+
+@strawberry.type(description="Everything koc can change.")
+class Mutation(*MUTATIONS):  # type: ignore[misc]
+    pass
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    # Errors we raise on purpose (permissions, bad input) are GraphQLErrors with a code, and
+    # parse/validation errors have no original error; anything else is a bug whose message may
+    # leak internals.
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Hide the message of unexpected errors, except when ``KOC_ENV=development``."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_should_mask, error_message="Internal server error.")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        context = self.execution_context.context
+        if getattr(getattr(context, "settings", None), "is_development", False):
+            return errors
+        return super()._process_errors(errors)
+
+
+# One schema per process: its fields are bound once, and per-request behaviour comes from the
+# context (settings, viewer).
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[MaskUnexpectedErrors],
+    config=StrawberryConfig(auto_camel_case=True),
+)

@@ -1,0 +1,41 @@
+"""In-process hooks: how later features react to what the foundation records.
+
+A feature registers an async handler at import (``hooks.order_recorded.connect(fn)``). Handlers
+run inside the transaction of the change, in registration order, so a failure rolls back the
+whole change and nothing is half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+class Hook:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._handlers: list[Handler] = []
+
+    def connect(self, handler: Handler) -> Handler:
+        if handler not in self._handlers:
+            self._handlers.append(handler)
+        return handler
+
+    async def send(self, **kwargs: Any) -> None:
+        for handler in self._handlers:
+            await handler(**kwargs)
+
+
+# order=Order, member=Member, context=dict of extra input (e.g. a referral code)
+order_recorded = Hook("order_recorded")
+# order=Order, refund=Refund, member=Member
+order_refunded = Hook("order_refunded")
+# event=MemberEvent, member=Member
+member_event_recorded = Hook("member_event_recorded")
+# member=Member, created=bool, channel=str|None: after a WeChat login
+member_logged_in = Hook("member_logged_in")
+# prospect=Member, member=Member: a prospect found to be an existing member (same phone);
+# move per-member rows from prospect.id to member.id before the prospect is deleted
+member_merged = Hook("member_merged")

@@ -1,0 +1,1 @@
+"""Members, tags and lifecycle stages."""

@@ -1,0 +1,86 @@
+"""GraphQL inputs of the members feature."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+
+from koc.graphql.ids import decode_ids
+from koc.members.graphql.types import TagFamily
+from koc.members.services import MemberFilter
+
+
+@strawberry.input(description="Which members to list or change. All given conditions must hold.")
+class MemberFilterInput:
+    tags_all: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Members holding every one of these tags."
+    )
+    tags_any: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="Members holding at least one of these tags."
+    )
+    stages: list[str] | None = strawberry.field(default=None, description="Stage codes, any of.")
+    search: str | None = strawberry.field(
+        default=None, description="Text in the nickname or phone, or an exact unionid."
+    )
+    created_from: datetime | None = strawberry.field(
+        default=None, description="Created at or after."
+    )
+    created_to: datetime | None = strawberry.field(default=None, description="Created before.")
+    active_from: datetime | None = strawberry.field(default=None, description="Active at or after.")
+    active_to: datetime | None = strawberry.field(default=None, description="Active before.")
+
+    def to_filter(self, ids: list[int] | None = None) -> MemberFilter:
+        return MemberFilter(
+            tags_all=decode_ids(self.tags_all or [], "Tag", "filter.tagsAll"),
+            tags_any=decode_ids(self.tags_any or [], "Tag", "filter.tagsAny"),
+            stages=self.stages or [],
+            search=self.search or None,
+            created_from=self.created_from,
+            created_to=self.created_to,
+            active_from=self.active_from,
+            active_to=self.active_to,
+            ids=ids,
+        )
+
+
+@strawberry.input(description="A new tag group.")
+class TagGroupCreateInput:
+    name: str = strawberry.field(description="Unique name, 1-64 characters.")
+    family: TagFamily = strawberry.field(description="Which family the group's tags belong to.")  # type: ignore[valid-type]
+    exclusive: bool = strawberry.field(
+        default=False, description="One tag of this group per member."
+    )
+    description: str = strawberry.field(default="", description="What the group describes.")
+
+
+@strawberry.input(description="A new tag inside a group.")
+class TagCreateInput:
+    group_id: relay.GlobalID = strawberry.field(description="The TagGroup.")
+    name: str = strawberry.field(description="Name, unique within the group, 1-64 characters.")
+    member_visible: bool = strawberry.field(
+        default=False, description="Members see it on their profile."
+    )
+    description: str = strawberry.field(default="", description="What the tag means.")
+
+
+@strawberry.input(
+    description="Tags to put on or take off members: give memberIds or filter, not both."
+)
+class MemberTagsInput:
+    tag_ids: list[relay.GlobalID] = strawberry.field(description="The tags.")
+    member_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=None, description="These members (one or more)."
+    )
+    filter: MemberFilterInput | None = strawberry.field(
+        default=None, description="Every member matching this filter (bulk)."
+    )
+    note: str = strawberry.field(default="", description="Why: what staff learned (max 200).")
+
+
+@strawberry.input(description="Move a member to another lifecycle stage.")
+class MemberStageSetInput:
+    member_id: relay.GlobalID = strawberry.field(description="The Member.")
+    stage: str = strawberry.field(description="Code of the target stage.")
+    reason: str = strawberry.field(description="Why, 1-500 characters; kept in the history.")

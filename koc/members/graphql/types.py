@@ -1,0 +1,294 @@
+"""GraphQL types of members, tags and lifecycle stages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import strawberry
+from strawberry import relay
+
+from koc.auth.models import PartnerScope
+from koc.auth.viewer import MemberViewer, can_read_member, is_partner_with, is_staff
+from koc.graphql.context import Info
+from koc.graphql.errors import error_type
+from koc.graphql.loaders import loader
+from koc.graphql.permissions import forbidden
+from koc.members import models
+from koc.members.errors import MemberErrorCode, TagErrorCode
+from koc.members.graphql import dataloaders as dl
+from koc.members.phones import mask_phone
+
+Gender = strawberry.enum(models.Gender, description="A member's gender, as they gave it.")
+TagFamily = strawberry.enum(
+    models.TagFamily,
+    description="SOCIAL: who they are; CONSUMPTION: what they need and prefer; "
+    "BEHAVIOR: what they did; TIER: which layer they are in.",
+)
+TagSource = strawberry.enum(
+    models.TagSource,
+    description="MANUAL: recorded by staff; AUTO: from interactions; EVENT: from an answer or result.",
+)
+StageAutoRule = strawberry.enum(
+    models.StageAutoRule, description="The automatic transition that lands on a stage."
+)
+
+MemberError = error_type("MemberError", MemberErrorCode, "A problem with a member change.")
+TagError = error_type("TagError", TagErrorCode, "A problem with a tag change.")
+
+
+def _is_staff_or_reader(info: Info) -> bool:
+    viewer = info.context.viewer
+    return is_staff(viewer) or is_partner_with(viewer, PartnerScope.MEMBERS_READ)
+
+
+@strawberry.type(description="A step of the brand's lifecycle pipeline (用户分层).")
+class LifecycleStage(relay.Node):
+    id: relay.NodeID[int]
+    code: str = strawberry.field(description="Stable code, e.g. CUSTOMER.")
+    name: str = strawberry.field(description="Display name.")
+    position: int = strawberry.field(description="Order in the pipeline, 0 first.")
+    auto_rule: StageAutoRule | None = strawberry.field(  # type: ignore[valid-type]
+        description="Automatic transition landing here, if any."
+    )
+    description: str = strawberry.field(description="What this stage means for the brand.")
+
+    @classmethod
+    def from_model(cls, s: models.LifecycleStage) -> LifecycleStage:
+        return cls(
+            id=s.id,
+            code=s.code,
+            name=s.name,
+            position=s.position,
+            auto_rule=s.auto_rule,
+            description=s.description,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[LifecycleStage | None]:
+        ids = [int(i) for i in node_ids]
+        rows = await loader(info, dl.load_stages).load_many(ids)
+        return [cls.from_model(r) if r else None for r in rows]
+
+
+@strawberry.type(
+    description="A named set of tags of one family; exclusive groups allow one tag per member."
+)
+class TagGroup(relay.Node):
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="Unique name, e.g. 'Budget'.")
+    family: TagFamily = strawberry.field(description="Which of the four families.")  # type: ignore[valid-type]
+    exclusive: bool = strawberry.field(description="A member holds at most one tag of this group.")
+    description: str = strawberry.field(description="What the group describes.")
+
+    @classmethod
+    def from_model(cls, g: models.TagGroup) -> TagGroup:
+        return cls(
+            id=g.id, name=g.name, family=g.family, exclusive=g.exclusive, description=g.description
+        )
+
+    @strawberry.field(description="The tags of this group.")
+    async def tags(self, info: Info) -> list[Tag]:
+        rows = await loader(info, dl.load_tags_of_groups).load(self.id)
+        return [Tag.from_model(t) for t in rows]
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[TagGroup | None]:
+        if not is_staff(info.context.viewer):
+            raise forbidden()
+        rows = await loader(info, dl.load_tag_groups).load_many([int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
+
+
+@strawberry.type(description="A tag that describes members.")
+class Tag(relay.Node):
+    id: relay.NodeID[int]
+    name: str = strawberry.field(description="Name, unique within its group.")
+    member_visible: bool = strawberry.field(
+        description="Members see this tag on their own profile."
+    )
+    description: str = strawberry.field(description="What the tag means.")
+    group_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, t: models.Tag) -> Tag:
+        return cls(
+            id=t.id,
+            name=t.name,
+            member_visible=t.member_visible,
+            description=t.description,
+            group_id=t.group_id,
+        )
+
+    @strawberry.field(description="The group the tag belongs to.")
+    async def group(self, info: Info) -> TagGroup:
+        return TagGroup.from_model(await loader(info, dl.load_tag_groups).load(self.group_id))
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Tag | None]:
+        rows = await loader(info, dl.load_tags).load_many([int(i) for i in node_ids])
+        if not is_staff(info.context.viewer) and any(r and not r.member_visible for r in rows):
+            raise forbidden()
+        return [cls.from_model(r) if r else None for r in rows]
+
+
+@strawberry.type(description="One tag held by a member, with where it came from.")
+class MemberTag:
+    source: TagSource = strawberry.field(description="How the tag was assigned.")  # type: ignore[valid-type]
+    cause: str = strawberry.field(description="Staff note or what caused it (an event, an answer).")
+    assigned_at: datetime = strawberry.field(description="When it was assigned (UTC).")
+    tag_id: strawberry.Private[int]
+    staff_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The tag.")
+    async def tag(self, info: Info) -> Tag:
+        return Tag.from_model(await loader(info, dl.load_tags).load(self.tag_id))
+
+    @strawberry.field(description="Username of the staff member who assigned it (staff only).")
+    async def assigned_by(self, info: Info) -> str | None:
+        if self.staff_id is None or not is_staff(info.context.viewer):
+            return None
+        return await loader(info, dl.load_staff_names).load(self.staff_id)
+
+
+@strawberry.type(description="A member moving from one lifecycle stage to another.")
+class StageTransition:
+    reason: str = strawberry.field(description="Why (staff's words, or the automatic rule).")
+    automatic: bool = strawberry.field(description="Made by a rule rather than by staff.")
+    at: datetime = strawberry.field(description="When (UTC).")
+    from_stage_id: strawberry.Private[int | None]
+    to_stage_id: strawberry.Private[int]
+    staff_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="The stage before, null for the first.")
+    async def from_stage(self, info: Info) -> LifecycleStage | None:
+        if self.from_stage_id is None:
+            return None
+        return LifecycleStage.from_model(
+            await loader(info, dl.load_stages).load(self.from_stage_id)
+        )
+
+    @strawberry.field(description="The stage after.")
+    async def to_stage(self, info: Info) -> LifecycleStage:
+        return LifecycleStage.from_model(await loader(info, dl.load_stages).load(self.to_stage_id))
+
+    @strawberry.field(description="Username of the staff member who moved the member.")
+    async def by(self, info: Info) -> str | None:
+        if self.staff_id is None:
+            return None
+        return await loader(info, dl.load_staff_names).load(self.staff_id)
+
+
+@strawberry.type(
+    description="A person known to the brand by a WeChat identity and/or a phone number."
+)
+class Member(relay.Node):
+    id: relay.NodeID[int]
+    nickname: str = strawberry.field(description="WeChat nickname or what the member set.")
+    avatar_url: str = strawberry.field(description="Avatar image URL.")
+    gender: Gender = strawberry.field(description="Gender.")  # type: ignore[valid-type]
+    birthday: date | None = strawberry.field(description="Birthday.")
+    region: str = strawberry.field(description="Region, e.g. 'Shanghai'.")
+    source_channel: str = strawberry.field(description="Where the member first came from.")
+    order_count: int = strawberry.field(description="Orders paid and not fully refunded.")
+    created_at: datetime = strawberry.field(description="When the member became known (UTC).")
+    last_active_at: datetime | None = strawberry.field(description="Last login or activity (UTC).")
+    stage_id: strawberry.Private[int | None]
+    phone_e164: strawberry.Private[str | None]
+    unionid_raw: strawberry.Private[str | None]
+
+    @classmethod
+    def from_model(cls, m: models.Member) -> Member:
+        return cls(
+            id=m.id,
+            nickname=m.nickname,
+            avatar_url=m.avatar_url,
+            gender=m.gender,
+            birthday=m.birthday,
+            region=m.region,
+            source_channel=m.source_channel,
+            order_count=m.order_count,
+            created_at=m.created_at,
+            last_active_at=m.last_active_at,
+            stage_id=m.stage_id,
+            phone_e164=m.phone,
+            unionid_raw=m.unionid,
+        )
+
+    @strawberry.field(
+        description="Phone in E.164. Masked (+86138****5678) unless the caller is staff, a partner "
+        "with members:read, or the member."
+    )
+    def phone(self, info: Info) -> str | None:
+        if self.phone_e164 is None:
+            return None
+        viewer = info.context.viewer
+        if _is_staff_or_reader(info) or (
+            isinstance(viewer, MemberViewer) and viewer.member_id == self.id
+        ):
+            return self.phone_e164
+        return mask_phone(self.phone_e164)
+
+    @strawberry.field(description="WeChat unionid (staff and partners with members:read only).")
+    def unionid(self, info: Info) -> str | None:
+        return self.unionid_raw if _is_staff_or_reader(info) else None
+
+    @strawberry.field(description="The member's lifecycle stage.")
+    async def stage(self, info: Info) -> LifecycleStage | None:
+        if self.stage_id is None:
+            return None
+        return LifecycleStage.from_model(await loader(info, dl.load_stages).load(self.stage_id))
+
+    @strawberry.field(description="Tags held. Members see only tags marked member-visible.")
+    async def tags(self, info: Info) -> list[MemberTag]:
+        rows = await loader(info, dl.load_member_tags).load(self.id)
+        if not is_staff(info.context.viewer) and not is_partner_with(
+            info.context.viewer, PartnerScope.MEMBERS_READ
+        ):
+            tags = await loader(info, dl.load_tags).load_many([r.tag_id for r in rows])
+            visible = {t.id for t in tags if t and t.member_visible}
+            rows = [r for r in rows if r.tag_id in visible]
+        return [
+            MemberTag(
+                source=r.source,
+                cause=r.cause if is_staff(info.context.viewer) else "",
+                assigned_at=r.created_at,
+                tag_id=r.tag_id,
+                staff_id=r.staff_id,
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="Every stage transition, oldest first (staff only).")
+    async def stage_history(self, info: Info) -> list[StageTransition]:
+        if not is_staff(info.context.viewer):
+            raise forbidden()
+        rows = await loader(info, dl.load_transitions).load(self.id)
+        return [
+            StageTransition(
+                reason=t.reason,
+                automatic=t.automatic,
+                at=t.created_at,
+                from_stage_id=t.from_stage_id,
+                to_stage_id=t.to_stage_id,
+                staff_id=t.staff_id,
+            )
+            for t in rows
+        ]
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Member | None]:
+        ids = [int(i) for i in node_ids]
+        for member_id in ids:
+            if not can_read_member(info.context.viewer, member_id):
+                raise forbidden()
+        rows = await loader(info, dl.load_members).load_many(ids)
+        return [cls.from_model(r) if r else None for r in rows]

@@ -1,0 +1,392 @@
+"""Member, tag and lifecycle-stage operations. Plain arguments in, DomainError out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from koc.audit import services as audit
+from koc.auth.viewer import StaffViewer
+from koc.errors import DomainError
+from koc.members.errors import MemberErrorCode, TagErrorCode
+from koc.members.models import (
+    LifecycleStage,
+    Member,
+    MemberTag,
+    StageAutoRule,
+    StageTransition,
+    Tag,
+    TagFamily,
+    TagGroup,
+    TagSource,
+)
+from koc.members.stages import TEMPLATES, auto_rule_for_order_count, should_advance
+
+# A bulk tag change by filter touches at most this many members in one call.
+BULK_LIMIT = 100_000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# --- stages --------------------------------------------------------------------------------
+
+
+async def ensure_stages(template: str) -> int:
+    """Create the template's stages when the brand has none yet; returns how many were made."""
+    if await LifecycleStage.exists():
+        return 0
+    specs = TEMPLATES[template]
+    await LifecycleStage.bulk_create(
+        [
+            LifecycleStage(
+                code=s.code,
+                name=s.name,
+                position=i,
+                auto_rule=s.auto_rule,
+                description=s.description,
+            )
+            for i, s in enumerate(specs)
+        ]
+    )
+    return len(specs)
+
+
+async def set_member_stage(
+    member_id: int, stage_code: str, reason: str, *, actor: StaffViewer
+) -> Member:
+    """Move a member to a stage by hand; the transition keeps who and why."""
+    reason = reason.strip()
+    if not 1 <= len(reason) <= 500:
+        raise DomainError(MemberErrorCode.INVALID, "Give a reason of 1-500 characters.", "reason")
+    async with in_transaction():
+        member = await Member.get_or_none(id=member_id).select_for_update()
+        if member is None:
+            raise DomainError(MemberErrorCode.NOT_FOUND, "No such member.", "memberId")
+        stage = await LifecycleStage.get_or_none(code=stage_code)
+        if stage is None:
+            raise DomainError(MemberErrorCode.STAGE_NOT_FOUND, f"No stage {stage_code!r}.", "stage")
+        if member.stage_id == stage.id:
+            raise DomainError(
+                MemberErrorCode.SAME_STAGE, "The member is already on this stage.", "stage"
+            )
+        before = member.stage_id
+        await _move(member, stage, reason=reason, staff_id=actor.staff_id, automatic=False)
+        await audit.record(
+            actor,
+            "member.stage_set",
+            "Member",
+            member.id,
+            before={"stageId": before},
+            after={"stageId": stage.id, "reason": reason},
+        )
+    return member
+
+
+async def _move(
+    member: Member, stage: LifecycleStage, *, reason: str, staff_id: int | None, automatic: bool
+) -> None:
+    await StageTransition.create(
+        member_id=member.id,
+        from_stage_id=member.stage_id,
+        to_stage_id=stage.id,
+        staff_id=staff_id,
+        reason=reason,
+        automatic=automatic,
+    )
+    member.stage_id = stage.id
+    await Member.filter(id=member.id).update(stage_id=stage.id)
+
+
+async def advance_to_rule(member: Member, rule: StageAutoRule, reason: str) -> bool:
+    """Automatic move to the stage marked ``rule``, forward only. True when it moved."""
+    stage = await LifecycleStage.get_or_none(auto_rule=rule)
+    if stage is None and rule is StageAutoRule.REPEAT_ORDER:
+        # Pipelines without a repeat-buyer stage (automotive) keep repeat buyers as customers.
+        stage = await LifecycleStage.get_or_none(auto_rule=StageAutoRule.FIRST_ORDER)
+    if stage is None:
+        return False
+    current = await LifecycleStage.get_or_none(id=member.stage_id) if member.stage_id else None
+    if not should_advance(current.position if current else None, stage.position):
+        return False
+    await _move(member, stage, reason=reason, staff_id=None, automatic=True)
+    return True
+
+
+async def count_order(member: Member, delta: int) -> None:
+    """Keep ``order_count`` current and apply the first-order / repeat-order stage rules."""
+    member.order_count = max(0, member.order_count + delta)
+    await Member.filter(id=member.id).update(order_count=member.order_count)
+    if delta > 0:
+        rule = auto_rule_for_order_count(member.order_count)
+        if rule is not None:
+            await advance_to_rule(member, rule, f"order #{member.order_count}")
+
+
+# --- tags ----------------------------------------------------------------------------------
+
+
+def _clean_name(value: str, field_name: str, code: TagErrorCode = TagErrorCode.INVALID) -> str:
+    value = value.strip()
+    if not 1 <= len(value) <= 64:
+        raise DomainError(code, "Name must be 1-64 characters.", field_name)
+    return value
+
+
+async def create_tag_group(
+    name: str, family: TagFamily, exclusive: bool, description: str, *, actor: StaffViewer
+) -> TagGroup:
+    name = _clean_name(name, "name")
+    if len(description) > 2000:
+        raise DomainError(
+            TagErrorCode.INVALID, "Description is at most 2000 characters.", "description"
+        )
+    async with in_transaction():
+        if await TagGroup.exists(name=name):
+            raise DomainError(TagErrorCode.DUPLICATE, "A tag group with this name exists.", "name")
+        group = await TagGroup.create(
+            name=name, family=family, exclusive=exclusive, description=description
+        )
+        await audit.record(
+            actor,
+            "tag_group.create",
+            "TagGroup",
+            group.id,
+            after={"name": name, "family": family.value, "exclusive": exclusive},
+        )
+    return group
+
+
+async def create_tag(
+    group_id: int, name: str, member_visible: bool, description: str, *, actor: StaffViewer
+) -> Tag:
+    name = _clean_name(name, "name")
+    if len(description) > 2000:
+        raise DomainError(
+            TagErrorCode.INVALID, "Description is at most 2000 characters.", "description"
+        )
+    async with in_transaction():
+        group = await TagGroup.get_or_none(id=group_id)
+        if group is None:
+            raise DomainError(TagErrorCode.GROUP_NOT_FOUND, "No such tag group.", "groupId")
+        if await Tag.exists(group_id=group_id, name=name):
+            raise DomainError(
+                TagErrorCode.DUPLICATE, "This group already has a tag with this name.", "name"
+            )
+        tag = await Tag.create(
+            group_id=group_id, name=name, member_visible=member_visible, description=description
+        )
+        await audit.record(
+            actor,
+            "tag.create",
+            "Tag",
+            tag.id,
+            after={"groupId": group_id, "name": name, "memberVisible": member_visible},
+        )
+    return tag
+
+
+@dataclass
+class MemberFilter:
+    """Which members a list or a bulk change covers. Empty means everyone."""
+
+    tags_all: list[int] = field(default_factory=list)
+    tags_any: list[int] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
+    search: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    active_from: datetime | None = None
+    active_to: datetime | None = None
+    ids: list[int] | None = None
+
+
+def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
+    """A queryset of the members matching ``f``; every condition is served by an index."""
+    qs = Member.all()
+    if f is None:
+        return qs
+    if f.ids is not None:
+        qs = qs.filter(id__in=f.ids)
+    for tag_id in f.tags_all:
+        qs = qs.filter(id__in=Subquery(MemberTag.filter(tag_id=tag_id).values("member_id")))
+    if f.tags_any:
+        qs = qs.filter(id__in=Subquery(MemberTag.filter(tag_id__in=f.tags_any).values("member_id")))
+    if f.stages:
+        qs = qs.filter(stage_id__in=Subquery(LifecycleStage.filter(code__in=f.stages).values("id")))
+    if f.search:
+        term = f.search.strip()
+        qs = qs.filter(Q(nickname__icontains=term) | Q(phone__contains=term) | Q(unionid=term))
+    if f.created_from:
+        qs = qs.filter(created_at__gte=f.created_from)
+    if f.created_to:
+        qs = qs.filter(created_at__lt=f.created_to)
+    if f.active_from:
+        qs = qs.filter(last_active_at__gte=f.active_from)
+    if f.active_to:
+        qs = qs.filter(last_active_at__lt=f.active_to)
+    return qs
+
+
+async def _resolve_tags(tag_ids: Sequence[int]) -> list[Tag]:
+    if not tag_ids:
+        raise DomainError(TagErrorCode.INVALID, "Give at least one tag.", "tagIds")
+    unique_ids = list(dict.fromkeys(tag_ids))
+    tags = await Tag.filter(id__in=unique_ids).prefetch_related("group")
+    if len(tags) != len(unique_ids):
+        missing = sorted(set(unique_ids) - {t.id for t in tags})
+        raise DomainError(TagErrorCode.NOT_FOUND, f"No such tag(s): {missing}.", "tagIds")
+    return tags
+
+
+async def _target_member_ids(f: MemberFilter) -> list[int]:
+    ids = await filter_members(f).limit(BULK_LIMIT + 1).values_list("id", flat=True)
+    if not ids:
+        raise DomainError(TagErrorCode.NO_MEMBERS, "No member matches.", "members")
+    if len(ids) > BULK_LIMIT:
+        raise DomainError(
+            TagErrorCode.TOO_MANY_MEMBERS, f"At most {BULK_LIMIT} members per call.", "members"
+        )
+    return list(ids)
+
+
+async def apply_tags(
+    member_ids: Sequence[int],
+    tags: Sequence[Tag],
+    *,
+    source: TagSource,
+    staff_id: int | None = None,
+    cause: str = "",
+) -> int:
+    """Put ``tags`` on the members; a tag of an exclusive group replaces the member's other tag
+    of that group. Tags already held are left as they are. Returns rows added.
+
+    Call inside a transaction. Other features (surveys' codebook, KOC activation) use this too.
+    """
+    exclusive_groups: dict[int, int] = {}
+    for tag in tags:
+        if tag.group.exclusive:
+            if tag.group_id in exclusive_groups:
+                raise DomainError(
+                    TagErrorCode.EXCLUSIVE_CONFLICT,
+                    f"Group {tag.group.name!r} allows one tag per member; two were given.",
+                    "tagIds",
+                )
+            exclusive_groups[tag.group_id] = tag.id
+    added = 0
+    for start in range(0, len(member_ids), 5000):
+        chunk = list(member_ids[start : start + 5000])
+        if exclusive_groups:
+            await MemberTag.filter(
+                member_id__in=chunk,
+                tag_id__in=Subquery(
+                    Tag.filter(group_id__in=list(exclusive_groups))
+                    .exclude(id__in=list(exclusive_groups.values()))
+                    .values("id")
+                ),
+            ).delete()
+        held = set(
+            await MemberTag.filter(
+                member_id__in=chunk, tag_id__in=[t.id for t in tags]
+            ).values_list("member_id", "tag_id")
+        )
+        rows = [
+            MemberTag(member_id=m, tag_id=t.id, source=source, staff_id=staff_id, cause=cause[:200])
+            for m in chunk
+            for t in tags
+            if (m, t.id) not in held
+        ]
+        if rows:
+            await MemberTag.bulk_create(rows, batch_size=1000)
+            added += len(rows)
+    return added
+
+
+async def add_member_tags(
+    f: MemberFilter, tag_ids: Sequence[int], cause: str, *, actor: StaffViewer
+) -> tuple[int, int]:
+    """Tag one member (``f.ids``) or every member matching a filter. Returns (members, rows added)."""
+    if len(cause) > 200:
+        raise DomainError(TagErrorCode.INVALID, "Note is at most 200 characters.", "note")
+    async with in_transaction():
+        tags = await _resolve_tags(tag_ids)
+        member_ids = await _target_member_ids(f)
+        added = await apply_tags(
+            member_ids, tags, source=TagSource.MANUAL, staff_id=actor.staff_id, cause=cause
+        )
+        await audit.record(
+            actor,
+            "member_tags.add",
+            "Member",
+            member_ids[0] if len(member_ids) == 1 else None,
+            after={"tagIds": [t.id for t in tags], "members": len(member_ids), "added": added},
+        )
+    return len(member_ids), added
+
+
+async def remove_member_tags(
+    f: MemberFilter, tag_ids: Sequence[int], *, actor: StaffViewer
+) -> tuple[int, int]:
+    async with in_transaction():
+        tags = await _resolve_tags(tag_ids)
+        member_ids = await _target_member_ids(f)
+        removed = 0
+        for start in range(0, len(member_ids), 5000):
+            removed += await MemberTag.filter(
+                member_id__in=member_ids[start : start + 5000], tag_id__in=[t.id for t in tags]
+            ).delete()
+        await audit.record(
+            actor,
+            "member_tags.remove",
+            "Member",
+            member_ids[0] if len(member_ids) == 1 else None,
+            before={"tagIds": [t.id for t in tags], "members": len(member_ids), "removed": removed},
+        )
+    return len(member_ids), removed
+
+
+async def touch_last_active(member_id: int) -> None:
+    await Member.filter(id=member_id).update(last_active_at=_now())
+
+
+def validate_birthday(value: date | None) -> None:
+    if value is not None and not date(1900, 1, 1) <= value <= datetime.now(UTC).date():
+        raise DomainError(
+            MemberErrorCode.INVALID, "Birthday must be between 1900 and today.", "birthday"
+        )
+
+
+async def merge_prospect(prospect: Member, *, into: Member) -> None:
+    """Fold a prospect member (known only by phone or unionid) into the member it turned out
+    to be: its orders, events, tags and history move over, then the prospect is deleted.
+
+    Call inside a transaction. Features that keep per-member rows connect to
+    ``hooks.member_merged`` to move theirs.
+    """
+    from koc import hooks
+    from koc.orders.models import MemberEvent, Order
+
+    await Order.filter(member_id=prospect.id).update(member_id=into.id)
+    await MemberEvent.filter(member_id=prospect.id).update(member_id=into.id)
+    held = await MemberTag.filter(member_id=into.id).values_list("tag_id", flat=True)
+    await MemberTag.filter(member_id=prospect.id, tag_id__in=list(held)).delete()
+    await MemberTag.filter(member_id=prospect.id).update(member_id=into.id)
+    await StageTransition.filter(member_id=prospect.id).update(member_id=into.id)
+    await hooks.member_merged.send(prospect=prospect, member=into)
+    into.order_count += prospect.order_count
+    updates: dict[str, object] = {"order_count": into.order_count}
+    if prospect.stage_id and not into.stage_id:
+        into.stage_id = prospect.stage_id
+        updates["stage_id"] = prospect.stage_id
+    await Member.filter(id=into.id).update(**updates)
+    await prospect.delete()
+    # unionid is unique: it can move only once the prospect is gone.
+    if prospect.unionid and not into.unionid:
+        into.unionid = prospect.unionid
+        await Member.filter(id=into.id).update(unionid=prospect.unionid)

@@ -1,0 +1,1 @@
+"""What partner apps report: orders, refunds and member events."""

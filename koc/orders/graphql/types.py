@@ -1,0 +1,88 @@
+"""GraphQL types of orders, refunds and member events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from koc.graphql.context import Info
+from koc.graphql.errors import error_type
+from koc.graphql.loaders import loader
+from koc.members.graphql import dataloaders as member_dl
+from koc.members.graphql.types import Member
+from koc.orders import models
+from koc.orders.errors import IngestionErrorCode
+
+OrderStatus = strawberry.enum(models.OrderStatus, description="Whether an order was refunded.")
+MemberEventKind = strawberry.enum(models.MemberEventKind, description="What a member did.")
+IngestionError = error_type(
+    "IngestionError",
+    IngestionErrorCode,
+    "A problem with an order, refund or event a partner reported.",
+)
+
+
+@strawberry.type(description="An order a partner app reported. Amounts are integer cents (fen).")
+class Order(relay.Node):
+    id: relay.NodeID[int]
+    external_id: str = strawberry.field(description="The partner's own id of the order.")
+    amount_cents: int = strawberry.field(description="Amount paid, in cents.")
+    refunded_cents: int = strawberry.field(description="Amount refunded so far, in cents.")
+    currency: str = strawberry.field(description="ISO 4217 code, e.g. CNY.")
+    category: str = strawberry.field(description="Product category.")
+    status: OrderStatus = strawberry.field(description="Refund status.")  # type: ignore[valid-type]
+    occurred_at: datetime = strawberry.field(description="When it was paid (UTC).")
+    member_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, o: models.Order) -> Order:
+        return cls(
+            id=o.id,
+            external_id=o.external_id,
+            amount_cents=o.amount_cents,
+            refunded_cents=o.refunded_cents,
+            currency=o.currency,
+            category=o.category,
+            status=o.status,
+            occurred_at=o.occurred_at,
+            member_id=o.member_id,
+        )
+
+    @strawberry.field(description="Who bought.")
+    async def member(self, info: Info) -> Member:
+        return Member.from_model(await loader(info, member_dl.load_members).load(self.member_id))
+
+
+@strawberry.type(description="A refund of all or part of an order.")
+class Refund:
+    external_id: str = strawberry.field(description="The partner's own id of the refund.")
+    amount_cents: int = strawberry.field(description="Amount refunded, in cents.")
+    occurred_at: datetime = strawberry.field(description="When (UTC).")
+
+
+@strawberry.type(description="Something a member did that a partner app reported.")
+class MemberEvent(relay.Node):
+    id: relay.NodeID[int]
+    external_id: str = strawberry.field(description="The partner's own id of the event.")
+    kind: MemberEventKind = strawberry.field(description="What happened.")  # type: ignore[valid-type]
+    occurred_at: datetime = strawberry.field(description="When (UTC).")
+    payload: JSON = strawberry.field(description="Details the partner sent (a small JSON object).")
+    member_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, e: models.MemberEvent) -> MemberEvent:
+        return cls(
+            id=e.id,
+            external_id=e.external_id,
+            kind=e.kind,
+            occurred_at=e.occurred_at,
+            payload=e.payload,
+            member_id=e.member_id,
+        )
+
+    @strawberry.field(description="Who did it.")
+    async def member(self, info: Info) -> Member:
+        return Member.from_model(await loader(info, member_dl.load_members).load(self.member_id))

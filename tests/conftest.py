@@ -1,0 +1,259 @@
+"""Test fixtures: a real migrated database (SQLite by default, PostgreSQL when
+``KOC_TEST_DATABASE_URL`` names one), the ASGI app, a fake WeChat server and a client per caller.
+
+On PostgreSQL every run creates its own scratch database next to the one named, so parallel
+runs never meet, and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from strawberry.relay import to_base64
+from tortoise import Tortoise
+from tortoise.connection import connections
+
+from koc.app import create_app
+from koc.auth.models import PartnerScope, StaffRole, StaffUser
+from koc.auth.services import create_partner_token
+from koc.auth.tokens import issue_member_access_token, issue_staff_access_token
+from koc.cli import migrate_database
+from koc.db import is_postgres
+from koc.members.models import Member
+from koc.settings import Settings
+from tests.fakes.wechat import FakeWeChatServer
+
+TEST_SECRET = "test-secret-" + "x" * 40
+APPID = "wx-test-app"
+APPSECRET = "wx-test-secret"
+
+
+def engine_name() -> str:
+    return "postgres" if os.environ.get("KOC_TEST_DATABASE_URL") else "sqlite"
+
+
+async def _create_pg_database(base_url: str) -> str:
+    import asyncpg
+
+    name = f"koc_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(base_url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return base_url.rsplit("/", 1)[0] + "/" + name
+
+
+async def _drop_pg_database(base_url: str, url: str) -> None:
+    import asyncpg
+
+    name = url.rsplit("/", 1)[1]
+    conn = await asyncpg.connect(base_url.replace("postgres://", "postgresql://", 1))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def wechat_server() -> Any:
+    server = FakeWeChatServer(APPID, APPSECRET).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    base = os.environ.get("KOC_TEST_DATABASE_URL")
+    if base:
+        url = await _create_pg_database(base)
+        yield url
+        await Tortoise.close_connections()
+        await _drop_pg_database(base, url)
+    else:
+        path: Path = tmp_path_factory.mktemp("db") / "koc.sqlite3"
+        yield f"sqlite://{path}"
+
+
+def make_settings(database_url: str, wechat_base: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "production",
+        "database_url": database_url,
+        "jwt_secret": TEST_SECRET,
+        "wechat_appid": APPID,
+        "wechat_secret": APPSECRET,
+        "wechat_api_base": wechat_base,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, wechat_server: FakeWeChatServer) -> Settings:
+    # Tests run as production does, so masked errors and refused defaults are what we test.
+    return make_settings(database_url, wechat_server.base_url)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Any]:
+    await migrate_database(settings)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+# Tables whose rows are configuration that migrations create, kept between tests.
+KEEP_TABLES = {"lifecycle_stage", "tortoise_migrations"}
+
+
+@pytest.fixture(autouse=True)
+async def clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    conn = connections.get("default")
+    tables = [
+        model._meta.db_table
+        for app_models in Tortoise.apps.values()
+        for model in app_models.values()
+        if model._meta.db_table not in KEEP_TABLES
+    ]
+    if is_postgres(request.getfixturevalue("settings").database_url):
+        await conn.execute_script(
+            "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+        )
+    else:
+        script = "PRAGMA foreign_keys = OFF;\n"
+        script += "".join(f'DELETE FROM "{t}";\n' for t in tables)
+        script += "PRAGMA foreign_keys = ON;"
+        await conn.execute_script(script)
+
+
+@dataclass
+class GraphQLClient:
+    """An httpx client over the ASGI app, posting GraphQL as one caller."""
+
+    http: httpx.AsyncClient
+    token: str | None = None
+    member_id: int | None = None
+    staff_id: int | None = None
+
+    async def post(self, query: str, variables: dict[str, Any] | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return await self.http.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    async def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run an operation that must succeed without top-level errors; returns ``data``."""
+        response = await self.post(query, variables)
+        body = response.json()
+        assert response.status_code == 200, body
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+    async def errors(
+        self, query: str, variables: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Run an operation that must fail at the top level; returns the errors."""
+        response = await self.post(query, variables)
+        body = response.json()
+        assert body.get("errors"), body
+        return body["errors"]
+
+    @property
+    def member_gid(self) -> str:
+        assert self.member_id is not None
+        return to_base64("Member", self.member_id)
+
+
+@pytest.fixture
+async def http(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://koc.test") as client:
+        yield client
+
+
+@pytest.fixture
+def anon_client(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http)
+
+
+_counter = itertools.count(1)
+
+
+async def make_member(**fields: Any) -> Member:
+    n = next(_counter)
+    values = {"nickname": f"member{n}", **fields}
+    return await Member.create(**values)
+
+
+@pytest.fixture
+def member_client(
+    http: httpx.AsyncClient, settings: Settings
+) -> Callable[..., Awaitable[GraphQLClient]]:
+    async def make(member: Member | None = None, **fields: Any) -> GraphQLClient:
+        member = member or await make_member(**fields)
+        token = issue_member_access_token(settings, member.id)
+        return GraphQLClient(http, token=token, member_id=member.id)
+
+    return make
+
+
+@pytest.fixture
+def staff_client(
+    http: httpx.AsyncClient, settings: Settings
+) -> Callable[..., Awaitable[GraphQLClient]]:
+    async def make(role: StaffRole = StaffRole.ADMIN, username: str | None = None) -> GraphQLClient:
+        # Created directly (no Argon2 hash of a real password) to keep tests fast; the login
+        # itself is tested through staffLogin.
+        staff = await StaffUser.create(
+            username=username or f"{role.value.lower()}{next(_counter)}",
+            password_hash="!unusable",
+            role=role,
+        )
+        token = issue_staff_access_token(settings, staff.id, staff.username, staff.role)
+        return GraphQLClient(http, token=token, staff_id=staff.id)
+
+    return make
+
+
+@pytest.fixture
+def partner_client(http: httpx.AsyncClient) -> Callable[..., Awaitable[GraphQLClient]]:
+    async def make(
+        scopes: list[PartnerScope] | list[str], name: str | None = None
+    ) -> GraphQLClient:
+        token, secret = await create_partner_token(
+            name or f"partner{next(_counter)}",
+            [PartnerScope(s) for s in scopes],
+            None,
+            actor=None,
+        )
+        client = GraphQLClient(http, token=secret)
+        client.partner_id = token.id  # type: ignore[attr-defined]
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def reset_wechat(request: pytest.FixtureRequest) -> None:
+    if "wechat_server" in request.fixturenames:
+        request.getfixturevalue("wechat_server").state.reset()
+
+
+def gid(type_name: str, pk: int) -> str:
+    return to_base64(type_name, pk)
+
+
+def random_code() -> str:
+    return secrets.token_hex(8)

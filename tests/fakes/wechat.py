@@ -1,0 +1,134 @@
+"""A small local fake of WeChat's mini-program server API, over real HTTP.
+
+Tests register login codes and phone codes; the product's httpx client talks to it exactly as
+it would to api.weixin.qq.com.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+
+@dataclass
+class FakeWeChatState:
+    appid: str
+    secret: str
+    # login code -> (openid, unionid) or an errcode int
+    login_codes: dict[str, tuple[str, str | None] | int] = field(default_factory=dict)
+    # phone code -> phone number (pure, without country code) or an errcode int
+    phone_codes: dict[str, str | int] = field(default_factory=dict)
+    access_tokens: set[str] = field(default_factory=set)
+    token_counter: int = 0
+    requests: list[str] = field(default_factory=list)
+    broken: bool = False  # answer 502 to everything
+
+    def reset(self) -> None:
+        self.login_codes.clear()
+        self.phone_codes.clear()
+        self.access_tokens.clear()
+        self.requests.clear()
+        self.broken = False
+
+
+def _handler(state: FakeWeChatState) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:  # keep test output clean
+            pass
+
+        def _send(self, payload: dict[str, Any], status: int = 200) -> None:
+            body = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:  # noqa: N802
+            url = urlparse(self.path)
+            q = {k: v[0] for k, v in parse_qs(url.query).items()}
+            state.requests.append(url.path)
+            if state.broken:
+                self._send({"error": "bad gateway"}, 502)
+                return
+            if url.path == "/sns/jscode2session":
+                if q.get("appid") != state.appid or q.get("secret") != state.secret:
+                    self._send({"errcode": 40125, "errmsg": "invalid appsecret"})
+                    return
+                found = state.login_codes.pop(q.get("js_code", ""), 40029)
+                if isinstance(found, int):
+                    self._send({"errcode": found, "errmsg": "error"})
+                    return
+                openid, unionid = found
+                answer = {"openid": openid, "session_key": "c2Vzc2lvbmtleQ=="}
+                if unionid:
+                    answer["unionid"] = unionid
+                self._send(answer)
+            elif url.path == "/cgi-bin/token":
+                if q.get("appid") != state.appid or q.get("secret") != state.secret:
+                    self._send({"errcode": 40125, "errmsg": "invalid appsecret"})
+                    return
+                state.token_counter += 1
+                token = f"ACCESS_{state.token_counter}"
+                state.access_tokens.add(token)
+                self._send({"access_token": token, "expires_in": 7200})
+            else:
+                self._send({"errcode": 404, "errmsg": "not found"}, 404)
+
+        def do_POST(self) -> None:  # noqa: N802
+            url = urlparse(self.path)
+            q = {k: v[0] for k, v in parse_qs(url.query).items()}
+            state.requests.append(url.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            if state.broken:
+                self._send({"error": "bad gateway"}, 502)
+                return
+            if url.path != "/wxa/business/getuserphonenumber":
+                self._send({"errcode": 404, "errmsg": "not found"}, 404)
+                return
+            if q.get("access_token") not in state.access_tokens:
+                self._send({"errcode": 40001, "errmsg": "invalid credential"})
+                return
+            found = state.phone_codes.pop(body.get("code", ""), 40029)
+            if isinstance(found, int):
+                self._send({"errcode": found, "errmsg": "error"})
+                return
+            self._send(
+                {
+                    "errcode": 0,
+                    "errmsg": "ok",
+                    "phone_info": {
+                        "phoneNumber": found,
+                        "purePhoneNumber": found,
+                        "countryCode": "86",
+                        "watermark": {"appid": state.appid, "timestamp": 0},
+                    },
+                }
+            )
+
+    return Handler
+
+
+class FakeWeChatServer:
+    def __init__(self, appid: str, secret: str) -> None:
+        self.state = FakeWeChatState(appid=appid, secret=secret)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeWeChatServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
