@@ -39,3 +39,16 @@ member_logged_in = Hook("member_logged_in")
 # prospect=Member, member=Member: a prospect found to be an existing member (same phone);
 # move per-member rows from prospect.id to member.id before the prospect is deleted
 member_merged = Hook("member_merged")
+
+# --- raised by feature modules (each documents its keyword arguments) ---------------------
+# member=Member, status=str, roles=list[str]: a KOC profile changed status (creators)
+koc_status_changed = Hook("koc_status_changed")
+# member_id=int, submission_id=int, rating=int | None, approved=bool: a campaign submission
+# was reviewed (creators)
+campaign_submission_reviewed = Hook("campaign_submission_reviewed")
+# referrer_id=int, referee_id=int, order=Order: an order was attributed to a referral
+referral_converted = Hook("referral_converted")
+# referrer_id=int, referee_id=int, order=Order: an attributed order was refunded
+referral_reversed = Hook("referral_reversed")
+# member_id=int, survey_id=int, response_id=int: a survey was answered (surveys)
+survey_responded = Hook("survey_responded")

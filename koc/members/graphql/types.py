@@ -17,6 +17,7 @@ from koc.graphql.permissions import forbidden
 from koc.members import models
 from koc.members.errors import MemberErrorCode, TagErrorCode
 from koc.members.graphql import dataloaders as dl
+from koc.members.graphql.extensions import MEMBER_EXTENSIONS
 from koc.members.phones import mask_phone
 
 Gender = strawberry.enum(models.Gender, description="A member's gender, as they gave it.")
@@ -188,7 +189,7 @@ class StageTransition:
 @strawberry.type(
     description="A person known to the brand by a WeChat identity and/or a phone number."
 )
-class Member(relay.Node):
+class Member(*MEMBER_EXTENSIONS, relay.Node):  # type: ignore[misc]
     id: relay.NodeID[int]
     nickname: str = strawberry.field(description="WeChat nickname or what the member set.")
     avatar_url: str = strawberry.field(description="Avatar image URL.")
