@@ -10,12 +10,14 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.relay.types import NodeType
+from tortoise import fields
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
@@ -88,7 +90,9 @@ async def paginate(
     keys = [*order, SortKey("id", descending=order[-1].descending if order else True)]
     page_qs = queryset
     if after:
-        page_qs = page_qs.filter(_after_condition(keys, decode_cursor(after, len(keys))))
+        values = decode_cursor(after, len(keys))
+        typed = [_typed_value(queryset.model, k.field, v) for k, v in zip(keys, values, strict=True)]
+        page_qs = page_qs.filter(_after_condition(keys, typed))
     ordering = [f"-{k.field}" if k.descending else k.field for k in keys]
     rows = await page_qs.order_by(*ordering).limit(size + 1) if size else []
     has_next = len(rows) > size
@@ -114,6 +118,20 @@ async def paginate(
 
 
 def _cursor_value(value: Any) -> Any:
-    # Datetimes go through isoformat and come back as strings; the database compares them
-    # correctly because tortoise converts the string for a datetime field.
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+def _typed_value(model: Any, field_name: str, value: Any) -> Any:
+    """A cursor value back in its column's Python type: a datetime compared as a string would
+    sort differently from the database's own format."""
+    field = model._meta.fields_map.get(field_name)
+    try:
+        if isinstance(field, fields.DatetimeField) and isinstance(value, str):
+            return datetime.fromisoformat(value)
+        if isinstance(field, fields.DateField) and isinstance(value, str):
+            return date.fromisoformat(value)
+    except ValueError as exc:
+        raise GraphQLError("Invalid cursor.", extensions={"code": "BAD_USER_INPUT"}) from exc
+    if value is not None and not isinstance(value, str | int | float | datetime | date):
+        raise GraphQLError("Invalid cursor.", extensions={"code": "BAD_USER_INPUT"})
+    return value
