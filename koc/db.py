@@ -48,3 +48,16 @@ def is_postgres(database_url: str) -> bool:
 
 # For the ``tortoise`` command line (makemigrations): ``tortoise -c koc.db.TORTOISE_ORM ...``
 TORTOISE_ORM = tortoise_config(get_settings().database_url)
+
+
+async def unmigrated_changes(database_url: str) -> list[str]:
+    """Names of the migrations ``makemigrations`` would write now: empty when the committed
+    migrations describe the models exactly."""
+    from tortoise.context import TortoiseContext
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    config = tortoise_config(database_url)
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=config)
+        writers = await MigrationAutodetector(ctx.apps, config["apps"]).changes()
+    return [f"{w.app_label}.{w.name}" for w in writers]

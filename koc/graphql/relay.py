@@ -91,7 +91,9 @@ async def paginate(
     page_qs = queryset
     if after:
         values = decode_cursor(after, len(keys))
-        typed = [_typed_value(queryset.model, k.field, v) for k, v in zip(keys, values, strict=True)]
+        typed = [
+            _typed_value(queryset.model, k.field, v) for k, v in zip(keys, values, strict=True)
+        ]
         page_qs = page_qs.filter(_after_condition(keys, typed))
     ordering = [f"-{k.field}" if k.descending else k.field for k in keys]
     rows = await page_qs.order_by(*ordering).limit(size + 1) if size else []

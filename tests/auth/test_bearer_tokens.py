@@ -13,14 +13,22 @@ QUERY = "{ me { id } staffMe { username } }"
 
 def _token(secret: str = TEST_SECRET, **overrides) -> str:
     now = datetime.now(UTC)
-    claims = {"iss": "koc", "aud": MEMBER_AUDIENCE, "sub": "1", "iat": now, "exp": now + timedelta(minutes=5)}
+    claims = {
+        "iss": "koc",
+        "aud": MEMBER_AUDIENCE,
+        "sub": "1",
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+    }
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
 async def _status(http, token: str) -> int:
-    response = await http.post("/graphql", json={"query": QUERY}, headers={"Authorization": f"Bearer {token}"})
+    response = await http.post(
+        "/graphql", json={"query": QUERY}, headers={"Authorization": f"Bearer {token}"}
+    )
     if response.status_code == 401:
         assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     return response.status_code
@@ -42,14 +50,18 @@ async def test_refusals(http):
     assert await _status(http, _token(exp=None)) == 401  # no exp
     assert await _status(http, _token(sub=None)) == 401  # no subject
     assert await _status(http, _token()[:-2] + "xx") == 401  # tampered signature
-    none_token = jwt.encode({"iss": "koc", "aud": MEMBER_AUDIENCE, "sub": "1"}, None, algorithm="none")
+    none_token = jwt.encode(
+        {"iss": "koc", "aud": MEMBER_AUDIENCE, "sub": "1"}, None, algorithm="none"
+    )
     assert await _status(http, none_token) == 401
     assert await _status(http, "koc_pt_" + "a" * 43) == 401  # partner-shaped but unknown
 
 
 async def test_malformed_header_is_refused(http):
     for header in ["Basic abc", "Bearer", "Bearer    "]:
-        response = await http.post("/graphql", json={"query": QUERY}, headers={"Authorization": header})
+        response = await http.post(
+            "/graphql", json={"query": QUERY}, headers={"Authorization": header}
+        )
         assert response.status_code == 401
 
 
@@ -64,12 +76,16 @@ async def test_staff_claims_cannot_be_forged_into_a_member_token(http, staff_cli
     # a member-audience token cannot carry a staff role to gain staff rights
     token = _token(sub=str(staff.staff_id), role="ADMIN", username="x")
     response = await http.post(
-        "/graphql", json={"query": "{ auditLog { totalCount } }"}, headers={"Authorization": f"Bearer {token}"}
+        "/graphql",
+        json={"query": "{ auditLog { totalCount } }"},
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     # and a staff token's role is read from the database, not trusted from the claim
     forged = _token(aud=STAFF_AUDIENCE, sub=str(staff.staff_id), role="ADMIN", username="x")
     response = await http.post(
-        "/graphql", json={"query": "{ auditLog { totalCount } }"}, headers={"Authorization": f"Bearer {forged}"}
+        "/graphql",
+        json={"query": "{ auditLog { totalCount } }"},
+        headers={"Authorization": f"Bearer {forged}"},
     )
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -20,7 +20,9 @@ async def test_first_login_creates_member_and_session(anon_client, wechat_server
     # given WeChat knows the code
     wechat_server.state.login_codes["code-1"] = ("openid-1", "unionid-1")
     # when the mini-program logs in
-    data = (await anon_client.execute(LOGIN, {"code": "code-1", "channel": "poster"}))["memberLogin"]
+    data = (await anon_client.execute(LOGIN, {"code": "code-1", "channel": "poster"}))[
+        "memberLogin"
+    ]
     # then a member exists with the identity and the token works on `me`
     assert data["errors"] == []
     assert data["created"] is True
@@ -66,7 +68,12 @@ async def test_login_without_unionid_records_none(anon_client, wechat_server):
 
 
 async def test_wechat_errors_become_typed_errors(anon_client, wechat_server):
-    cases = {40029: "INVALID_CODE", 45011: "WECHAT_RATE_LIMITED", 40226: "WECHAT_HIGH_RISK_USER", 61000: "WECHAT_ERROR"}
+    cases = {
+        40029: "INVALID_CODE",
+        45011: "WECHAT_RATE_LIMITED",
+        40226: "WECHAT_HIGH_RISK_USER",
+        61000: "WECHAT_ERROR",
+    }
     for errcode, expected in cases.items():
         wechat_server.state.login_codes[f"e{errcode}"] = errcode
         data = (await anon_client.execute(LOGIN, {"code": f"e{errcode}"}))["memberLogin"]

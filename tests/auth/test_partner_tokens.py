@@ -15,7 +15,9 @@ ORDER = """mutation { orderRecord(input: {externalId: "o-1", member: {unionid: "
 
 async def test_admin_creates_a_token_that_works_once_shown(staff_client, http):
     admin = await staff_client(StaffRole.ADMIN)
-    data = (await admin.execute(CREATE, {"i": {"name": "Dealer DMS", "scopes": ["ORDERS_WRITE"]}}))["partnerTokenCreate"]
+    data = (await admin.execute(CREATE, {"i": {"name": "Dealer DMS", "scopes": ["ORDERS_WRITE"]}}))[
+        "partnerTokenCreate"
+    ]
     secret = data["token"]
     assert data["errors"] == [] and secret.startswith("koc_pt_")
     assert data["partnerToken"]["scopes"] == ["ORDERS_WRITE"]
@@ -25,7 +27,9 @@ async def test_admin_creates_a_token_that_works_once_shown(staff_client, http):
     listed = await admin.execute("{ partnerTokens { name prefix } }")
     assert secret not in str(listed) and listed["partnerTokens"][0]["prefix"] == secret[:13]
     # and it works
-    response = await http.post("/graphql", json={"query": ORDER}, headers={"Authorization": f"Bearer {secret}"})
+    response = await http.post(
+        "/graphql", json={"query": ORDER}, headers={"Authorization": f"Bearer {secret}"}
+    )
     assert response.json()["data"]["orderRecord"]["errors"] == []
     assert (await PartnerToken.get(id=stored.id)).last_used_at is not None
     assert await AuditEntry.filter(action="partner_token.create").count() == 1
@@ -37,7 +41,9 @@ async def test_revoked_token_stops_working(staff_client, partner_client):
     assert (await dealer.post(ORDER)).status_code == 200
     from tests.conftest import gid
 
-    data = (await admin.execute(REVOKE, {"id": gid("PartnerToken", dealer.partner_id)}))["partnerTokenRevoke"]
+    data = (await admin.execute(REVOKE, {"id": gid("PartnerToken", dealer.partner_id)}))[
+        "partnerTokenRevoke"
+    ]
     assert data["partnerToken"]["revokedAt"] is not None
     response = await dealer.post(ORDER)
     assert response.status_code == 401
@@ -46,7 +52,9 @@ async def test_revoked_token_stops_working(staff_client, partner_client):
 
 async def test_expired_token_stops_working(partner_client):
     dealer = await partner_client(["orders:write"])
-    await PartnerToken.filter(id=dealer.partner_id).update(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+    await PartnerToken.filter(id=dealer.partner_id).update(
+        expires_at=datetime.now(UTC) - timedelta(seconds=1)
+    )
     assert (await dealer.post(ORDER)).status_code == 401
 
 
@@ -57,7 +65,11 @@ async def test_missing_scope_is_forbidden(partner_client):
 
 
 async def test_only_admins_manage_tokens(staff_client, member_client):
-    for client in [await staff_client(StaffRole.OPERATOR), await staff_client(StaffRole.ANALYST), await member_client()]:
+    for client in [
+        await staff_client(StaffRole.OPERATOR),
+        await staff_client(StaffRole.ANALYST),
+        await member_client(),
+    ]:
         errors = await client.errors(CREATE, {"i": {"name": "x", "scopes": ["ORDERS_WRITE"]}})
         assert errors[0]["extensions"]["code"] == "FORBIDDEN"
         errors = await client.errors("{ partnerTokens { name } }")

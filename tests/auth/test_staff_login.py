@@ -20,7 +20,9 @@ async def test_login_with_the_right_password(anon_client, http):
 async def test_wrong_password_and_unknown_user_look_the_same(anon_client):
     await create_staff("bob", "s3cret-password", StaffRole.ADMIN)
     wrong = (await anon_client.execute(LOGIN, {"u": "bob", "p": "nope-nope-nope"}))["staffLogin"]
-    unknown = (await anon_client.execute(LOGIN, {"u": "nobody", "p": "nope-nope-nope"}))["staffLogin"]
+    unknown = (await anon_client.execute(LOGIN, {"u": "nobody", "p": "nope-nope-nope"}))[
+        "staffLogin"
+    ]
     assert wrong["session"] is None
     assert wrong["errors"] == unknown["errors"]
     assert wrong["errors"][0]["code"] == "INVALID_CREDENTIALS"
@@ -54,10 +56,14 @@ STAFF_CREATE = """mutation($i: StaffCreateInput!) { staffCreate(input: $i) {
 
 async def test_only_admin_creates_staff(staff_client):
     admin = await staff_client(StaffRole.ADMIN)
-    data = await admin.execute(STAFF_CREATE, {"i": {"username": "frank", "password": "long-enough-pw", "role": "OPERATOR"}})
+    data = await admin.execute(
+        STAFF_CREATE, {"i": {"username": "frank", "password": "long-enough-pw", "role": "OPERATOR"}}
+    )
     assert data["staffCreate"]["staff"] == {"username": "frank", "role": "OPERATOR"}
     operator = await staff_client(StaffRole.OPERATOR)
-    errors = await operator.errors(STAFF_CREATE, {"i": {"username": "gina", "password": "long-enough-pw", "role": "ADMIN"}})
+    errors = await operator.errors(
+        STAFF_CREATE, {"i": {"username": "gina", "password": "long-enough-pw", "role": "ADMIN"}}
+    )
     assert errors[0]["extensions"]["code"] == "FORBIDDEN"
     assert not await StaffUser.exists(username="gina")
 
@@ -72,7 +78,11 @@ async def test_staff_create_validates_input(staff_client):
         data = (await admin.execute(STAFF_CREATE, {"i": payload}))["staffCreate"]
         assert data["staff"] is None
         assert data["errors"] == [{"field": field, "code": code}]
-    await admin.execute(STAFF_CREATE, {"i": {"username": "ivy", "password": "long-enough-pw", "role": "ANALYST"}})
-    dup = (await admin.execute(STAFF_CREATE, {"i": {"username": "ivy", "password": "long-enough-pw", "role": "ADMIN"}}))
+    await admin.execute(
+        STAFF_CREATE, {"i": {"username": "ivy", "password": "long-enough-pw", "role": "ANALYST"}}
+    )
+    dup = await admin.execute(
+        STAFF_CREATE, {"i": {"username": "ivy", "password": "long-enough-pw", "role": "ADMIN"}}
+    )
     assert dup["staffCreate"]["errors"] == [{"field": "username", "code": "DUPLICATE"}]
     assert await StaffUser.filter(username="ivy").count() == 1

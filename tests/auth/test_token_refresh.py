@@ -20,7 +20,9 @@ async def test_refresh_rotates_the_pair(anon_client, wechat_server, http):
     new = data["session"]
     assert new["refreshToken"] != session["refreshToken"]
     me = await http.post(
-        "/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": f"Bearer {new['accessToken']}"}
+        "/graphql",
+        json={"query": "{ me { id } }"},
+        headers={"Authorization": f"Bearer {new['accessToken']}"},
     )
     assert me.json()["data"]["me"] is not None
     # the stored value is a hash, not the token
@@ -29,7 +31,9 @@ async def test_refresh_rotates_the_pair(anon_client, wechat_server, http):
 
 async def test_reusing_a_rotated_token_revokes_the_family(anon_client, wechat_server):
     session = await _login(anon_client, wechat_server)
-    rotated = (await anon_client.execute(REFRESH, {"t": session["refreshToken"]}))["tokenRefresh"]["session"]
+    rotated = (await anon_client.execute(REFRESH, {"t": session["refreshToken"]}))["tokenRefresh"][
+        "session"
+    ]
     # when the old token is presented again (it was copied)
     reuse = (await anon_client.execute(REFRESH, {"t": session["refreshToken"]}))["tokenRefresh"]
     assert reuse["session"] is None
@@ -43,7 +47,11 @@ async def test_reusing_a_rotated_token_revokes_the_family(anon_client, wechat_se
 async def test_unknown_refresh_token_is_refused(anon_client):
     data = (await anon_client.execute(REFRESH, {"t": "koc_rt_made-up"}))["tokenRefresh"]
     assert data["errors"] == [
-        {"field": "refreshToken", "code": "INVALID_REFRESH_TOKEN", "message": "Refresh token is invalid or expired."}
+        {
+            "field": "refreshToken",
+            "code": "INVALID_REFRESH_TOKEN",
+            "message": "Refresh token is invalid or expired.",
+        }
     ]
 
 
@@ -56,9 +64,13 @@ async def test_staff_refresh_keeps_the_staff_audience(anon_client, http):
         """mutation { staffLogin(username: "carol", password: "correct horse battery") {
         session { refreshToken } } }"""
     )
-    data = (await anon_client.execute(REFRESH, {"t": login["staffLogin"]["session"]["refreshToken"]}))["tokenRefresh"]
+    data = (
+        await anon_client.execute(REFRESH, {"t": login["staffLogin"]["session"]["refreshToken"]})
+    )["tokenRefresh"]
     token = data["session"]["accessToken"]
     me = await http.post(
-        "/graphql", json={"query": "{ staffMe { username role } }"}, headers={"Authorization": f"Bearer {token}"}
+        "/graphql",
+        json={"query": "{ staffMe { username role } }"},
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert me.json()["data"]["staffMe"] == {"username": "carol", "role": "OPERATOR"}

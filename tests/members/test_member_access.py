@@ -38,7 +38,12 @@ async def test_staff_and_reader_partners_see_full_data(staff_client, partner_cli
     member = await Member.create(nickname="x", phone="+8613800000003", unionid="u-3")
     for client in [await staff_client(StaffRole.ANALYST), await partner_client(["members:read"])]:
         data = await client.execute(MEMBER, {"id": gid("Member", member.id)})
-        assert data["member"] == {"id": gid("Member", member.id), "nickname": "x", "phone": "+8613800000003", "unionid": "u-3"}
+        assert data["member"] == {
+            "id": gid("Member", member.id),
+            "nickname": "x",
+            "phone": "+8613800000003",
+            "unionid": "u-3",
+        }
 
 
 async def test_partner_without_members_read_sees_a_masked_phone(partner_client):

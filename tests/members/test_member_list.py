@@ -3,7 +3,15 @@
 from datetime import UTC, datetime, timedelta
 
 from koc.auth.models import StaffRole
-from koc.members.models import LifecycleStage, Member, MemberTag, Tag, TagFamily, TagGroup, TagSource
+from koc.members.models import (
+    LifecycleStage,
+    Member,
+    MemberTag,
+    Tag,
+    TagFamily,
+    TagGroup,
+    TagSource,
+)
 from tests.conftest import gid
 from tests.sqlcount import count_statements
 
@@ -38,7 +46,9 @@ async def test_filters_by_tags_stage_and_text(staff_client):
 
     assert await total(None) == 30
     assert await total({"tagsAll": [gid("Tag", sh.id), gid("Tag", bj.id)]}) == 3  # i % 10 == 0
-    assert await total({"tagsAny": [gid("Tag", sh.id), gid("Tag", bj.id)]}) == 18  # evens + 5, 15, 25
+    assert (
+        await total({"tagsAny": [gid("Tag", sh.id), gid("Tag", bj.id)]}) == 18
+    )  # evens + 5, 15, 25
     assert await total({"stages": ["CUSTOMER"]}) == 10
     assert await total({"search": "n1"}) == 10  # n10..n19
     assert await total({"createdFrom": (datetime.now(UTC) + timedelta(hours=1)).isoformat()}) == 0

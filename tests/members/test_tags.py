@@ -14,13 +14,17 @@ REMOVE = """mutation($i: MemberTagsInput!) { memberTagsRemove(input: $i) { match
 
 
 async def _group(client, name="Budget", family="CONSUMPTION", exclusive=False) -> str:
-    data = await client.execute(GROUP, {"i": {"name": name, "family": family, "exclusive": exclusive}})
+    data = await client.execute(
+        GROUP, {"i": {"name": name, "family": family, "exclusive": exclusive}}
+    )
     assert data["tagGroupCreate"]["errors"] == []
     return data["tagGroupCreate"]["tagGroup"]["id"]
 
 
 async def _tag(client, group_id, name, visible=False) -> str:
-    data = await client.execute(TAG, {"i": {"groupId": group_id, "name": name, "memberVisible": visible}})
+    data = await client.execute(
+        TAG, {"i": {"groupId": group_id, "name": name, "memberVisible": visible}}
+    )
     assert data["tagCreate"]["errors"] == []
     return data["tagCreate"]["tag"]["id"]
 
@@ -28,7 +32,9 @@ async def _tag(client, group_id, name, visible=False) -> str:
 async def test_operator_builds_groups_and_tags(staff_client):
     op = await staff_client(StaffRole.OPERATOR)
     group = await _group(op, "Preference", "CONSUMPTION")
-    data = await op.execute(TAG, {"i": {"groupId": group, "name": "Space over driving feel", "memberVisible": True}})
+    data = await op.execute(
+        TAG, {"i": {"groupId": group, "name": "Space over driving feel", "memberVisible": True}}
+    )
     assert data["tagCreate"]["tag"] == {
         "id": data["tagCreate"]["tag"]["id"],
         "name": "Space over driving feel",
@@ -36,7 +42,13 @@ async def test_operator_builds_groups_and_tags(staff_client):
         "group": {"name": "Preference"},
     }
     listed = await op.execute("{ tagGroups { name family tags { name } } }")
-    assert listed["tagGroups"] == [{"name": "Preference", "family": "CONSUMPTION", "tags": [{"name": "Space over driving feel"}]}]
+    assert listed["tagGroups"] == [
+        {
+            "name": "Preference",
+            "family": "CONSUMPTION",
+            "tags": [{"name": "Space over driving feel"}],
+        }
+    ]
     assert await AuditEntry.filter(action__in=["tag_group.create", "tag.create"]).count() == 2
 
 
@@ -46,14 +58,28 @@ async def test_bad_tag_input_writes_nothing(staff_client):
     cases = [
         (GROUP, {"name": "", "family": "SOCIAL"}, "tagGroupCreate", "name", "INVALID"),
         (GROUP, {"name": "Budget", "family": "SOCIAL"}, "tagGroupCreate", "name", "DUPLICATE"),
-        (GROUP, {"name": "G", "family": "SOCIAL", "description": "x" * 2001}, "tagGroupCreate", "description", "INVALID"),
+        (
+            GROUP,
+            {"name": "G", "family": "SOCIAL", "description": "x" * 2001},
+            "tagGroupCreate",
+            "description",
+            "INVALID",
+        ),
         (TAG, {"groupId": group, "name": "x" * 65}, "tagCreate", "name", "INVALID"),
-        (TAG, {"groupId": gid("TagGroup", 999), "name": "ok"}, "tagCreate", "groupId", "GROUP_NOT_FOUND"),
+        (
+            TAG,
+            {"groupId": gid("TagGroup", 999), "name": "ok"},
+            "tagCreate",
+            "groupId",
+            "GROUP_NOT_FOUND",
+        ),
         (TAG, {"groupId": gid("Member", 1), "name": "ok"}, "tagCreate", "groupId", "INVALID"),
     ]
     for query, payload, name, field, code in cases:
         data = (await op.execute(query, {"i": payload}))[name]
-        assert data["errors"] == [{"field": field, "code": code, "message": data["errors"][0]["message"]}]
+        assert data["errors"] == [
+            {"field": field, "code": code, "message": data["errors"][0]["message"]}
+        ]
     await _tag(op, group, "High")
     dup = await op.execute(TAG, {"i": {"groupId": group, "name": "High"}})
     assert dup["tagCreate"]["errors"][0]["code"] == "DUPLICATE"
@@ -72,7 +98,10 @@ async def test_tag_one_member_and_exclusive_groups_replace(staff_client):
     budget = await _group(op, "Budget", exclusive=True)
     low, high = await _tag(op, budget, "Low"), await _tag(op, budget, "High")
     member = await Member.create()
-    data = await op.execute(ADD, {"i": {"memberIds": [gid("Member", member.id)], "tagIds": [low], "note": "said in 1-on-1"}})
+    data = await op.execute(
+        ADD,
+        {"i": {"memberIds": [gid("Member", member.id)], "tagIds": [low], "note": "said in 1-on-1"}},
+    )
     assert data["memberTagsAdd"] == {"matchedCount": 1, "changedCount": 1, "errors": []}
     # adding the same tag again changes nothing
     again = await op.execute(ADD, {"i": {"memberIds": [gid("Member", member.id)], "tagIds": [low]}})
@@ -80,11 +109,21 @@ async def test_tag_one_member_and_exclusive_groups_replace(staff_client):
     # the exclusive group's other tag replaces it
     await op.execute(ADD, {"i": {"memberIds": [gid("Member", member.id)], "tagIds": [high]}})
     tags = await op.execute(
-        "query($id: ID!) { member(id: $id) { tags { source cause assignedBy tag { name } } } }", {"id": gid("Member", member.id)}
+        "query($id: ID!) { member(id: $id) { tags { source cause assignedBy tag { name } } } }",
+        {"id": gid("Member", member.id)},
     )
-    assert tags["member"]["tags"] == [{"source": "MANUAL", "cause": "", "assignedBy": (await _username(op)), "tag": {"name": "High"}}]
+    assert tags["member"]["tags"] == [
+        {
+            "source": "MANUAL",
+            "cause": "",
+            "assignedBy": (await _username(op)),
+            "tag": {"name": "High"},
+        }
+    ]
     # two tags of one exclusive group at once is refused, nothing written
-    both = await op.execute(ADD, {"i": {"memberIds": [gid("Member", member.id)], "tagIds": [low, high]}})
+    both = await op.execute(
+        ADD, {"i": {"memberIds": [gid("Member", member.id)], "tagIds": [low, high]}}
+    )
     assert both["memberTagsAdd"]["errors"] == [{"field": "tagIds", "code": "EXCLUSIVE_CONFLICT"}]
     assert await MemberTag.filter(member_id=member.id).count() == 1
 
@@ -100,12 +139,16 @@ async def test_bulk_add_and_remove_by_filter(staff_client):
     activities = await _group(op, "Activities", "BEHAVIOR")
     salon = await _tag(op, activities, "Salon 2026")
     members = [await Member.create(nickname=f"m{i}") for i in range(5)]
-    await op.execute(ADD, {"i": {"memberIds": [gid("Member", m.id) for m in members[:3]], "tagIds": [shanghai]}})
+    await op.execute(
+        ADD, {"i": {"memberIds": [gid("Member", m.id) for m in members[:3]], "tagIds": [shanghai]}}
+    )
     # everyone tagged Shanghai gets the salon tag
     data = await op.execute(ADD, {"i": {"filter": {"tagsAll": [shanghai]}, "tagIds": [salon]}})
     assert data["memberTagsAdd"] == {"matchedCount": 3, "changedCount": 3, "errors": []}
     assert await MemberTag.filter(tag_id=int(await _pk(salon))).count() == 3
-    removed = await op.execute(REMOVE, {"i": {"filter": {"tagsAny": [salon]}, "tagIds": [salon, shanghai]}})
+    removed = await op.execute(
+        REMOVE, {"i": {"filter": {"tagsAny": [salon]}, "tagIds": [salon, shanghai]}}
+    )
     assert removed["memberTagsRemove"] == {"matchedCount": 3, "changedCount": 6, "errors": []}
     assert await MemberTag.all().count() == 0
     assert await AuditEntry.filter(action="member_tags.remove").count() == 1
@@ -124,12 +167,24 @@ async def test_bulk_input_errors(staff_client):
     member = await Member.create()
     cases = [
         ({"tagIds": [tag]}, "memberIds", "INVALID"),  # neither ids nor filter
-        ({"tagIds": [tag], "memberIds": [gid("Member", member.id)], "filter": {}}, "memberIds", "INVALID"),
+        (
+            {"tagIds": [tag], "memberIds": [gid("Member", member.id)], "filter": {}},
+            "memberIds",
+            "INVALID",
+        ),
         ({"tagIds": [], "memberIds": [gid("Member", member.id)]}, "tagIds", "INVALID"),
-        ({"tagIds": [gid("Tag", 999)], "memberIds": [gid("Member", member.id)]}, "tagIds", "NOT_FOUND"),
+        (
+            {"tagIds": [gid("Tag", 999)], "memberIds": [gid("Member", member.id)]},
+            "tagIds",
+            "NOT_FOUND",
+        ),
         ({"tagIds": [tag], "memberIds": [gid("Member", 999)]}, "members", "NO_MEMBERS"),
         ({"tagIds": [tag], "filter": {"search": "nobody-matches"}}, "members", "NO_MEMBERS"),
-        ({"tagIds": [tag], "memberIds": [gid("Member", member.id)], "note": "x" * 201}, "note", "INVALID"),
+        (
+            {"tagIds": [tag], "memberIds": [gid("Member", member.id)], "note": "x" * 201},
+            "note",
+            "INVALID",
+        ),
     ]
     for payload, field, code in cases:
         data = (await op.execute(ADD, {"i": payload}))["memberTagsAdd"]
@@ -140,9 +195,15 @@ async def test_bulk_input_errors(staff_client):
 async def test_members_see_only_visible_tags(staff_client, member_client):
     op = await staff_client(StaffRole.OPERATOR)
     group = await _group(op, "Interests", "CONSUMPTION")
-    visible, hidden = await _tag(op, group, "Outdoor", visible=True), await _tag(op, group, "Price sensitive")
+    visible, hidden = (
+        await _tag(op, group, "Outdoor", visible=True),
+        await _tag(op, group, "Price sensitive"),
+    )
     me = await member_client()
-    await op.execute(ADD, {"i": {"memberIds": [me.member_gid], "tagIds": [visible, hidden], "note": "private note"}})
+    await op.execute(
+        ADD,
+        {"i": {"memberIds": [me.member_gid], "tagIds": [visible, hidden], "note": "private note"}},
+    )
     data = await me.execute("{ me { tags { cause assignedBy tag { name } } } }")
     assert data["me"]["tags"] == [{"cause": "", "assignedBy": None, "tag": {"name": "Outdoor"}}]
     errors = await me.errors("query($id: ID!) { node(id: $id) { id } }", {"id": hidden})
