@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
@@ -355,11 +356,58 @@ async def touch_last_active(member_id: int) -> None:
     await Member.filter(id=member_id).update(last_active_at=_now())
 
 
-def validate_birthday(value: date | None) -> None:
-    if value is not None and not date(1900, 1, 1) <= value <= datetime.now(UTC).date():
-        raise DomainError(
-            MemberErrorCode.INVALID, "Birthday must be between 1900 and today.", "birthday"
-        )
+def _validate_profile(changes: dict[str, Any]) -> dict[str, Any]:
+    limits = {"nickname": 64, "region": 64, "avatar_url": 500}
+    camel = {"nickname": "nickname", "region": "region", "avatar_url": "avatarUrl"}
+    clean: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key in limits:
+            value = value.strip()
+            if len(value) > limits[key]:
+                raise DomainError(
+                    MemberErrorCode.INVALID, f"At most {limits[key]} characters.", camel[key]
+                )
+            if key == "avatar_url" and value and not value.startswith("https://"):
+                raise DomainError(
+                    MemberErrorCode.INVALID, "Avatar must be an https:// URL.", "avatarUrl"
+                )
+        if (
+            key == "birthday"
+            and value is not None
+            and not date(1900, 1, 1) <= value <= datetime.now(UTC).date()
+        ):
+            raise DomainError(
+                MemberErrorCode.INVALID, "Birthday must be between 1900 and today.", "birthday"
+            )
+        clean[key] = value
+    return clean
+
+
+async def update_profile(
+    member_id: int, changes: dict[str, Any], *, actor: StaffViewer | None
+) -> Member:
+    """Change profile fields (nickname, avatar_url, gender, birthday, region) of a member, by
+    the member or by staff (audited). ``changes`` holds only the fields to change."""
+    clean = _validate_profile(changes)
+    async with in_transaction():
+        member = await Member.get_or_none(id=member_id).select_for_update()
+        if member is None:
+            raise DomainError(MemberErrorCode.NOT_FOUND, "No such member.", "memberId")
+        before = {k: str(getattr(member, k)) for k in clean}
+        for key, value in clean.items():
+            setattr(member, key, value)
+        if clean:
+            await member.save(update_fields=list(clean))
+        if actor is not None:
+            await audit.record(
+                actor,
+                "member.profile_update",
+                "Member",
+                member.id,
+                before=before,
+                after={k: str(v) for k, v in clean.items()},
+            )
+    return member
 
 
 async def merge_prospect(prospect: Member, *, into: Member) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 from strawberry import relay
 
 from koc.graphql.ids import decode_ids
-from koc.members.graphql.types import TagFamily
+from koc.members.graphql.types import Gender, TagFamily
 from koc.members.services import MemberFilter
 
 
@@ -84,3 +84,25 @@ class MemberStageSetInput:
     member_id: relay.GlobalID = strawberry.field(description="The Member.")
     stage: str = strawberry.field(description="Code of the target stage.")
     reason: str = strawberry.field(description="Why, 1-500 characters; kept in the history.")
+
+
+@strawberry.input(description="Profile fields to change; omitted fields stay as they are.")
+class MemberProfileUpdateInput:
+    member_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Staff: the Member to change. Members change themselves: omit it."
+    )
+    nickname: str | None = strawberry.field(default=None, description="At most 64 characters.")
+    avatar_url: str | None = strawberry.field(default=None, description="An https:// image URL.")
+    gender: Gender | None = strawberry.field(default=None, description="Gender.")  # type: ignore[valid-type]
+    birthday: date | None = strawberry.field(default=None, description="Between 1900 and today.")
+    region: str | None = strawberry.field(default=None, description="At most 64 characters.")
+
+    def changes(self) -> dict[str, object]:
+        fields = {
+            "nickname": self.nickname,
+            "avatar_url": self.avatar_url,
+            "gender": self.gender,
+            "birthday": self.birthday,
+            "region": self.region,
+        }
+        return {k: v for k, v in fields.items() if v is not None}

@@ -5,14 +5,16 @@ from __future__ import annotations
 import strawberry
 
 from koc.auth.models import StaffRole
+from koc.auth.viewer import MemberViewer
 from koc.errors import DomainError
 from koc.graphql.context import Info
 from koc.graphql.errors import errors_of
 from koc.graphql.ids import decode_id, decode_ids
-from koc.graphql.permissions import IsOperator, require_staff
+from koc.graphql.permissions import IsOperator, allow, forbidden, require_staff
 from koc.members import services
-from koc.members.errors import TagErrorCode
+from koc.members.errors import MemberErrorCode, TagErrorCode
 from koc.members.graphql.inputs import (
+    MemberProfileUpdateInput,
     MemberStageSetInput,
     MemberTagsInput,
     TagCreateInput,
@@ -48,6 +50,16 @@ class MemberTagsPayload:
 class MemberStageSetPayload:
     member: Member | None = strawberry.field(
         default=None, description="The member, on its new stage."
+    )
+    errors: list[MemberError] = strawberry.field(
+        default_factory=list, description="What was wrong."
+    )  # type: ignore[valid-type]
+
+
+@strawberry.type(description="Result of memberProfileUpdate.")
+class MemberProfileUpdatePayload:
+    member: Member | None = strawberry.field(
+        default=None, description="The member after the change."
     )
     errors: list[MemberError] = strawberry.field(
         default_factory=list, description="What was wrong."
@@ -135,3 +147,33 @@ class Mutation:
         except DomainError as exc:
             return MemberStageSetPayload(errors=errors_of(exc, MemberError))
         return MemberStageSetPayload(member=Member.from_model(member))
+
+    @strawberry.mutation(
+        description="Change profile fields: a member their own, OPERATOR staff anyone's (audited).",
+        permission_classes=[allow(staff=StaffRole.OPERATOR, member=True, name="CanUpdateProfile")],
+    )
+    async def member_profile_update(
+        self, info: Info, input: MemberProfileUpdateInput
+    ) -> MemberProfileUpdatePayload:
+        viewer = info.context.viewer
+        try:
+            if isinstance(viewer, MemberViewer):
+                if (
+                    input.member_id is not None
+                    and decode_id(input.member_id, "Member", "memberId") != viewer.member_id
+                ):
+                    raise forbidden()
+                member = await services.update_profile(
+                    viewer.member_id, input.changes(), actor=None
+                )
+            else:
+                if input.member_id is None:
+                    raise DomainError(
+                        MemberErrorCode.INVALID, "Name the member to change.", "memberId"
+                    )
+                actor = require_staff(info, StaffRole.OPERATOR)
+                member_id = decode_id(input.member_id, "Member", "memberId")
+                member = await services.update_profile(member_id, input.changes(), actor=actor)
+        except DomainError as exc:
+            return MemberProfileUpdatePayload(errors=errors_of(exc, MemberError))
+        return MemberProfileUpdatePayload(member=Member.from_model(member))
