@@ -1,0 +1,216 @@
+"""Every query and mutation against every kind of caller: allowed or denied, as the table says.
+
+An operation is called with placeholder arguments built from its signature. A denied caller must
+get a top-level FORBIDDEN or UNAUTHENTICATED error; an allowed caller must get past authorization
+(its answer may still be a payload error or BAD_USER_INPUT about the placeholder values). A new
+operation without a row in RULES fails the test, so nobody forgets to decide who may call it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    Undefined,
+)
+
+from koc.auth.models import PartnerScope, StaffRole
+from koc.auth.viewer import ROLE_RANK
+from koc.graphql.schema import schema
+from tests.conftest import gid
+
+
+@dataclass(frozen=True)
+class Rule:
+    anonymous: bool = False
+    member: bool = False
+    staff: StaffRole | None = None  # lowest staff role allowed
+    scopes: frozenset[PartnerScope] = field(
+        default_factory=frozenset
+    )  # any one of them admits a partner
+    any_partner: bool = False
+
+
+PUBLIC = Rule(anonymous=True, member=True, staff=StaffRole.ANALYST, any_partner=True)
+SIGNED_IN = Rule(member=True, staff=StaffRole.ANALYST, any_partner=True)
+MEMBER = Rule(member=True)
+ANALYST = Rule(staff=StaffRole.ANALYST)
+OPERATOR = Rule(staff=StaffRole.OPERATOR)
+ADMIN = Rule(staff=StaffRole.ADMIN)
+
+
+def scoped(*scopes: PartnerScope, staff: StaffRole | None = None, member: bool = False) -> Rule:
+    return Rule(staff=staff, scopes=frozenset(scopes), member=member)
+
+
+RULES: dict[str, Rule] = {
+    # queries
+    "Query.me": PUBLIC,  # null for non-members
+    "Query.staffMe": PUBLIC,  # null for non-staff
+    "Query.node": SIGNED_IN,  # each type then checks the object
+    "Query.members": scoped(PartnerScope.MEMBERS_READ, staff=StaffRole.ANALYST),
+    "Query.member": scoped(PartnerScope.MEMBERS_READ, staff=StaffRole.ANALYST, member=True),
+    "Query.lifecycleStages": Rule(member=True, staff=StaffRole.ANALYST),
+    "Query.tagGroups": ANALYST,
+    "Query.staffUsers": ADMIN,
+    "Query.partnerTokens": ADMIN,
+    "Query.auditLog": ADMIN,
+    # mutations
+    "Mutation.memberLogin": PUBLIC,
+    "Mutation.tokenRefresh": PUBLIC,
+    "Mutation.staffLogin": PUBLIC,
+    "Mutation.memberPhoneBind": MEMBER,
+    "Mutation.memberProfileUpdate": Rule(member=True, staff=StaffRole.OPERATOR),
+    "Mutation.staffCreate": ADMIN,
+    "Mutation.partnerTokenCreate": ADMIN,
+    "Mutation.partnerTokenRevoke": ADMIN,
+    "Mutation.tagGroupCreate": OPERATOR,
+    "Mutation.tagCreate": OPERATOR,
+    "Mutation.memberTagsAdd": OPERATOR,
+    "Mutation.memberTagsRemove": OPERATOR,
+    "Mutation.memberStageSet": OPERATOR,
+    "Mutation.orderRecord": scoped(PartnerScope.ORDERS_WRITE),
+    "Mutation.orderRefund": scoped(PartnerScope.ORDERS_WRITE),
+    "Mutation.memberEventRecord": scoped(PartnerScope.EVENTS_WRITE),
+}
+
+
+def _operations() -> list[tuple[str, str, Any]]:
+    found = []
+    for kind, root in (
+        ("Query", schema._schema.query_type),
+        ("Mutation", schema._schema.mutation_type),
+    ):
+        for name, definition in root.fields.items():
+            found.append((kind, name, definition))
+    return found
+
+
+def test_every_operation_has_a_rule():
+    names = {f"{kind}.{name}" for kind, name, _ in _operations()}
+    assert sorted(names - RULES.keys()) == [], "decide who may call these: add rows to RULES"
+    assert sorted(RULES.keys() - names) == [], "rules for operations that no longer exist"
+
+
+def _placeholder(gql_type: Any) -> Any:
+    """A value of the right shape for an argument; its content does not matter."""
+    if isinstance(gql_type, GraphQLNonNull):
+        return _placeholder(gql_type.of_type)
+    if isinstance(gql_type, GraphQLList):
+        return [_placeholder(gql_type.of_type)]
+    if isinstance(gql_type, GraphQLEnumType):
+        return next(iter(gql_type.values))
+    if isinstance(gql_type, GraphQLInputObjectType):
+        return {
+            name: _placeholder(f.type)
+            for name, f in gql_type.fields.items()
+            if isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined
+        }
+    assert isinstance(gql_type, GraphQLScalarType)
+    return {
+        "ID": gid("Member", 1),
+        "String": "x",
+        "Int": 1,
+        "Float": 1.0,
+        "Boolean": False,
+        "DateTime": "2026-01-01T00:00:00+00:00",
+        "Date": "2026-01-01",
+        "JSON": {},
+    }.get(gql_type.name, "x")
+
+
+def _type_name(gql_type: Any) -> str:
+    if isinstance(gql_type, GraphQLNonNull):
+        return _type_name(gql_type.of_type) + "!"
+    if isinstance(gql_type, GraphQLList):
+        return f"[{_type_name(gql_type.of_type)}]"
+    return gql_type.name
+
+
+def _document(kind: str, name: str, definition: Any) -> tuple[str, dict[str, Any]]:
+    required = {
+        a: arg for a, arg in definition.args.items() if isinstance(arg.type, GraphQLNonNull)
+    }
+    variables = {a: _placeholder(arg.type) for a, arg in required.items()}
+    declared = ", ".join(f"${a}: {_type_name(arg.type)}" for a, arg in required.items())
+    passed = ", ".join(f"{a}: ${a}" for a in required)
+    header = f"{kind.lower()}" + (f"({declared})" if declared else "")
+    call = name + (f"({passed})" if passed else "")
+    return f"{header} {{ {call} {{ __typename }} }}" if _is_composite(
+        definition.type
+    ) else f"{header} {{ {call} }}", variables
+
+
+def _is_composite(gql_type: Any) -> bool:
+    while isinstance(gql_type, GraphQLNonNull | GraphQLList):
+        gql_type = gql_type.of_type
+    return hasattr(gql_type, "fields") or hasattr(gql_type, "types")
+
+
+CALLERS = [
+    "anonymous",
+    "member",
+    "staff:ANALYST",
+    "staff:OPERATOR",
+    "staff:ADMIN",
+    "partner:in-scope",
+    "partner:out-of-scope",
+]
+
+
+def _expected(rule: Rule, caller: str) -> bool:
+    if caller == "anonymous":
+        return rule.anonymous
+    if caller == "member":
+        return rule.member
+    if caller.startswith("staff:"):
+        role = StaffRole(caller.split(":")[1])
+        return rule.staff is not None and ROLE_RANK[role] >= ROLE_RANK[rule.staff]
+    if caller == "partner:in-scope":
+        return rule.any_partner or bool(rule.scopes)
+    return rule.any_partner
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+async def test_authorization_matrix(
+    caller, anon_client, member_client, staff_client, partner_client
+):
+    if caller == "anonymous":
+        clients = {None: anon_client}
+    elif caller == "member":
+        clients = {None: await member_client()}
+    elif caller.startswith("staff:"):
+        clients = {None: await staff_client(StaffRole(caller.split(":")[1]))}
+    else:
+        clients = {}
+    mismatches = []
+    for kind, name, definition in _operations():
+        rule = RULES[f"{kind}.{name}"]
+        if caller == "partner:in-scope":
+            scopes = sorted(rule.scopes) or [PartnerScope.MEMBERS_READ]
+            client = await partner_client(scopes)
+        elif caller == "partner:out-of-scope":
+            client = await partner_client(
+                sorted(set(PartnerScope) - rule.scopes) or [PartnerScope.MEMBERS_READ]
+            )
+        else:
+            client = clients[None]
+        query, variables = _document(kind, name, definition)
+        response = await client.post(query, variables)
+        body = response.json()
+        codes = {e.get("extensions", {}).get("code") for e in body.get("errors") or []}
+        denied = response.status_code == 401 or bool(codes & {"FORBIDDEN", "UNAUTHENTICATED"})
+        assert response.status_code < 500, (name, body)
+        assert "Internal server error." not in str(body), (name, caller, body)
+        if denied == _expected(rule, caller):
+            mismatches.append(
+                f"{kind}.{name}: expected {'allowed' if _expected(rule, caller) else 'denied'}, got {body}"
+            )
+    assert mismatches == []
