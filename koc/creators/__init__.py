@@ -1,0 +1,1 @@
+"""KOC discovery, typed roles, applications and recruitment campaigns (creators)."""

@@ -1,0 +1,1 @@
+"""GraphQL adapter of the creators feature."""

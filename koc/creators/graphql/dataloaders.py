@@ -1,0 +1,114 @@
+"""Batch functions behind the creators feature's DataLoaders (one SQL statement each)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from koc.creators import rules, signals
+from koc.creators.models import (
+    CampaignAudienceStage,
+    CampaignAudienceTag,
+    CampaignParticipant,
+    CampaignSubmission,
+    KocApplication,
+    KocCampaign,
+    KocChange,
+    KocProfile,
+    KocRole,
+    KocRoleGrant,
+    MemberSignals,
+)
+from koc.creators.scoring import Signal, SignalWeight
+from koc.graphql.loaders import by_key, group_by_key
+
+
+async def load_profiles(member_ids: Sequence[int]) -> list[KocProfile | None]:
+    rows = await KocProfile.filter(member_id__in=list(member_ids))
+    return by_key(rows, member_ids, lambda p: p.member_id)
+
+
+async def load_profiles_by_id(ids: Sequence[int]) -> list[KocProfile | None]:
+    return by_key(await KocProfile.filter(id__in=list(ids)), ids, lambda p: p.id)
+
+
+async def load_roles(member_ids: Sequence[int]) -> list[list[KocRole]]:
+    rows = await KocRoleGrant.filter(member_id__in=list(member_ids)).values_list(
+        "member_id", "role"
+    )
+    grouped = group_by_key(rows, member_ids, lambda r: r[0])
+    return [rules.unique_roles(KocRole(r[1]) for r in group) for group in grouped]
+
+
+async def load_changes(member_ids: Sequence[int]) -> list[list[KocChange]]:
+    rows = await KocChange.filter(member_id__in=list(member_ids)).order_by("id")
+    return group_by_key(rows, member_ids, lambda c: c.member_id)
+
+
+async def load_signals(member_ids: Sequence[int]) -> list[MemberSignals | None]:
+    rows = await MemberSignals.filter(member_id__in=list(member_ids))
+    return by_key(rows, member_ids, lambda s: s.member_id)
+
+
+async def load_weights(keys: Sequence[Any]) -> list[dict[Signal, SignalWeight]]:
+    weights = await signals.load_weights()
+    return [weights for _ in keys]
+
+
+async def load_applications(ids: Sequence[int]) -> list[KocApplication | None]:
+    return by_key(await KocApplication.filter(id__in=list(ids)), ids, lambda a: a.id)
+
+
+async def load_latest_applications(member_ids: Sequence[int]) -> list[KocApplication | None]:
+    rows = await KocApplication.filter(member_id__in=list(member_ids)).order_by("id")
+    # Later rows overwrite earlier ones: the newest application per member remains.
+    return by_key(rows, member_ids, lambda a: a.member_id)
+
+
+async def load_campaigns(ids: Sequence[int]) -> list[KocCampaign | None]:
+    return by_key(await KocCampaign.filter(id__in=list(ids)), ids, lambda c: c.id)
+
+
+async def load_audience_stage_ids(campaign_ids: Sequence[int]) -> list[list[int]]:
+    rows = await CampaignAudienceStage.filter(campaign_id__in=list(campaign_ids)).values_list(
+        "campaign_id", "stage_id"
+    )
+    return [[r[1] for r in g] for g in group_by_key(rows, campaign_ids, lambda r: r[0])]
+
+
+async def load_audience_tag_ids(campaign_ids: Sequence[int]) -> list[list[int]]:
+    rows = await CampaignAudienceTag.filter(campaign_id__in=list(campaign_ids)).values_list(
+        "campaign_id", "tag_id"
+    )
+    return [[r[1] for r in g] for g in group_by_key(rows, campaign_ids, lambda r: r[0])]
+
+
+async def load_participations(member_ids: Sequence[int]) -> list[list[CampaignParticipant]]:
+    rows = await CampaignParticipant.filter(member_id__in=list(member_ids)).order_by("-id")
+    return group_by_key(rows, member_ids, lambda p: p.member_id)
+
+
+def _pairs(keys: Sequence[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    return list({k[0] for k in keys}), list({k[1] for k in keys})
+
+
+async def load_participant(keys: Sequence[tuple[int, int]]) -> list[CampaignParticipant | None]:
+    """Keys are (campaign_id, member_id)."""
+    campaigns, members = _pairs(keys)
+    rows = await CampaignParticipant.filter(campaign_id__in=campaigns, member_id__in=members)
+    return by_key(rows, keys, lambda p: (p.campaign_id, p.member_id))
+
+
+async def load_member_submissions(
+    keys: Sequence[tuple[int, int]],
+) -> list[list[CampaignSubmission]]:
+    """Keys are (campaign_id, member_id): that member's submissions to that campaign."""
+    campaigns, members = _pairs(keys)
+    rows = await CampaignSubmission.filter(
+        campaign_id__in=campaigns, member_id__in=members
+    ).order_by("id")
+    return group_by_key(rows, keys, lambda s: (s.campaign_id, s.member_id))
+
+
+async def load_submissions(ids: Sequence[int]) -> list[CampaignSubmission | None]:
+    return by_key(await CampaignSubmission.filter(id__in=list(ids)), ids, lambda s: s.id)
