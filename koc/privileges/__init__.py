@@ -1,0 +1,1 @@
+"""Privileges (专属特权): exclusive rights granted by eligibility, redeemed online or at a counter."""

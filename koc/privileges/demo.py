@@ -1,0 +1,115 @@
+"""Demo privileges: KOC salon (seats), lifetime after-sales for owners, a yearly KOC discount,
+a holiday gift for ambassadors, conference tickets granted by staff; some RSVPs and uses."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from koc.members.models import LifecycleStage, StageAutoRule
+from koc.privileges import services
+from koc.privileges.models import (
+    Channel,
+    PrivilegeGrant,
+    PrivilegeKind,
+    QuotaPeriod,
+    RedeemedVia,
+)
+from koc.privileges.rules import ANY_ROLE, Criteria
+
+
+async def seed(rng: random.Random) -> str:
+    now = datetime.now(UTC).replace(microsecond=0)
+    # KOCs by role, or by the KOC stage of the pipeline (either is enough).
+    kocs = Criteria(
+        koc_roles=(ANY_ROLE,),
+        stages=tuple(
+            await LifecycleStage.filter(auto_rule=StageAutoRule.KOC).values_list("code", flat=True)
+        ),
+    )
+    buyers = await LifecycleStage.filter(
+        auto_rule__in=[StageAutoRule.FIRST_ORDER, StageAutoRule.REPEAT_ORDER, StageAutoRule.KOC]
+    ).values_list("code", flat=True)
+    specs = [
+        services.PrivilegeData(
+            code="KOC_SALON_SPRING",
+            name="Spring KOC salon",
+            kind=PrivilegeKind.EVENT,
+            description="An evening with the product team at the Shanghai flagship store.",
+            criteria=kocs,
+            starts_at=now + timedelta(days=21),
+            ends_at=now + timedelta(days=21, hours=4),
+            total_stock=30,
+            channel=Channel.STORE,
+        ),
+        services.PrivilegeData(
+            code="LIFETIME_AFTER_SALES",
+            name="Lifetime after-sales",
+            kind=PrivilegeKind.AFTER_SALES,
+            description="Free inspection and detailing, twice a year, for owners.",
+            criteria=Criteria(stages=tuple(buyers)),
+            quota=2,
+            quota_period=QuotaPeriod.YEAR,
+            channel=Channel.STORE,
+        ),
+        services.PrivilegeData(
+            code="KOC_DISCOUNT",
+            name="KOC accessory discount",
+            kind=PrivilegeKind.DISCOUNT,
+            description="15% off accessories in the mini-program shop, once a year.",
+            criteria=kocs,
+            quota_period=QuotaPeriod.YEAR,
+            channel=Channel.ONLINE,
+        ),
+        services.PrivilegeData(
+            code="HOLIDAY_GIFT",
+            name="Spring Festival gift box",
+            kind=PrivilegeKind.GIFT,
+            description="Collect it at your store before the Lantern Festival.",
+            criteria=Criteria(badges=("AMBASSADOR_BRONZE", "KOC")),
+            total_stock=200,
+            grant_days=60,
+        ),
+        services.PrivilegeData(
+            code="CONFERENCE_TICKET",
+            name="Brand conference ticket",
+            kind=PrivilegeKind.TICKET,
+            description="A seat at the annual brand conference, by invitation.",
+            ends_at=now + timedelta(days=90),
+            total_stock=10,
+        ),
+    ]
+    granted = 0
+    for data in specs:
+        granted += (await services.create_privilege(data, actor=None))[1].granted
+    invited = 0
+    koc_grants = await PrivilegeGrant.filter(privilege__code="KOC_DISCOUNT").values_list(
+        "member_id", flat=True
+    )
+    for member_id in rng.sample(list(koc_grants), min(len(koc_grants), 5)):
+        await services.grant_privilege(
+            member_id, "CONFERENCE_TICKET", reason="Top contributor of the year"
+        )
+        invited += 1
+    rsvps = uses = 0
+    salon = await services.get_privilege("KOC_SALON_SPRING")
+    for member_id in rng.sample(list(koc_grants), min(len(koc_grants), 12)):
+        await services.reserve_seat(member_id, salon.id)
+        rsvps += 1
+    after_sales = await services.get_privilege("LIFETIME_AFTER_SALES")
+    owners = await PrivilegeGrant.filter(privilege_id=after_sales.id).values_list(
+        "member_id", flat=True
+    )
+    for member_id in rng.sample(list(owners), min(len(owners), 25)):
+        await services.redeem(
+            member_id,
+            after_sales.id,
+            channel=Channel.STORE,
+            via=RedeemedVia.STAFF,
+            idempotency_key=f"demo-{member_id}",
+        )
+        uses += 1
+    return (
+        f"privileges: {len(specs)} privileges, {granted} automatic grants, {invited} invitations, "
+        f"{rsvps} salon RSVPs, {uses} after-sales uses"
+    )

@@ -1,0 +1,117 @@
+"""Queries of the privileges feature."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import strawberry
+
+from koc.auth.models import PartnerScope, StaffRole
+from koc.auth.viewer import is_partner_with, is_staff
+from koc.errors import DomainError
+from koc.graphql.context import Info
+from koc.graphql.errors import bad_input
+from koc.graphql.permissions import IsAnalyst, allow
+from koc.graphql.relay import Connection, paginate
+from koc.privileges import models, services
+from koc.privileges.graphql.types import (
+    Privilege,
+    PrivilegeKind,
+    PrivilegeRedemptionCheck,
+    PrivilegeReport,
+    PrivilegeReportRow,
+)
+
+CanBrowsePrivileges = allow(
+    staff=StaffRole.ANALYST,
+    scope=PartnerScope.PRIVILEGES_REDEEM,
+    member=True,
+    name="CanBrowsePrivileges",
+)
+CanCheckCodes = allow(
+    staff=StaffRole.OPERATOR, scope=PartnerScope.PRIVILEGES_REDEEM, name="CanCheckCodes"
+)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="The privilege catalog, newest first. Members see active privileges only.",
+        permission_classes=[CanBrowsePrivileges],
+    )
+    async def privileges(
+        self,
+        info: Info,
+        kind: Annotated[
+            PrivilegeKind | None, strawberry.argument(description="Only this kind.")
+        ] = None,  # type: ignore[valid-type]
+        include_inactive: Annotated[
+            bool, strawberry.argument(description="Staff: also withdrawn privileges.")
+        ] = False,
+        first: Annotated[int | None, strawberry.argument(description="Page size, <= 100.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="Cursor.")] = None,
+    ) -> Connection[Privilege]:
+        viewer = info.context.viewer
+        query = models.Privilege.all()
+        if not include_inactive or not (
+            is_staff(viewer) or is_partner_with(viewer, PartnerScope.PRIVILEGES_REDEEM)
+        ):
+            query = query.filter(active=True)
+        if kind is not None:
+            query = query.filter(kind=kind)
+        return await paginate(query, first=first, after=after, to_node=Privilege.from_model)
+
+    @strawberry.field(
+        description="Check a member's redemption code (their QR) without using it: what it is "
+        "for, whose it is, and whether privilegeRedeem would accept it now. Partners need the "
+        "privileges:redeem scope.",
+        permission_classes=[CanCheckCodes],
+    )
+    async def privilege_redemption_verify(
+        self,
+        info: Info,
+        code: Annotated[str, strawberry.argument(description="The scanned code.")],
+    ) -> PrivilegeRedemptionCheck:
+        check = await services.verify_code(info.context.settings.jwt_secret, code)
+        return PrivilegeRedemptionCheck.from_check(check)
+
+    @strawberry.field(
+        description="Grants, redemptions, seats and remaining stock per privilege over a "
+        "period (default: this calendar year so far).",
+        permission_classes=[IsAnalyst],
+    )
+    async def privilege_report(
+        self,
+        from_: Annotated[
+            datetime | None,
+            strawberry.argument(name="from", description="Start (inclusive), with a time zone."),
+        ] = None,
+        to: Annotated[
+            datetime | None,
+            strawberry.argument(description="End (exclusive), with a time zone; default now."),
+        ] = None,
+    ) -> PrivilegeReport:
+        now = datetime.now(UTC)
+        start = from_ or datetime(now.year, 1, 1, tzinfo=UTC)
+        end = to or now
+        try:
+            rows = await services.report(start, end)
+        except DomainError as exc:
+            raise bad_input(exc) from exc
+        return PrivilegeReport(
+            from_=start,
+            to=end,
+            rows=[
+                PrivilegeReportRow(
+                    privilege=Privilege.from_model(r.privilege),
+                    grants_active=r.grants_active,
+                    grants_issued=r.grants_issued,
+                    redemptions=r.redemptions,
+                    seats_reserved=r.seats_reserved,
+                    remaining_stock=r.privilege.remaining_stock,
+                    total_stock=r.privilege.total_stock,
+                )
+                for r in rows
+            ],
+        )
