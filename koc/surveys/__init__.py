@@ -1,0 +1,1 @@
+"""Surveys: category-expansion questionnaires and buyer interviews (拓展品类)."""

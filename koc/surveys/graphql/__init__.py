@@ -1,0 +1,1 @@
+"""The GraphQL adapter of the surveys feature."""

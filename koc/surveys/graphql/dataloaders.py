@@ -1,0 +1,76 @@
+"""Batch functions behind the surveys feature's DataLoaders (one SQL statement or two each)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from tortoise.functions import Count
+
+from koc.graphql.loaders import by_key, group_by_key
+from koc.surveys import rules
+from koc.surveys.audience import open_surveys_for
+from koc.surveys.models import (
+    Survey,
+    SurveyAudienceMember,
+    SurveyAudienceRule,
+    SurveyCodebookRule,
+    SurveyParticipation,
+    SurveyVersion,
+)
+from koc.surveys.services import load_questions_of_versions
+
+
+async def load_surveys(ids: Sequence[int]) -> list[Survey | None]:
+    return by_key(await Survey.filter(id__in=list(ids)), ids, lambda s: s.id)
+
+
+async def load_versions(ids: Sequence[int]) -> list[SurveyVersion | None]:
+    return by_key(await SurveyVersion.filter(id__in=list(ids)), ids, lambda v: v.id)
+
+
+async def load_versions_of_surveys(survey_ids: Sequence[int]) -> list[list[SurveyVersion]]:
+    rows = await SurveyVersion.filter(survey_id__in=list(survey_ids)).order_by("number")
+    return group_by_key(rows, survey_ids, lambda v: v.survey_id)
+
+
+async def load_questions(version_ids: Sequence[int]) -> list[list[rules.Question]]:
+    return await load_questions_of_versions(version_ids)
+
+
+async def load_codebook(option_ids: Sequence[int]) -> list[list[SurveyCodebookRule]]:
+    rows = await SurveyCodebookRule.filter(option_id__in=list(option_ids)).order_by("id")
+    return group_by_key(rows, option_ids, lambda r: r.option_id)
+
+
+async def load_audience_rules(survey_ids: Sequence[int]) -> list[list[SurveyAudienceRule]]:
+    rows = await SurveyAudienceRule.filter(survey_id__in=list(survey_ids)).order_by("id")
+    return group_by_key(rows, survey_ids, lambda r: r.survey_id)
+
+
+async def load_audience_member_counts(survey_ids: Sequence[int]) -> list[int]:
+    rows = (
+        await SurveyAudienceMember.filter(survey_id__in=list(survey_ids))
+        .group_by("survey_id")
+        .annotate(n=Count("id"))
+        .values_list("survey_id", "n")
+    )
+    counts = dict(rows)
+    return [counts.get(s, 0) for s in survey_ids]
+
+
+async def load_participations(
+    keys: Sequence[tuple[int, int]],
+) -> list[SurveyParticipation | None]:
+    """By (member id, survey id)."""
+    member_ids = list({m for m, _ in keys})
+    survey_ids = list({s for _, s in keys})
+    rows = await SurveyParticipation.filter(member_id__in=member_ids, survey_id__in=survey_ids)
+    return by_key(rows, keys, lambda p: (p.member_id, p.survey_id))
+
+
+async def load_open_surveys_of_members(member_ids: Sequence[int]) -> list[set[int]]:
+    """The open surveys whose audience holds each member (one statement per member: in
+    practice one, the signed-in member)."""
+    now = datetime.now(UTC)
+    return [await open_surveys_for(m, now) for m in member_ids]

@@ -1,0 +1,46 @@
+"""``Member.surveys``: the open surveys meant for a member (``me.surveys`` in the mini-program).
+
+This module must not import ``koc.members.graphql.types``; the survey types do not either.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from koc.auth.viewer import can_read_member
+from koc.graphql.context import Info
+from koc.graphql.loaders import loader
+from koc.graphql.permissions import forbidden
+from koc.graphql.relay import Connection, SortKey, paginate
+from koc.surveys import models
+from koc.surveys.graphql import dataloaders as dl
+from koc.surveys.graphql.types import Survey
+
+
+@strawberry.type
+class SurveyMemberFields:
+    if TYPE_CHECKING:
+        id: int  # the Member's database id, from the Member type
+
+    @strawberry.field(
+        description="Open surveys whose audience holds this member, most recently opened first "
+        "(the member and staff only). Each tells the member's progress in myStatus."
+    )
+    async def surveys(
+        self,
+        info: Info,
+        first: Annotated[int | None, strawberry.argument(description="Page size, max 100.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="Cursor.")] = None,
+    ) -> Connection[Survey]:
+        if not can_read_member(info.context.viewer, self.id):
+            raise forbidden()
+        ids = await loader(info, dl.load_open_surveys_of_members).load(self.id)
+        return await paginate(
+            models.Survey.filter(id__in=list(ids)),
+            first=first,
+            after=after,
+            to_node=Survey.from_model,
+            order=[SortKey("published_at")],
+        )
