@@ -90,16 +90,17 @@ async def staff_login(
 ) -> tuple[StaffUser, TokenPair]:
     """Check the password; repeated failures lock the account for growing periods.
 
-    The error never says whether the username exists.
+    The answer never says whether the username exists: an unknown username, a wrong password,
+    a disabled account and a locked account (even with the right password) all get the same
+    INVALID_CREDENTIALS error after the same password-hashing work. Saying "locked" would tell
+    an attacker which usernames are real.
     """
+    invalid = DomainError(AuthErrorCode.INVALID_CREDENTIALS, "Invalid username or password.")
     staff = await StaffUser.get_or_none(username=username)
     now = _now()
     if staff is not None and staff.locked_until is not None and staff.locked_until > now:
         verify_password(None, password)  # same work as a real attempt
-        raise DomainError(
-            AuthErrorCode.ACCOUNT_LOCKED,
-            "Too many failed attempts; try again later.",
-        )
+        raise invalid
     ok = verify_password(staff.password_hash if staff else None, password)
     if staff is None or not ok or not staff.is_active:
         if staff is not None:
@@ -108,7 +109,7 @@ async def staff_login(
             await StaffUser.filter(id=staff.id).update(
                 failed_login_count=failures, locked_until=now + lock if lock else None
             )
-        raise DomainError(AuthErrorCode.INVALID_CREDENTIALS, "Invalid username or password.")
+        raise invalid
     updates: dict[str, object] = {
         "failed_login_count": 0,
         "locked_until": None,

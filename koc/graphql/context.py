@@ -14,6 +14,7 @@ from koc.settings import Settings
 
 if TYPE_CHECKING:
     from koc.auth.wechat import WeChatClient
+    from koc.security.ratelimit import RateLimiter
 
 
 @dataclass
@@ -23,6 +24,7 @@ class Context:
     settings: Settings
     viewer: Viewer
     wechat: WeChatClient
+    rate_limiter: RateLimiter
     # DataLoaders, created lazily and kept for this request only (so nothing leaks between
     # callers): see koc.graphql.loaders.loader().
     loaders: dict[Any, Any] = field(default_factory=dict)

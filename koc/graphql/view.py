@@ -1,13 +1,28 @@
-"""The HTTP endpoint: authenticate the bearer, then hand the request to strawberry."""
+"""The HTTP endpoint: authenticate the bearer, then hand the request to strawberry.
+
+It speaks GraphQL over HTTP as the spec says: ``application/graphql-response+json`` for
+clients that accept it (with 4xx for requests that cannot run), queries only over GET (405 for
+mutations), and every refusal as a GraphQL error with ``extensions.code``.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import json
+from http import HTTPStatus
 from typing import Any
 
+from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionResult
 
 from koc.auth import services as auth_services
 from koc.auth.services import PARTNER_TOKEN_PREFIX
@@ -15,7 +30,15 @@ from koc.auth.tokens import InvalidToken, decode_access_token
 from koc.auth.viewer import Anonymous, StaffViewer, Viewer
 from koc.auth.wechat import WeChatClient
 from koc.graphql.context import Context
+from koc.graphql.graphiql import render_page
+from koc.security.errors import DocumentRefused
+from koc.security.graphql.extensions import public_error
+from koc.security.ratelimit import RateLimiter
+from koc.security.services import resolve_document
 from koc.settings import Settings
+
+JSON = "application/json"
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
 class Unauthenticated(Exception):
@@ -48,34 +71,200 @@ async def authenticate(settings: Settings, authorization: str | None) -> Viewer:
     return viewer
 
 
-def unauthenticated_response(message: str) -> Response:
-    return JSONResponse(
-        {"data": None, "errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+def response_media_type(accept: str | None) -> str:
+    """``application/graphql-response+json`` when the client accepts it at least as much as
+    ``application/json``; otherwise (no Accept header, ``*/*``, legacy clients) JSON."""
+    weights: dict[str, float] = {}
+    for part in (accept or "").split(","):
+        media, *params = (item.strip() for item in part.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[media.lower()] = max(weights.get(media.lower(), 0.0), weight)
+    preferred = weights.get(GRAPHQL_RESPONSE_JSON, 0.0)
+    return GRAPHQL_RESPONSE_JSON if preferred > 0 and preferred >= weights.get(JSON, 0.0) else JSON
+
+
+class RequestRefused(HTTPException):
+    """A request refused before GraphQL runs, with its code and extra headers."""
+
+    def __init__(
+        self, status_code: int, reason: str, code: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status_code, reason)
+        self.code = code
+        self.headers = headers or {}
+
+
+def error_response(
+    status_code: int,
+    code: str,
+    message: str,
+    media_type: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A request error: no ``data``, one error with ``extensions.code``."""
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status_code=status_code,
+        media_type=media_type,
+        headers=headers,
     )
 
 
+def is_request_error(response: GraphQLHTTPResponse) -> bool:
+    """No data, and errors that belong to no field: the request never reached execution."""
+    errors = response.get("errors") or []
+    return response.get("data") is None and bool(errors) and all("path" not in e for e in errors)
+
+
 class KocGraphQL(GraphQL):
-    """strawberry's ASGI view with koc's authentication and typed context."""
+    """strawberry's ASGI view with koc's authentication, typed context, trusted documents,
+    execution timeout and GraphQL-over-HTTP status codes and media types."""
 
     def __init__(
-        self, schema: Any, settings: Settings, wechat: WeChatClient, **kwargs: Any
+        self,
+        schema: Any,
+        settings: Settings,
+        wechat: WeChatClient,
+        rate_limiter: RateLimiter,
+        **kwargs: Any,
     ) -> None:
         super().__init__(schema, **kwargs)
         self.settings = settings
         self.wechat = wechat
+        self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            request = Request(scope, receive)
-            try:
-                viewer = await authenticate(self.settings, request.headers.get("authorization"))
-            except Unauthenticated as exc:
-                await unauthenticated_response(str(exc))(scope, receive, send)
-                return
+        request = Request(scope, receive)
+        media_type = response_media_type(request.headers.get("accept"))
+        try:
+            viewer = await authenticate(self.settings, request.headers.get("authorization"))
+        except Unauthenticated as exc:
+            response = error_response(
+                401,
+                "UNAUTHENTICATED",
+                str(exc),
+                media_type,
+                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        else:
             scope.setdefault("state", {})["viewer"] = viewer
-        await super().__call__(scope, receive, send)
+            try:
+                response = await self.run(request)
+            except HTTPException as exc:
+                code = getattr(exc, "code", None) or HTTPStatus(exc.status_code).name
+                headers = getattr(exc, "headers", None)
+                response = error_response(exc.status_code, code, exc.reason, media_type, headers)
+        await response(scope, receive, send)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # strawberry's page loads GraphiQL from CDNs; ours serves it from koc itself.
+        return HTMLResponse(render_page(request))
+
+    async def get_sub_response(self, request: Request) -> Response:  # type: ignore[override]
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = response_media_type(request.headers.get("accept"))
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        media_type = sub_response.media_type or JSON
+        status_code = sub_response.status_code or 200
+        # With application/json every well-formed request gets 200; the newer media type
+        # tells a request error (nothing executed: no data) by a 4xx.
+        if (
+            media_type == GRAPHQL_RESPONSE_JSON
+            and isinstance(response_data, dict)
+            and is_request_error(response_data)
+        ):
+            response_data = {k: v for k, v in response_data.items() if k != "data"}  # type: ignore[assignment]
+            status_code = sub_response.status_code or 400
+        response = Response(
+            self.encode_json(response_data), status_code=status_code, media_type=media_type
+        )
+        response.headers.raw.extend(sub_response.headers.raw)
+        response.background = sub_response.background
+        return response
+
+    async def process_result(  # type: ignore[override]
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        if result.errors:
+            development = self.settings.is_development
+            response["errors"] = [public_error(e, development=development) for e in result.errors]
+        return response
+
+    async def parse_http_body(self, request: Any) -> Any:
+        if request.method == "POST":
+            content_type, _ = parse_content_type(request.content_type or "")
+            if content_type != JSON:
+                raise RequestRefused(
+                    415, "Send the GraphQL request as application/json.", "UNSUPPORTED_MEDIA_TYPE"
+                )
+        return await super().parse_http_body(request)
+
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Context,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        try:
+            query = await resolve_document(
+                self.settings.trusted_documents,
+                context.viewer,
+                request_data.query,
+                request_data.extensions,
+            )
+        except DocumentRefused as exc:
+            return ExecutionResult(
+                data=None, errors=[GraphQLError(exc.message, extensions={"code": exc.code})]
+            )
+        timeout = self.settings.execution_timeout_seconds
+        try:
+            async with asyncio.timeout(timeout):
+                return await super().execute_single(
+                    request=request,
+                    request_adapter=request_adapter,
+                    sub_response=sub_response,
+                    context=context,
+                    root_value=root_value,
+                    request_data=dataclasses.replace(request_data, query=query),
+                )
+        except TimeoutError:
+            sub_response.status_code = 503
+            return ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        f"The operation did not finish within {timeout:g} s and was stopped.",
+                        extensions={"code": "TIMEOUT"},
+                    )
+                ],
+            )
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError) and request.method == "GET":
+                raise RequestRefused(
+                    405,
+                    "Only queries may be sent with GET; send mutations with POST.",
+                    "METHOD_NOT_ALLOWED",
+                    {"Allow": "POST"},
+                ) from exc
+            raise
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         return Context(
@@ -84,4 +273,5 @@ class KocGraphQL(GraphQL):
             settings=self.settings,
             viewer=request.state.viewer,
             wechat=self.wechat,
+            rate_limiter=self.rate_limiter,
         )

@@ -1,0 +1,1 @@
+"""Query limits, cost analysis, rate limiting and trusted documents."""

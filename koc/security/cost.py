@@ -1,0 +1,150 @@
+"""The cost of an operation, estimated before it runs: objects times page sizes.
+
+Every field costs 1. A field taking ``first`` / ``last`` (a connection) multiplies the cost of
+its selection by that page size, 20 when omitted; any other list of objects multiplies by 20,
+except the ``edges`` / ``nodes`` of a connection, whose size the connection already counted.
+The same walk refuses a page size outside 0..100 on any field, so no connection can forget to
+call ``check_first``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_named_type,
+    get_operation_ast,
+    value_from_ast,
+)
+from graphql.type.definition import GraphQLField, GraphQLInterfaceType
+
+from koc.graphql.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+PAGE_ARGUMENTS = ("first", "last")
+# List fields of a connection type: their length is the page size the connection counted.
+CONNECTION_LISTS = ("edges", "nodes")
+
+
+def page_size_error(argument: str) -> GraphQLError:
+    return GraphQLError(
+        f"`{argument}` must be between 0 and {MAX_PAGE_SIZE}.",
+        extensions={"code": "BAD_USER_INPUT"},
+    )
+
+
+def estimate_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> int:
+    """The estimated cost of the operation ``operation_name`` of a validated ``document``.
+
+    Raises a BAD_USER_INPUT ``GraphQLError`` when a page size is out of range.
+    """
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return 0
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    walker = _Walker(schema, document, dict(variables or {}))
+    return walker.selection_cost(operation.selection_set, root, frozenset())
+
+
+class _Walker:
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any]
+    ) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+
+    def selection_cost(
+        self, selection_set: SelectionSetNode, parent: GraphQLNamedType, seen: frozenset[str]
+    ) -> int:
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += self.field_cost(selection, parent, seen)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = self.schema.get_type(condition.name.value) if condition else parent
+                total += self.selection_cost(selection.selection_set, target or parent, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is None or name in seen:
+                    continue
+                target = self.schema.get_type(fragment.type_condition.name.value) or parent
+                total += self.selection_cost(fragment.selection_set, target, seen | {name})
+        return total
+
+    def field_cost(self, node: FieldNode, parent: GraphQLNamedType, seen: frozenset[str]) -> int:
+        name = node.name.value
+        # Introspection answers from the schema in memory: one unit, whatever its shape.
+        if name.startswith("__"):
+            return 1
+        fields = (
+            parent.fields if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType) else {}
+        )
+        definition: GraphQLField | None = fields.get(name)
+        if definition is None or node.selection_set is None:
+            return 1
+        children = self.selection_cost(node.selection_set, get_named_type(definition.type), seen)
+        return 1 + self.multiplier(node, definition, parent) * children
+
+    def multiplier(
+        self, node: FieldNode, definition: GraphQLField, parent: GraphQLNamedType
+    ) -> int:
+        sizes = [self.page_size(node, argument) for argument in PAGE_ARGUMENTS]
+        if any(argument in definition.args for argument in PAGE_ARGUMENTS):
+            given = [size for size in sizes if size is not None]
+            return max(given) if given else DEFAULT_PAGE_SIZE
+        if not _is_list(definition.type):
+            return 1
+        if node.name.value in CONNECTION_LISTS and _is_connection(parent):
+            return 1
+        return DEFAULT_PAGE_SIZE
+
+    def page_size(self, node: FieldNode, argument: str) -> int | None:
+        for arg in node.arguments or ():
+            if arg.name.value == argument:
+                value = value_from_ast(arg.value, GraphQLInt, self.variables)
+                # A variable of the wrong type is refused by variable coercion, with its message.
+                if not isinstance(value, int) or isinstance(value, bool):
+                    return None
+                if not 0 <= value <= MAX_PAGE_SIZE:
+                    raise page_size_error(argument)
+                return value
+        return None
+
+
+def _is_list(type_: Any) -> bool:
+    if isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    return isinstance(type_, GraphQLList)
+
+
+def _is_connection(type_: GraphQLNamedType) -> bool:
+    return (
+        isinstance(type_, GraphQLObjectType)
+        and "edges" in type_.fields
+        and "pageInfo" in type_.fields
+    )

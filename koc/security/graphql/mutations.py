@@ -1,0 +1,63 @@
+"""Registering trusted documents (ADMIN)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from koc.auth.models import StaffRole
+from koc.errors import DomainError, DomainErrors
+from koc.graphql.context import Info
+from koc.graphql.errors import error_type, errors_of
+from koc.graphql.permissions import IsAdmin, require_staff
+from koc.security import services
+from koc.security.errors import TrustedDocumentErrorCode
+
+TrustedDocumentError = error_type(
+    "TrustedDocumentError", TrustedDocumentErrorCode, "Why documents could not be registered."
+)
+
+
+@strawberry.input(description="One GraphQL document and its id.")
+class TrustedDocumentInput:
+    sha256: str = strawberry.field(
+        description="The hex SHA-256 of the document's exact UTF-8 text (64 lowercase digits)."
+    )
+    document: str = strawberry.field(description="The GraphQL document, as the app sends it.")
+
+
+@strawberry.input(description="Documents to register, as built by the app (e.g. graphql-codegen).")
+class TrustedDocumentsAddInput:
+    documents: list[TrustedDocumentInput] = strawberry.field(
+        description="At most 1,000 documents; each must be valid against the current schema."
+    )
+
+
+@strawberry.type(description="Result of trustedDocumentsAdd.")
+class TrustedDocumentsAddPayload:
+    added_count: int = strawberry.field(default=0, description="Documents newly registered.")
+    known_count: int = strawberry.field(default=0, description="Documents already registered.")
+    errors: list[TrustedDocumentError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list, description="What was wrong; nothing is registered then."
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Register the documents the mini-program and partner apps may run when "
+        "KOC_TRUSTED_DOCUMENTS=required; they send `extensions.persistedQuery.sha256Hash` "
+        "instead of the document (ADMIN).",
+        permission_classes=[IsAdmin],
+    )
+    async def trusted_documents_add(
+        self, info: Info, input: TrustedDocumentsAddInput
+    ) -> TrustedDocumentsAddPayload:
+        actor = require_staff(info, StaffRole.ADMIN)
+        documents = [(d.sha256, d.document) for d in input.documents]
+        try:
+            added, known = await services.add_trusted_documents(
+                documents, info.schema._schema, actor=actor
+            )
+        except (DomainError, DomainErrors) as exc:
+            return TrustedDocumentsAddPayload(errors=errors_of(exc, TrustedDocumentError))
+        return TrustedDocumentsAddPayload(added_count=added, known_count=known)
