@@ -1,0 +1,611 @@
+"""Run the koc benchmark against a seeded database and write the figures to bench/results/.
+
+    python bench/run.py --members 10000             # seeds var/bench-10000.sqlite3 if missing
+    python bench/run.py --members 10000 --database-url postgres://postgres@127.0.0.1:5432/bench
+
+Measures, in one run: the mini-program home query on koc (uvicorn, 1 worker) and on the
+hand-written floor (bench/handwritten.py) at 1 and 16 connections; SQL statements of every list
+query at first:10 and first:100; partner order ingestion as single requests and in batches;
+kocCandidates, referralReport and surveyResults latencies; the koc server's RSS during the load.
+All traffic goes to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from graphql import (  # noqa: E402
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    get_named_type,
+    is_leaf_type,
+)
+
+from bench import seed as seeding  # noqa: E402
+from bench.load import fetch_once, http_request, run_load  # noqa: E402
+from bench.queries import HOME_QUERY  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+SECRET = secrets.token_urlsafe(32)
+
+
+# --- servers ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        KOC_DATABASE_URL=database_url,
+        KOC_ENV="production",
+        KOC_JWT_SECRET=SECRET,
+        KOC_GRAPHIQL="false",
+        # One client sends everything here: the per-caller rate limit would measure itself.
+        KOC_RATE_LIMIT_CAPACITY="100000000",
+        KOC_RATE_LIMIT_REFILL_PER_SECOND="100000000",
+        KOC_EXECUTION_TIMEOUT_SECONDS="60",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+@contextmanager
+def serve(app: str, database_url: str, workers: int = 1):  # type: ignore[no-untyped-def]
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
+    command += ["--no-access-log"]
+    process = subprocess.Popen(command, env=server_env(database_url), cwd=ROOT)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.time() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"{app} did not start") from None
+                time.sleep(0.2)
+        yield process, port
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn workers), from /proc."""
+    total = 0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return round(total / 1024, 1)
+
+
+async def sample_rss(pid: int, samples: list[float], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        samples.append(rss_mb(pid))
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.25)
+
+
+def graphql_request(
+    port: int, token: str, query: str, variables: dict[str, Any] | None = None
+) -> bytes:
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return http_request("POST", "/graphql", f"127.0.0.1:{port}", headers, body)
+
+
+async def call(port: int, request: bytes) -> tuple[float, dict[str, Any]]:
+    start = time.perf_counter()
+    status, body = await fetch_once(port, request)
+    elapsed = (time.perf_counter() - start) * 1000
+    data = json.loads(body)
+    if status != 200 or data.get("errors"):
+        raise RuntimeError(f"{status}: {body[:500]!r}")
+    return elapsed, data
+
+
+# --- operations built from the schema -----------------------------------------------------------
+
+
+def selection(schema: GraphQLSchema, type_: Any, depth: int, lists: bool = True) -> str:
+    """Every field without required arguments: leaves, and objects down to ``depth`` (nested
+    lists of objects too unless ``lists`` is false)."""
+    named = get_named_type(type_)
+    if is_leaf_type(named):
+        return ""
+    parts = []
+    for name, f in named.fields.items():
+        if any(isinstance(a.type, GraphQLNonNull) for a in f.args.values()):
+            continue
+        inner = get_named_type(f.type)
+        if is_leaf_type(inner):
+            parts.append(name)
+        elif depth > 0 and isinstance(inner, GraphQLObjectType):
+            if not lists and isinstance(getattr(f.type, "of_type", f.type), GraphQLList):
+                continue
+            sub = selection(schema, inner, depth - 1, lists)
+            if sub:
+                parts.append(f"{name} {sub}")
+    return "{ " + " ".join(parts) + " }" if parts else ""
+
+
+def list_queries(schema: GraphQLSchema) -> dict[str, str]:
+    """Root connection fields with only optional arguments: ``name(first: $first) {...}``."""
+    found = {}
+    for name, f in schema.query_type.fields.items():
+        named = get_named_type(f.type)
+        if not named.name.endswith("Connection") or "first" not in f.args:
+            continue
+        if any(isinstance(a.type, GraphQLNonNull) for a in f.args.values()):
+            continue
+        node = get_named_type(named.fields["edges"].type).fields["node"].type
+        found[name] = (
+            f"query($first: Int) {{ {name}(first: $first) {{ totalCount "
+            f"edges {{ node {selection(schema, node, 1, lists=False)} }} }} }}"
+        )
+    return found
+
+
+# --- measurements ------------------------------------------------------------------------------
+
+
+async def prepare(database_url: str) -> dict[str, Any]:
+    """Tokens and ids the run needs, made in-process on the seeded database."""
+    from tortoise import Tortoise
+
+    from koc.auth.models import PartnerScope, StaffRole, StaffUser
+    from koc.auth.services import create_partner_token
+    from koc.auth.tokens import issue_member_access_token, issue_staff_access_token
+    from koc.db import APPS, tortoise_config
+    from koc.settings import Settings
+
+    settings = Settings(database_url=database_url, jwt_secret=SECRET, env="production")
+    await Tortoise.init(config=tortoise_config(database_url))
+    try:
+        member_id = 1
+        if "referrals" in APPS:
+            from tortoise.functions import Count
+
+            from koc.referrals.models import Referral
+
+            top = (
+                await Referral.all()
+                .group_by("referrer_id")
+                .annotate(n=Count("id"))
+                .order_by("-n", "referrer_id")
+                .limit(1)
+                .values_list("referrer_id", flat=True)
+            )
+            member_id = top[0] if top else 1
+        staff = await StaffUser.get(username=seeding.BENCH_STAFF)
+        _, partner_secret = await create_partner_token(
+            f"bench-{secrets.token_hex(3)}", [PartnerScope.ORDERS_WRITE], None, actor=None
+        )
+        survey_id = None
+        if "surveys" in APPS:
+            from koc.surveys.models import Survey
+
+            survey = await Survey.all().order_by("id").first()
+            survey_id = survey.id if survey else None
+        from koc.members.models import Member
+
+        referees = []
+        if "referrals" in APPS:
+            from koc.referrals.models import Referral
+
+            referees = list(
+                await Referral.all().order_by("id").limit(2000).values_list("referee_id", flat=True)
+            )
+        members = await Member.all().count()
+        return {
+            "member_id": member_id,
+            "member_token": issue_member_access_token(settings, member_id),
+            "staff_token": issue_staff_access_token(
+                settings, staff.id, staff.username, StaffRole.ADMIN
+            ),
+            "partner_token": partner_secret,
+            "survey_id": survey_id,
+            "referees": referees or list(range(1, min(members, 2000) + 1)),
+            "members": members,
+        }
+    finally:
+        await Tortoise.close_connections()
+
+
+async def home_load(
+    ctx: dict[str, Any], database_url: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    with (
+        serve("koc.app:create_app", database_url) as (koc_proc, koc_port),
+        serve("bench.handwritten:create_app", database_url) as (_, floor_port),
+    ):
+        koc_req = graphql_request(koc_port, ctx["member_token"], HOME_QUERY)
+        floor_req = http_request(
+            "GET",
+            "/home",
+            f"127.0.0.1:{floor_port}",
+            {"Authorization": f"Bearer {ctx['member_token']}"},
+            b"",
+        )
+        _, koc_body = await call(koc_port, koc_req)
+        _, floor_body = await call(floor_port, floor_req)
+        results["same_json"] = koc_body == floor_body
+        if not results["same_json"]:
+            print("warning: koc and the hand-written endpoint answer differently", file=sys.stderr)
+            results["koc_json"], results["handwritten_json"] = koc_body, floor_body
+        results["home_json_bytes"] = len(json.dumps(koc_body))
+        results["rss_idle_mb"] = rss_mb(koc_proc.pid)
+        rss: list[float] = []
+        for conns in args.connections:
+            for name, port, req in (
+                ("koc", koc_port, koc_req),
+                ("handwritten", floor_port, floor_req),
+            ):
+                await run_load(port, req, conns, min(1.0, args.duration), 500)  # warm-up
+                stop = asyncio.Event()
+                sampler = (
+                    asyncio.create_task(sample_rss(koc_proc.pid, rss, stop))
+                    if name == "koc"
+                    else None
+                )
+                outcome = await run_load(port, req, conns, args.duration, args.max_requests)
+                stop.set()
+                if sampler:
+                    await sampler
+                results[f"{name}_c{conns}"] = outcome.summary()
+                print(f"  home {name:<12} c={conns:<3} {outcome.summary()}", flush=True)
+            koc_rps = results[f"koc_c{conns}"]["rps"]
+            floor_rps = results[f"handwritten_c{conns}"]["rps"]
+            results[f"ratio_c{conns}"] = round(koc_rps / floor_rps, 3) if floor_rps else None
+        results["rss_max_mb"] = max(rss) if rss else None
+        results["timed"] = await timed_operations(ctx, koc_port, args)
+        results["ingestion"] = await ingestion(ctx, koc_port, args)
+    return results
+
+
+async def timed_operations(
+    ctx: dict[str, Any], port: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    from koc.graphql.schema import schema as strawberry_schema
+
+    schema = strawberry_schema._schema
+    fields = schema.query_type.fields
+    ops: dict[str, tuple[str, dict[str, Any]]] = {}
+    if "kocCandidates" in fields:
+        node = get_named_type(get_named_type(fields["kocCandidates"].type).fields["edges"].type)
+        ops["kocCandidates(first: 50)"] = (
+            "query { kocCandidates(first: 50) { totalCount edges { node "
+            f"{selection(schema, node.fields['node'].type, 1)} }} }} }}",
+            {},
+        )
+    if "referralReport" in fields:
+        report = selection(schema, fields["referralReport"].type, 2)
+        query = (
+            "query($from: DateTime!, $to: DateTime!, $g: ReferralGroupBy!) { "
+            f'referralReport(from: $from, to: $to, groupBy: $g, currency: "CNY") {report} }}'
+        )
+        end = seeding.NOW
+        for group in ("MONTH", "REFERRER"):
+            ops[f"referralReport(year, {group})"] = (
+                query,
+                {
+                    "from": (end - timedelta(days=365)).isoformat(),
+                    "to": end.isoformat(),
+                    "g": group,
+                },
+            )
+    if "surveyResults" in fields and ctx["survey_id"]:
+        from strawberry.relay import to_base64
+
+        sel = selection(schema, fields["surveyResults"].type, 3)
+        ops["surveyResults"] = (
+            f"query($id: ID!) {{ surveyResults(surveyId: $id) {sel} }}",
+            {"id": to_base64("Survey", ctx["survey_id"])},
+        )
+    timed: dict[str, Any] = {}
+    for name, (query, variables) in ops.items():
+        req = graphql_request(port, ctx["staff_token"], query, variables)
+        samples = []
+        deadline = time.perf_counter() + args.duration
+        try:
+            for _ in range(args.timed_repeats):
+                elapsed, _ = await call(port, req)
+                samples.append(elapsed)
+                if time.perf_counter() > deadline:
+                    break
+        except RuntimeError as exc:
+            timed[name] = {"error": str(exc)[:300]}
+            print(f"  {name:<32} ERROR {exc}", flush=True)
+            continue
+        samples.sort()
+        timed[name] = {
+            "runs": len(samples),
+            "p50_ms": round(samples[len(samples) // 2], 1),
+            "p95_ms": round(samples[min(len(samples) - 1, int(0.95 * len(samples)))], 1),
+            "max_ms": round(samples[-1], 1),
+        }
+        print(f"  {name:<32} {timed[name]}", flush=True)
+    return timed
+
+
+ORDER_RECORD = (
+    """mutation($i: OrderRecordInput!) { orderRecord(input: $i) { replayed errors { code } } }"""
+)
+ORDERS_RECORD = """mutation($i: OrdersRecordInput!) { ordersRecord(input: $i) {
+  recorded failed errors { code } } }"""
+
+
+def order_item(run: str, n: int, member_id: int) -> dict[str, Any]:
+    return {
+        "externalId": f"bench-{run}-{n}",
+        "member": {"unionid": f"bench-union-{member_id}"},
+        "amountCents": 500_000 + n % 1000,
+        "currency": "CNY",
+        "category": "accessory",
+        "occurredAt": datetime.now(UTC).isoformat(),
+    }
+
+
+async def ingestion(ctx: dict[str, Any], port: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Orders for referees (so attribution runs), as single requests then in batches."""
+    from koc.graphql.schema import schema as strawberry_schema
+
+    run = secrets.token_hex(3)
+    referees = ctx["referees"]
+    token = ctx["partner_token"]
+    out: dict[str, Any] = {}
+    count = args.ingest_orders
+    start = time.perf_counter()
+    latencies = []
+    for n in range(count):
+        req = graphql_request(
+            port, token, ORDER_RECORD, {"i": order_item(run, n, referees[n % len(referees)])}
+        )
+        elapsed, body = await call(port, req)
+        latencies.append(elapsed)
+    seconds = time.perf_counter() - start
+    latencies.sort()
+    out["single"] = {
+        "orders": count,
+        "orders_per_s": round(count / seconds, 1),
+        "p50_ms": round(latencies[len(latencies) // 2], 2),
+    }
+    print(f"  ingestion single {out['single']}", flush=True)
+    if "ordersRecord" in strawberry_schema._schema.mutation_type.fields:
+        size = min(500, args.ingest_orders * 4)
+        batches = max(1, args.ingest_orders * 4 // size)
+        start = time.perf_counter()
+        recorded = 0
+        for b in range(batches):
+            items = [
+                order_item(run, 10_000_000 + b * size + k, referees[(b * size + k) % len(referees)])
+                for k in range(size)
+            ]
+            _, body = await call(
+                port, graphql_request(port, token, ORDERS_RECORD, {"i": {"orders": items}})
+            )
+            recorded += body["data"]["ordersRecord"]["recorded"]
+        seconds = time.perf_counter() - start
+        out["batch"] = {
+            "orders": recorded,
+            "batch_size": size,
+            "orders_per_s": round(recorded / seconds, 1),
+        }
+        print(f"  ingestion batch  {out['batch']}", flush=True)
+    return out
+
+
+async def statement_counts(database_url: str, ctx: dict[str, Any]) -> dict[str, Any]:
+    """SQL statements of every root list query at first:10 and first:100, in-process."""
+    import httpx
+    from tortoise import Tortoise
+
+    from koc.app import create_app
+    from koc.graphql.schema import schema as strawberry_schema
+    from koc.settings import Settings
+    from tests.sqlcount import count_statements
+
+    settings = Settings(
+        database_url=database_url,
+        jwt_secret=SECRET,
+        env="production",
+        rate_limit_capacity=10**8,
+        rate_limit_refill_per_second=10**8,
+    )
+    app = create_app(settings)
+    counts: dict[str, Any] = {}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            headers = {"Authorization": f"Bearer {ctx['staff_token']}"}
+            for name, query in sorted(list_queries(strawberry_schema._schema).items()):
+                row: dict[str, Any] = {}
+                for first in (10, 100):
+                    with count_statements() as counter:
+                        response = await client.post(
+                            "/graphql",
+                            json={"query": query, "variables": {"first": first}},
+                            headers=headers,
+                        )
+                    body = response.json()
+                    if body.get("errors"):
+                        row["error"] = body["errors"][0]["message"][:120]
+                        break
+                    conn = (body.get("data") or {}).get(name) or {}
+                    row[f"first{first}"] = counter.count
+                    row[f"rows{first}"] = len(conn.get("edges") or [])
+                row["constant"] = (
+                    row.get("first10") == row.get("first100") if "error" not in row else None
+                )
+                counts[name] = row
+    await Tortoise.close_connections()
+    return counts
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def markdown(report: dict[str, Any]) -> str:
+    h = report["home"]
+    lines = [
+        f"## koc benchmark: {report['members']:,} members, {report['engine']} ({report['date']})",
+        "",
+        f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
+        f"Python {report['machine']['python']}. Load generator on the same machine.",
+        "",
+        "### Home query (`me`), koc vs hand-written Starlette",
+        "",
+        "| connections | koc req/s | koc p50 ms | koc p99 ms | floor req/s | floor p50 ms | floor p99 ms | koc / floor |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in report["connections"]:
+        k, f = h[f"koc_c{c}"], h[f"handwritten_c{c}"]
+        lines.append(
+            f"| {c} | {k['rps']} | {k['p50_ms']} | {k['p99_ms']} | {f['rps']} | {f['p50_ms']} | "
+            f"{f['p99_ms']} | {h[f'ratio_c{c}']:.0%} |"
+        )
+    lines += [
+        "",
+        f"Same JSON from both: {h['same_json']}. koc RSS: {h['rss_idle_mb']} MB idle, "
+        f"{h['rss_max_mb']} MB max under load.",
+        "",
+        "### Ingestion (partner orders, with referral attribution)",
+        "",
+        "| mode | orders | orders/s |",
+        "|---|---:|---:|",
+    ]
+    for mode, row in h["ingestion"].items():
+        lines.append(f"| {mode} | {row['orders']} | {row['orders_per_s']} |")
+    lines += ["", "### Reports (staff)", "", "| operation | runs | p50 ms | p95 ms | max ms |"]
+    lines.append("|---|---:|---:|---:|---:|")
+    for name, row in h["timed"].items():
+        if "error" in row:
+            lines.append(f"| {name} | error: {row['error'][:160]} | | | |")
+            continue
+        lines.append(
+            f"| {name} | {row['runs']} | {row['p50_ms']} | {row['p95_ms']} | {row['max_ms']} |"
+        )
+    lines += [
+        "",
+        "### SQL statements per list query",
+        "",
+        "| query | first:10 | first:100 | rows at 100 | constant |",
+    ]
+    lines.append("|---|---:|---:|---:|---|")
+    for name, row in report["statements"].items():
+        if "error" in row:
+            lines.append(f"| {name} | - | - | - | error: {row['error']} |")
+        else:
+            lines.append(
+                f"| {name} | {row['first10']} | {row['first100']} | {row['rows100']} | "
+                f"{'yes' if row['constant'] else '**no**'} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def seed_if_needed(url: str, args: argparse.Namespace) -> None:
+    missing = url.startswith("sqlite://") and not Path(url.removeprefix("sqlite://")).exists()
+    if missing or args.reseed:
+        print(f"seeding {args.members:,} members into {url.split('@')[-1]}", flush=True)
+        seed_args = ["--members", str(args.members), "--database-url", url]
+        if subprocess.call([sys.executable, str(ROOT / "bench" / "seed.py"), *seed_args], cwd=ROOT):
+            raise SystemExit("seeding failed")
+
+
+async def main_async(url: str, args: argparse.Namespace) -> dict[str, Any]:
+    ctx = await prepare(url)
+    print(f"bench member {ctx['member_id']} of {ctx['members']:,}", flush=True)
+    statements = await statement_counts(url, ctx)
+    home = await home_load(ctx, url, args)
+    return {
+        "members": ctx["members"],
+        "engine": "postgresql" if seeding.is_postgres(url) else "sqlite",
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "home": home,
+        "statements": statements,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--reseed", action="store_true", help="seed again even if the file exists")
+    parser.add_argument(
+        "--connections", type=lambda s: [int(c) for c in s.split(",")], default=[1, 16]
+    )
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per load step")
+    parser.add_argument("--max-requests", type=int, default=50_000, help="cap per load step")
+    parser.add_argument("--ingest-orders", type=int, default=500, help="single-request orders")
+    parser.add_argument("--timed-repeats", type=int, default=20, help="runs per report query")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+    url = args.database_url or f"sqlite://./var/bench-{args.members}.sqlite3"
+    seed_if_needed(url, args)
+    report = asyncio.run(main_async(url, args))
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = f"{report['engine']}-{report['members']}"
+    (args.out / f"{stem}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    (args.out / f"{stem}.md").write_text(markdown(report))
+    print(markdown(report))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

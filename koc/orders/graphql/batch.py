@@ -1,0 +1,101 @@
+"""Batch ingestion: ``ordersRecord`` records up to 500 orders in one call.
+
+Each order is recorded exactly as ``orderRecord`` would (validation, idempotency, member
+resolution, the ``order_recorded`` hook and so referral attribution), inside a savepoint of one
+transaction for the whole batch: a bad item rolls back only itself and is reported at its index,
+and the batch commits once, which is what makes batches fast on SQLite.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from tortoise.transactions import in_transaction
+
+from koc.auth.models import PartnerScope
+from koc.errors import DomainError
+from koc.graphql.context import Info
+from koc.graphql.errors import errors_of
+from koc.graphql.permissions import require_partner
+from koc.orders import services
+from koc.orders.errors import IngestionErrorCode
+from koc.orders.graphql.mutations import CanWriteOrders, OrderRecordInput, order_input
+from koc.orders.graphql.types import IngestionError, Order
+
+MAX_BATCH = 500
+
+
+@strawberry.input(description=f"Up to {MAX_BATCH} paid orders.")
+class OrdersRecordInput:
+    orders: list[OrderRecordInput] = strawberry.field(
+        description=f"The orders, 1 to {MAX_BATCH}; each is idempotent per externalId."
+    )
+
+
+@strawberry.type(description="What happened to one order of a batch.")
+class OrderRecordResult:
+    index: int = strawberry.field(description="Position of the order in the input, from 0.")
+    external_id: str = strawberry.field(description="The order's externalId, as sent.")
+    order: Order | None = strawberry.field(default=None, description="The order, unless it failed.")
+    replayed: bool = strawberry.field(default=False, description="True when this was a replay.")
+    errors: list[IngestionError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list, description="What was wrong with this order (nothing was written)."
+    )
+
+
+@strawberry.type(description="Result of ordersRecord.")
+class OrdersRecordPayload:
+    results: list[OrderRecordResult] = strawberry.field(
+        default_factory=list, description="One result per input order, in input order."
+    )
+    recorded: int = strawberry.field(default=0, description="Orders recorded by this call.")
+    replayed: int = strawberry.field(default=0, description="Orders that were replays.")
+    failed: int = strawberry.field(default=0, description="Orders refused, see their errors.")
+    errors: list[IngestionError] = strawberry.field(  # type: ignore[valid-type]
+        default_factory=list, description="Problems with the batch as a whole (nothing written)."
+    )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description=f"Report up to {MAX_BATCH} paid orders at once (partner scope orders:write). "
+        "Each order is handled as orderRecord would and gets its own result and errors; a bad "
+        "order does not stop the others.",
+        permission_classes=[CanWriteOrders],
+    )
+    async def orders_record(self, info: Info, input: OrdersRecordInput) -> OrdersRecordPayload:
+        partner = require_partner(info, PartnerScope.ORDERS_WRITE)
+        if not 1 <= len(input.orders) <= MAX_BATCH:
+            error = DomainError(
+                IngestionErrorCode.INVALID, f"Send 1 to {MAX_BATCH} orders.", "orders"
+            )
+            return OrdersRecordPayload(errors=errors_of(error, IngestionError))
+        appid = info.context.settings.wechat_appid
+        payload = OrdersRecordPayload()
+        async with in_transaction():
+            for index, item in enumerate(input.orders):
+                result = OrderRecordResult(index=index, external_id=item.external_id)
+                try:
+                    # record_order opens its own transaction: here a savepoint of the batch's.
+                    recorded = await services.record_order(
+                        partner.token_id, order_input(item), appid
+                    )
+                except DomainError as exc:
+                    result.errors = [
+                        IngestionError(
+                            field=f"orders.{index}.{e.field}" if e.field else f"orders.{index}",
+                            code=e.code,
+                            message=e.message,
+                        )
+                        for e in errors_of(exc, IngestionError)
+                    ]
+                    payload.failed += 1
+                else:
+                    result.order = Order.from_model(recorded.obj)
+                    result.replayed = recorded.replayed
+                    if recorded.replayed:
+                        payload.replayed += 1
+                    else:
+                        payload.recorded += 1
+                payload.results.append(result)
+        return payload
