@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 from koc.auth.wechat import WeChatClient
 from koc.db import ensure_sqlite_directory, tortoise_config
+from koc.graphql.graphiql import STATIC_PREFIX, static_files
 from koc.graphql.schema import schema
 from koc.graphql.view import KocGraphQL
+from koc.security.ratelimit import rate_limiter_for
 from koc.settings import Settings, get_settings
 
 
@@ -42,29 +45,37 @@ def create_app(settings: Settings | None = None) -> Starlette:
         settings.wechat_secret,
         settings.wechat_timeout_seconds,
     )
+    rate_limiter = rate_limiter_for(settings)
     graphql = KocGraphQL(
         schema,
         settings=settings,
         wechat=wechat,
+        rate_limiter=rate_limiter,
         graphql_ide="graphiql" if settings.graphiql else None,
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
+            gc.freeze()  # start-up objects leave the collector's scans: shorter GC pauses
             try:
                 yield
             finally:
                 await wechat.aclose()
+                await rate_limiter.aclose()
 
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    if settings.graphiql:
+        routes.append(Mount(STATIC_PREFIX, static_files(), name="graphql-static"))
     app = Starlette(
         debug=False,
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-        ],
+        routes=routes,
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.rate_limiter = rate_limiter
     return app

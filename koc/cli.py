@@ -1,4 +1,5 @@
-"""The ``koc`` command: serve, migrate, create-staff, partner-token, export-schema, seed-demo."""
+"""The ``koc`` command: serve, migrate, create-staff, partner-token, documents, export-schema,
+seed-demo."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from koc.creators import cli as creators_cli
+from koc.referrals import cli as referrals_cli
 from koc.settings import Settings, get_settings
 
 SCHEMA_PATH = Path("schema.graphql")
@@ -140,6 +143,34 @@ def cmd_partner_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_documents(args: argparse.Namespace) -> int:
+    from koc.errors import DomainError, DomainErrors
+    from koc.graphql.schema import schema
+    from koc.security.services import add_trusted_documents, parse_manifest
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        documents = parse_manifest(text, path.name)
+        added, known = asyncio.run(
+            _with_db(
+                get_settings(),
+                lambda: add_trusted_documents(documents, schema._schema, actor=None),
+            )
+        )
+    except (DomainError, DomainErrors) as exc:
+        errors = exc.errors if isinstance(exc, DomainErrors) else [exc]
+        for error in errors:
+            print(f"error: {error.field}: {error.message}", file=sys.stderr)
+        return 1
+    print(f"Registered {added} new trusted documents ({known} already known) from {path}")
+    return 0
+
+
 def export_schema_sdl() -> str:
     from koc.graphql.schema import schema
 
@@ -202,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("id", type=int)
     p.set_defaults(func=cmd_partner_token)
 
+    p = sub.add_parser("documents", help="register trusted GraphQL documents")
+    dsub = p.add_subparsers(dest="action", required=True)
+    d = dsub.add_parser("add", help="register a manifest {sha256: document} or a .graphql file")
+    d.add_argument("file")
+    p.set_defaults(func=cmd_documents)
+
     p = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     p.add_argument("output", nargs="?", default=str(SCHEMA_PATH))
     p.set_defaults(func=cmd_export_schema)
@@ -210,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--members", type=int, default=200)
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_seed_demo)
+    creators_cli.register(sub)
+    referrals_cli.register(sub)
     return parser
 
 

@@ -14,6 +14,12 @@ from koc.settings import get_settings
 # label -> model modules. A new feature adds one line here.
 APPS: dict[str, list[str]] = {
     "core": ["koc.auth.models", "koc.members.models", "koc.orders.models", "koc.audit.models"],
+    "badges": ["koc.badges.models"],
+    "privileges": ["koc.privileges.models"],
+    "referrals": ["koc.referrals.models"],
+    "creators": ["koc.creators.models"],
+    "security": ["koc.security.models"],
+    "surveys": ["koc.surveys.models"],
 }
 
 

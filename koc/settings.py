@@ -20,6 +20,14 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+class TrustedDocumentsMode(StrEnum):
+    """Whether callers may send a registered document's hash instead of the document."""
+
+    OFF = "off"  # hashes are not looked up; every request carries its document
+    ALLOWED = "allowed"  # hashes are looked up; free-form documents are accepted too
+    REQUIRED = "required"  # members and partners may only run registered documents
+
+
 class Settings(BaseSettings):
     """All configuration of a koc process. Every field maps to ``KOC_<NAME>``."""
 
@@ -39,6 +47,25 @@ class Settings(BaseSettings):
     wechat_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
     graphiql: bool = True
     lifecycle_template: str = Field(default="retail", pattern="^(retail|automotive)$")
+    badge_token_ttl_seconds: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
+    privilege_code_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    # Query limits and rate limiting (see koc.security).
+    max_query_cost: int = Field(default=50_000, ge=1)
+    execution_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    trusted_documents: TrustedDocumentsMode = TrustedDocumentsMode.ALLOWED
+    rate_limit_capacity: int = Field(default=50_000, ge=1)
+    rate_limit_refill_per_second: float = Field(default=500.0, gt=0)
+    redis_url: str | None = None
+    redis_key_prefix: str = "koc:ratelimit:"
+    koc_reapply_cooldown_days: int = Field(default=30, ge=0, le=3650)
+    # referrals: attribution window, reward hold, fraud thresholds
+    referral_attribution_window_days: int = Field(default=180, ge=1, le=3650)
+    referral_reward_hold_days: int = Field(default=14, ge=0, le=365)
+    referral_burst_per_hour: int = Field(default=10, ge=1)
+    referral_burst_per_day: int = Field(default=30, ge=1)
+    referral_idle_referees: int = Field(default=10, ge=1)
+    referral_idle_days: int = Field(default=30, ge=1)
+    referral_risk_rank: int = Field(default=3, ge=0, le=4)
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
@@ -49,6 +76,9 @@ class Settings(BaseSettings):
                 f"KOC_JWT_SECRET must be set to a random string of at least "
                 f"{MIN_SECRET_LENGTH} characters when KOC_ENV=production"
             )
+        # A bucket smaller than the largest allowed query would refuse that query forever.
+        if self.rate_limit_capacity < self.max_query_cost:
+            raise ValueError("KOC_RATE_LIMIT_CAPACITY must be at least KOC_MAX_QUERY_COST")
         return self
 
     @property

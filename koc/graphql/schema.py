@@ -5,19 +5,52 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from koc.audit.graphql import queries as audit_queries
 from koc.auth.graphql import mutations as auth_mutations
 from koc.auth.graphql import queries as auth_queries
+from koc.badges.graphql import mutations as badge_mutations
+from koc.badges.graphql import queries as badge_queries
+from koc.creators.graphql import mutations as creator_mutations
+from koc.creators.graphql import queries as creator_queries
 from koc.graphql.permissions import IsSignedIn
 from koc.members.graphql import mutations as member_mutations
 from koc.members.graphql import queries as member_queries
+from koc.orders.graphql import batch as order_batch
 from koc.orders.graphql import mutations as order_mutations
+from koc.privileges.graphql import mutations as privilege_mutations
+from koc.privileges.graphql import queries as privilege_queries
+from koc.referrals.graphql import mutations as referral_mutations
+from koc.referrals.graphql import queries as referral_queries
+from koc.security.graphql import mutations as security_mutations
+from koc.security.graphql.extensions import SECURITY_EXTENSIONS
+from koc.surveys.graphql import mutations as survey_mutations
+from koc.surveys.graphql import queries as survey_queries
 
-QUERIES = (member_queries.Query, auth_queries.Query, audit_queries.Query)
-MUTATIONS = (auth_mutations.Mutation, member_mutations.Mutation, order_mutations.Mutation)
+QUERIES = (
+    badge_queries.Query,
+    privilege_queries.Query,
+    member_queries.Query,
+    auth_queries.Query,
+    audit_queries.Query,
+    creator_queries.Query,
+    referral_queries.Query,
+    survey_queries.Query,
+)
+MUTATIONS = (
+    badge_mutations.Mutation,
+    privilege_mutations.Mutation,
+    auth_mutations.Mutation,
+    member_mutations.Mutation,
+    order_mutations.Mutation,
+    order_batch.Mutation,
+    creator_mutations.Mutation,
+    security_mutations.Mutation,
+    referral_mutations.Mutation,
+    survey_mutations.Mutation,
+)
 
 
 @strawberry.type(description="Everything koc can answer.")
@@ -58,6 +91,6 @@ class MaskUnexpectedErrors(MaskErrors):
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
-    extensions=[MaskUnexpectedErrors],
+    extensions=[MaskUnexpectedErrors, *SECURITY_EXTENSIONS, ParserCache, ValidationCache],
     config=StrawberryConfig(auto_camel_case=True),
 )

@@ -11,6 +11,7 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
@@ -103,6 +104,7 @@ async def _move(
     )
     member.stage_id = stage.id
     await Member.filter(id=member.id).update(stage_id=stage.id)
+    await hooks.member_stage_changed.send(member=member)
 
 
 async def advance_to_rule(member: Member, rule: StageAutoRule, reason: str) -> bool:
@@ -306,6 +308,8 @@ async def apply_tags(
         if rows:
             await MemberTag.bulk_create(rows, batch_size=1000)
             added += len(rows)
+    if added:
+        await hooks.member_tags_changed.send(member_ids=list(member_ids))
     return added
 
 
@@ -342,6 +346,8 @@ async def remove_member_tags(
             removed += await MemberTag.filter(
                 member_id__in=member_ids[start : start + 5000], tag_id__in=[t.id for t in tags]
             ).delete()
+        if removed:
+            await hooks.member_tags_changed.send(member_ids=member_ids)
         await audit.record(
             actor,
             "member_tags.remove",

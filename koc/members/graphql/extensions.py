@@ -7,4 +7,16 @@ not import ``koc.members.graphql.types`` at import time (use ``strawberry.lazy``
 
 from __future__ import annotations
 
-MEMBER_EXTENSIONS: tuple[type, ...] = ()
+from koc.badges.graphql.member_fields import BadgeMemberFields
+from koc.creators.graphql.member_fields import KocMemberFields
+from koc.privileges.graphql.member_fields import PrivilegeMemberFields
+from koc.referrals.graphql.member_fields import ReferralMemberFields
+from koc.surveys.graphql.member_fields import SurveyMemberFields
+
+MEMBER_EXTENSIONS: tuple[type, ...] = (
+    BadgeMemberFields,
+    PrivilegeMemberFields,
+    KocMemberFields,
+    ReferralMemberFields,
+    SurveyMemberFields,
+)
