@@ -42,6 +42,9 @@ async def migrate_database(settings: Settings) -> None:
 async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
     from tortoise import Tortoise
 
+    # Features connect their hook handlers on import; the schema imports every feature, so a
+    # command's changes reach them all, as they would through the API.
+    import koc.graphql.schema  # noqa: F401
     from koc.db import tortoise_config
 
     await Tortoise.init(config=tortoise_config(settings.database_url))
@@ -171,6 +174,18 @@ def cmd_documents(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_benefits_refresh(args: argparse.Namespace) -> int:
+    from koc.badges.services import evaluate_all
+    from koc.privileges.services import refresh_all
+
+    async def work() -> str:
+        awarded = await evaluate_all()
+        return f"Awarded {awarded} badges by rule; {await refresh_all()}"
+
+    print(asyncio.run(_with_db(get_settings(), work)))
+    return 0
+
+
 def export_schema_sdl() -> str:
     from koc.graphql.schema import schema
 
@@ -238,6 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
     d = dsub.add_parser("add", help="register a manifest {sha256: document} or a .graphql file")
     d.add_argument("file")
     p.set_defaults(func=cmd_documents)
+
+    p = sub.add_parser(
+        "benefits-refresh",
+        help="daily job: award time-based badges, expire and re-evaluate privilege grants",
+    )
+    p.set_defaults(func=cmd_benefits_refresh)
 
     p = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     p.add_argument("output", nargs="?", default=str(SCHEMA_PATH))

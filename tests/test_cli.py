@@ -43,3 +43,17 @@ def test_export_schema_to_stdout():
     assert (
         result.returncode == 0 and "type Query" in result.stdout and "memberLogin" in result.stdout
     )
+
+
+def test_daily_benefits_job_runs(tmp_path):
+    env = {
+        **os.environ,
+        "KOC_DATABASE_URL": f"sqlite://{tmp_path}/jobs.sqlite3",
+        "KOC_ENV": "development",
+    }
+    assert koc("migrate", env=env).returncode == 0
+    result = koc("benefits-refresh", env=env)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Awarded 0 badges by rule; privileges: 0 granted, 0 withdrawn, 0 expired" in result.stdout
+    )

@@ -16,6 +16,7 @@ from koc.badges.graphql import queries as badge_queries
 from koc.creators.graphql import mutations as creator_mutations
 from koc.creators.graphql import queries as creator_queries
 from koc.graphql.permissions import IsSignedIn
+from koc.graphql.scalars import SCALAR_MAP
 from koc.members.graphql import mutations as member_mutations
 from koc.members.graphql import queries as member_queries
 from koc.orders.graphql import batch as order_batch
@@ -92,5 +93,5 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     extensions=[MaskUnexpectedErrors, *SECURITY_EXTENSIONS, ParserCache, ValidationCache],
-    config=StrawberryConfig(auto_camel_case=True),
+    config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
 )

@@ -79,6 +79,80 @@ RULES: dict[str, Rule] = {
     "Mutation.orderRecord": scoped(PartnerScope.ORDERS_WRITE),
     "Mutation.orderRefund": scoped(PartnerScope.ORDERS_WRITE),
     "Mutation.memberEventRecord": scoped(PartnerScope.EVENTS_WRITE),
+    "Mutation.ordersRecord": scoped(PartnerScope.ORDERS_WRITE),
+    "Mutation.trustedDocumentsAdd": ADMIN,
+    # creators
+    "Query.kocCandidates": ANALYST,
+    "Query.kocApplications": ANALYST,
+    "Query.kocs": ANALYST,
+    "Query.kocCampaigns": Rule(member=True, staff=StaffRole.ANALYST),
+    "Query.kocCampaignSubmissions": ANALYST,
+    "Query.kocScoringWeights": ANALYST,
+    "Mutation.kocApply": MEMBER,
+    "Mutation.kocNominate": OPERATOR,
+    "Mutation.kocApplicationReview": OPERATOR,
+    "Mutation.kocStatusSet": OPERATOR,
+    "Mutation.kocRolesSet": OPERATOR,
+    "Mutation.kocScoringWeightsSet": OPERATOR,
+    "Mutation.kocCampaignCreate": OPERATOR,
+    "Mutation.kocCampaignJoin": MEMBER,
+    "Mutation.kocSubmissionCreate": MEMBER,
+    "Mutation.kocSubmissionReview": OPERATOR,
+    # badges
+    "Query.badges": SIGNED_IN,
+    "Query.badgeVerify": scoped(PartnerScope.BADGES_VERIFY, staff=StaffRole.ANALYST),
+    "Mutation.badgeCreate": OPERATOR,
+    "Mutation.badgeUpdate": OPERATOR,
+    "Mutation.badgeAward": OPERATOR,
+    "Mutation.badgeRevoke": OPERATOR,
+    # privileges
+    "Query.privileges": scoped(
+        PartnerScope.PRIVILEGES_REDEEM, staff=StaffRole.ANALYST, member=True
+    ),
+    "Query.privilegeRedemptionVerify": scoped(
+        PartnerScope.PRIVILEGES_REDEEM, staff=StaffRole.OPERATOR
+    ),
+    "Query.privilegeReport": ANALYST,
+    "Mutation.privilegeCreate": OPERATOR,
+    "Mutation.privilegeUpdate": OPERATOR,
+    "Mutation.privilegeGrant": OPERATOR,
+    "Mutation.privilegeRevoke": OPERATOR,
+    "Mutation.privilegeRedeem": scoped(
+        PartnerScope.PRIVILEGES_REDEEM, staff=StaffRole.OPERATOR, member=True
+    ),
+    "Mutation.privilegeRedemptionCode": MEMBER,
+    "Mutation.privilegeRsvp": Rule(member=True, staff=StaffRole.OPERATOR),
+    "Mutation.privilegeRsvpCancel": Rule(member=True, staff=StaffRole.OPERATOR),
+    # referrals
+    "Query.referralProgram": scoped(
+        PartnerScope.REFERRALS_READ, staff=StaffRole.ANALYST, member=True
+    ),
+    "Query.referrals": scoped(PartnerScope.REFERRALS_READ, staff=StaffRole.ANALYST, member=True),
+    "Query.referralRewards": scoped(PartnerScope.REFERRALS_READ, staff=StaffRole.ANALYST),
+    "Query.referralAttempts": scoped(PartnerScope.REFERRALS_READ, staff=StaffRole.ANALYST),
+    "Query.referralReport": scoped(PartnerScope.REFERRALS_READ, staff=StaffRole.ANALYST),
+    "Query.referralLeaderboard": scoped(PartnerScope.REFERRALS_READ, staff=StaffRole.ANALYST),
+    "Query.referralTree": scoped(PartnerScope.REFERRALS_READ, staff=StaffRole.ANALYST),
+    "Mutation.referralBind": MEMBER,
+    "Mutation.referralCodeSet": OPERATOR,
+    "Mutation.referralReattribute": OPERATOR,
+    "Mutation.referralReview": OPERATOR,
+    "Mutation.referralProgramUpdate": OPERATOR,
+    "Mutation.referrerStatusSet": OPERATOR,
+    "Mutation.rewardReview": OPERATOR,
+    "Mutation.rewardsIssueDue": OPERATOR,
+    # surveys
+    "Query.surveys": ANALYST,
+    "Query.survey": Rule(member=True, staff=StaffRole.ANALYST),
+    "Query.surveyResults": ANALYST,
+    "Query.surveyExport": ANALYST,
+    "Mutation.surveyCreate": OPERATOR,
+    "Mutation.surveyUpdate": OPERATOR,
+    "Mutation.surveyPublish": OPERATOR,
+    "Mutation.surveyClose": OPERATOR,
+    "Mutation.surveyRespond": MEMBER,
+    "Mutation.surveyDraftSave": MEMBER,
+    "Mutation.surveyInterviewRecord": OPERATOR,
 }
 
 

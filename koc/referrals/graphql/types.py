@@ -20,6 +20,7 @@ from koc.graphql.context import Info
 from koc.graphql.errors import error_type
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
+from koc.graphql.scalars import Long
 from koc.members.graphql import dataloaders as member_dl
 from koc.referrals import (
     models,
@@ -547,8 +548,8 @@ class ReferralReportRow:
     orders: int = strawberry.field(description="Orders paid and not fully refunded.")
     referred_orders: int = strawberry.field(description="Of those, attributed to referrals.")
     order_share: float = strawberry.field(description="referredOrders / orders (0-1).")
-    revenue_cents: int = strawberry.field(description="Net revenue (paid minus refunded), cents.")
-    referred_revenue_cents: int = strawberry.field(description="Of that, from referred orders.")
+    revenue_cents: Long = strawberry.field(description="Net revenue (paid minus refunded), cents.")
+    referred_revenue_cents: Long = strawberry.field(description="Of that, from referred orders.")
     revenue_share: float = strawberry.field(description="referredRevenueCents / revenueCents.")
     referrer_id: strawberry.Private[int | None]
 
@@ -617,7 +618,7 @@ class ReferralReport:
 class ReferralLeaderboardEntry:
     rank: int = strawberry.field(description="1 for the top referrer.")
     conversions: int = strawberry.field(description="Conversions still standing in the period.")
-    referred_revenue_cents: int = strawberry.field(description="Net revenue of those orders.")
+    referred_revenue_cents: Long = strawberry.field(description="Net revenue of those orders.")
     referrer_id: strawberry.Private[int]
 
     @strawberry.field(description="The referrer.")
@@ -631,8 +632,8 @@ class ReferralTreeNode:
     milestone: Milestone | None = strawberry.field(  # type: ignore[valid-type]
         description="The milestone of this member's referral (null for the root)."
     )
-    revenue_cents: int = strawberry.field(description="This member's own net revenue.")
-    brought_revenue_cents: int = strawberry.field(
+    revenue_cents: Long = strawberry.field(description="This member's own net revenue.")
+    brought_revenue_cents: Long = strawberry.field(
         description="Net revenue of everyone below this member in the tree."
     )
     member_id: strawberry.Private[int]
