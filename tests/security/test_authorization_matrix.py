@@ -173,23 +173,24 @@ def test_every_operation_has_a_rule():
     assert sorted(RULES.keys() - names) == [], "rules for operations that no longer exist"
 
 
-def _placeholder(gql_type: Any) -> Any:
-    """A value of the right shape for an argument; its content does not matter."""
+def _placeholder(gql_type: Any, own_id: str) -> Any:
+    """A value of the right shape for an argument; its content does not matter, except that IDs
+    name the caller's own member, so a member is judged on the operation, not on whose data."""
     if isinstance(gql_type, GraphQLNonNull):
-        return _placeholder(gql_type.of_type)
+        return _placeholder(gql_type.of_type, own_id)
     if isinstance(gql_type, GraphQLList):
-        return [_placeholder(gql_type.of_type)]
+        return [_placeholder(gql_type.of_type, own_id)]
     if isinstance(gql_type, GraphQLEnumType):
         return next(iter(gql_type.values))
     if isinstance(gql_type, GraphQLInputObjectType):
         return {
-            name: _placeholder(f.type)
+            name: _placeholder(f.type, own_id)
             for name, f in gql_type.fields.items()
             if isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined
         }
     assert isinstance(gql_type, GraphQLScalarType)
     return {
-        "ID": gid("Member", 1),
+        "ID": own_id,
         "String": "x",
         "Int": 1,
         "Float": 1.0,
@@ -208,11 +209,11 @@ def _type_name(gql_type: Any) -> str:
     return gql_type.name
 
 
-def _document(kind: str, name: str, definition: Any) -> tuple[str, dict[str, Any]]:
+def _document(kind: str, name: str, definition: Any, own_id: str) -> tuple[str, dict[str, Any]]:
     required = {
         a: arg for a, arg in definition.args.items() if isinstance(arg.type, GraphQLNonNull)
     }
-    variables = {a: _placeholder(arg.type) for a, arg in required.items()}
+    variables = {a: _placeholder(arg.type, own_id) for a, arg in required.items()}
     declared = ", ".join(f"${a}: {_type_name(arg.type)}" for a, arg in required.items())
     passed = ", ".join(f"{a}: ${a}" for a in required)
     header = f"{kind.lower()}" + (f"({declared})" if declared else "")
@@ -276,7 +277,8 @@ async def test_authorization_matrix(
             )
         else:
             client = clients[None]
-        query, variables = _document(kind, name, definition)
+        own_id = client.member_gid if client.member_id is not None else gid("Member", 1)
+        query, variables = _document(kind, name, definition, own_id)
         response = await client.post(query, variables)
         body = response.json()
         codes = {e.get("extensions", {}).get("code") for e in body.get("errors") or []}
