@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError, GraphQLSyntaxError, ValidationRule
+from graphql import GraphQLError, GraphQLSyntaxError, ValidationRule, Visitor, visit
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -142,6 +142,42 @@ def public_error(error: GraphQLError, *, development: bool) -> dict[str, Any]:
     return formatted
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class _NulStringFinder(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def enter_string_value(self, node: Any, *_: Any) -> None:
+        self.found = self.found or "\x00" in node.value
+
+
+class NulCharactersRefused(SchemaExtension):
+    """BAD_USER_INPUT for a NUL character in any string argument or variable: PostgreSQL
+    cannot store it in text, and no name, note or answer needs it."""
+
+    def on_execute(self) -> Iterator[None]:
+        execution = self.execution_context
+        finder = _NulStringFinder()
+        if execution.graphql_document is not None:
+            visit(execution.graphql_document, finder)
+        if finder.found or _has_nul(execution.variables):
+            error = GraphQLError(
+                "Text must not contain NUL characters.", extensions={"code": "BAD_USER_INPUT"}
+            )
+            self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
+        yield
+
+
 class CostAndRateLimits(SchemaExtension):
     """Before execution: refuse an operation whose estimated cost exceeds
     ``KOC_MAX_QUERY_COST``, then take its cost from the caller's token bucket (HTTP 429 with
@@ -195,5 +231,6 @@ SECURITY_EXTENSIONS = (
     DepthAndAliasLimits,
     IntrospectionForStaff,
     ValidationErrorCode,
+    NulCharactersRefused,
     CostAndRateLimits,
 )

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Installs what tests/browser needs on a fresh Debian machine, run as root from anywhere:
+# Debian's Chromium and the Playwright Python driver (with koc and its test extras) in .venv.
+# No browser is downloaded (`playwright install` is not run): the test launches /usr/bin/chromium.
+set -eu
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends chromium
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -e '.[test,browser]'
+/usr/bin/chromium --version
+.venv/bin/python -c "from playwright.async_api import async_playwright; print('playwright driver ok')"
