@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import strawberry
@@ -9,7 +10,10 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from koc.audit import models
-from koc.graphql.permissions import IsAdmin
+from koc.auth.models import StaffRole
+from koc.auth.viewer import is_staff
+from koc.graphql.context import Info
+from koc.graphql.permissions import IsAdmin, forbidden
 from koc.graphql.relay import Connection, paginate
 
 
@@ -23,6 +27,16 @@ class AuditEntry(relay.Node):
     before: JSON | None = strawberry.field(description="Relevant state before.")
     after: JSON | None = strawberry.field(description="Relevant state after.")
     created_at: datetime = strawberry.field(description="When (UTC).")
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[AuditEntry | None]:
+        if not is_staff(info.context.viewer, StaffRole.ADMIN):
+            raise forbidden()
+        ids = [int(i) for i in node_ids]
+        rows = {e.id: e for e in await models.AuditEntry.filter(id__in=ids)}
+        return [cls.from_model(rows[i]) if i in rows else None for i in ids]
 
     @classmethod
     def from_model(cls, e: models.AuditEntry) -> AuditEntry:

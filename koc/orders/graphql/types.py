@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from koc.auth.viewer import can_read_member
 from koc.graphql.context import Info
 from koc.graphql.errors import error_type
-from koc.graphql.loaders import loader
+from koc.graphql.loaders import by_key, loader
+from koc.graphql.permissions import forbidden
 from koc.members.graphql import dataloaders as member_dl
 from koc.members.graphql.types import Member
 from koc.orders import models
@@ -23,6 +27,23 @@ IngestionError = error_type(
     IngestionErrorCode,
     "A problem with an order, refund or event a partner reported.",
 )
+
+
+async def _load_orders(ids: Sequence[int]) -> list[models.Order | None]:
+    return by_key(await models.Order.filter(id__in=list(ids)), ids, lambda o: o.id)
+
+
+async def _load_events(ids: Sequence[int]) -> list[models.MemberEvent | None]:
+    return by_key(await models.MemberEvent.filter(id__in=list(ids)), ids, lambda e: e.id)
+
+
+def _readable(info: Info, rows: list[Any]) -> list[Any]:
+    """Orders and events are the member's personal data: the member, staff and partners with
+    members:read may read them by ID."""
+    for row in rows:
+        if row is not None and not can_read_member(info.context.viewer, row.member_id):
+            raise forbidden()
+    return rows
 
 
 @strawberry.type(description="An order a partner app reported. Amounts are integer cents (fen).")
@@ -55,6 +76,15 @@ class Order(relay.Node):
     async def member(self, info: Info) -> Member:
         return Member.from_model(await loader(info, member_dl.load_members).load(self.member_id))
 
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Order | None]:
+        rows = _readable(
+            info, await loader(info, _load_orders).load_many([int(i) for i in node_ids])
+        )
+        return [cls.from_model(r) if r else None for r in rows]
+
 
 @strawberry.type(description="A refund of all or part of an order.")
 class Refund:
@@ -86,3 +116,12 @@ class MemberEvent(relay.Node):
     @strawberry.field(description="Who did it.")
     async def member(self, info: Info) -> Member:
         return Member.from_model(await loader(info, member_dl.load_members).load(self.member_id))
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[MemberEvent | None]:
+        rows = _readable(
+            info, await loader(info, _load_events).load_many([int(i) for i in node_ids])
+        )
+        return [cls.from_model(r) if r else None for r in rows]
