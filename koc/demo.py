@@ -761,9 +761,6 @@ async def seed_demo(settings: Settings, members: int, seed: int) -> str:
     """
     if members < 1:
         raise ValueError("members must be at least 1")
-    # Features connect their hook handlers when their modules are imported; the schema imports
-    # them all, so the demo's orders and events reach every feature (scores, badges, grants).
-    importlib.import_module("koc.graphql.schema")
     existing = await PartnerToken.get_or_none(name=DEMO_PARTNER)
     if existing is not None:
         return (

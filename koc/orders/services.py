@@ -160,6 +160,21 @@ async def _replay_or_conflict(
     return existing
 
 
+async def _insert_once(model: Any, **fields: Any) -> Recorded:
+    """Insert a row unique per (partner, external_id). When a concurrent replay inserted it
+    first, the unique index decides and the caller gets that row as a replay (or a conflict)."""
+    try:
+        async with in_transaction():
+            return Recorded(await model.create(**fields), replayed=False)
+    except IntegrityError:
+        existing = await _replay_or_conflict(
+            model, fields["partner_id"], fields["external_id"], fields["fingerprint"]
+        )
+        if existing is None:
+            raise
+        return Recorded(existing, replayed=True)
+
+
 async def record_order(partner_id: int, data: OrderInput, default_appid: str) -> Recorded:
     """Record a paid order; a replay returns the original. Fires ``hooks.order_recorded``."""
     _check_external_id(data.external_id)
@@ -193,24 +208,20 @@ async def record_order(partner_id: int, data: OrderInput, default_appid: str) ->
         if existing is not None:
             return Recorded(existing, replayed=True)
         member = await resolve_member(data.member, default_appid)
-        try:
-            async with in_transaction():
-                order = await Order.create(
-                    partner_id=partner_id,
-                    external_id=data.external_id,
-                    member_id=member.id,
-                    amount_cents=data.amount_cents,
-                    currency=data.currency,
-                    category=category,
-                    occurred_at=occurred_at,
-                    fingerprint=fingerprint,
-                )
-        except IntegrityError:
-            # A concurrent replay inserted it first: answer as a replay.
-            existing = await _replay_or_conflict(Order, partner_id, data.external_id, fingerprint)
-            if existing is None:
-                raise
-            return Recorded(existing, replayed=True)
+        inserted = await _insert_once(
+            Order,
+            partner_id=partner_id,
+            external_id=data.external_id,
+            member_id=member.id,
+            amount_cents=data.amount_cents,
+            currency=data.currency,
+            category=category,
+            occurred_at=occurred_at,
+            fingerprint=fingerprint,
+        )
+        if inserted.replayed:
+            return inserted
+        order = inserted.obj
         member = await Member.get(id=member.id).select_for_update()
         await count_order(member, +1)
         await hooks.order_recorded.send(order=order, member=member, context=data.extra)
@@ -255,21 +266,18 @@ async def refund_order(
                 f"At most {remaining} cents of this order can still be refunded.",
                 "amountCents",
             )
-        try:
-            async with in_transaction():
-                refund = await Refund.create(
-                    partner_id=partner_id,
-                    external_id=external_id,
-                    order_id=order.id,
-                    amount_cents=amount,
-                    occurred_at=occurred_at,
-                    fingerprint=fingerprint,
-                )
-        except IntegrityError:
-            existing = await _replay_or_conflict(Refund, partner_id, external_id, fingerprint)
-            if existing is None:
-                raise
-            return Recorded(existing, replayed=True)
+        inserted = await _insert_once(
+            Refund,
+            partner_id=partner_id,
+            external_id=external_id,
+            order_id=order.id,
+            amount_cents=amount,
+            occurred_at=occurred_at,
+            fingerprint=fingerprint,
+        )
+        if inserted.replayed:
+            return inserted
+        refund = inserted.obj
         was_counted = order.status is not OrderStatus.REFUNDED
         order.refunded_cents += amount
         order.status = (
@@ -318,21 +326,18 @@ async def record_member_event(
         if existing is not None:
             return Recorded(existing, replayed=True)
         member = await resolve_member(ref, default_appid)
-        try:
-            async with in_transaction():
-                event = await MemberEvent.create(
-                    partner_id=partner_id,
-                    external_id=external_id,
-                    member_id=member.id,
-                    kind=kind,
-                    occurred_at=occurred_at,
-                    payload=payload,
-                    fingerprint=fingerprint,
-                )
-        except IntegrityError:
-            existing = await _replay_or_conflict(MemberEvent, partner_id, external_id, fingerprint)
-            if existing is None:
-                raise
-            return Recorded(existing, replayed=True)
+        inserted = await _insert_once(
+            MemberEvent,
+            partner_id=partner_id,
+            external_id=external_id,
+            member_id=member.id,
+            kind=kind,
+            occurred_at=occurred_at,
+            payload=payload,
+            fingerprint=fingerprint,
+        )
+        if inserted.replayed:
+            return inserted
+        event = inserted.obj
         await hooks.member_event_recorded.send(event=event, member=member)
     return Recorded(event, replayed=False)
