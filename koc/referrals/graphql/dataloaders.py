@@ -24,6 +24,11 @@ async def load_referrals(ids: Sequence[int]) -> list[Referral | None]:
     return by_key(await Referral.filter(id__in=list(ids)), ids, lambda r: r.id)
 
 
+async def load_referrals_of_referees(member_ids: Sequence[int]) -> list[Referral | None]:
+    rows = await Referral.filter(referee_id__in=list(member_ids))
+    return by_key(rows, member_ids, lambda r: r.referee_id)
+
+
 async def load_rewards(ids: Sequence[int]) -> list[ReferralReward | None]:
     return by_key(await ReferralReward.filter(id__in=list(ids)), ids, lambda r: r.id)
 

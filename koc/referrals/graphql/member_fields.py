@@ -11,7 +11,7 @@ from koc.auth.viewer import can_read_member
 from koc.graphql.context import Info
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
-from koc.graphql.relay import Connection, SortKey, paginate
+from koc.graphql.relay import Connection, SortKey, paginate_children
 from koc.referrals import models
 from koc.referrals.graphql import dataloaders as dl
 from koc.referrals.graphql.types import (
@@ -55,8 +55,11 @@ class ReferralMemberFields:
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[Referral]:
         _check(info, self.id)
-        return await paginate(
-            models.Referral.filter(referrer_id=self.id),
+        return await paginate_children(
+            info,
+            models.Referral,
+            parent="referrer_id",
+            parent_id=self.id,
             first=first,
             after=after,
             to_node=Referral.from_model,
@@ -66,7 +69,7 @@ class ReferralMemberFields:
     @strawberry.field(description="This member's own binding as a referee, if any.")
     async def referred_by(self, info: Info) -> Referral | None:
         _check(info, self.id)
-        row = await models.Referral.get_or_none(referee_id=self.id)
+        row = await loader(info, dl.load_referrals_of_referees).load(self.id)
         return Referral.from_model(row) if row else None
 
     @strawberry.field(description="Points balance (negative after a clawback of spent points).")
@@ -86,8 +89,11 @@ class ReferralMemberFields:
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[PointsEntry]:
         _check(info, self.id)
-        return await paginate(
-            models.PointsEntry.filter(member_id=self.id),
+        return await paginate_children(
+            info,
+            models.PointsEntry,
+            parent="member_id",
+            parent_id=self.id,
             first=first,
             after=after,
             to_node=PointsEntry.from_model,
@@ -104,10 +110,16 @@ class ReferralMemberFields:
         after: After = None,
     ) -> Connection[ReferralReward]:
         _check(info, self.id)
-        qs = models.ReferralReward.filter(member_id=self.id)
-        if status is not None:
-            qs = qs.filter(status=status)
-        return await paginate(qs, first=first, after=after, to_node=ReferralReward.from_model)
+        return await paginate_children(
+            info,
+            models.ReferralReward,
+            parent="member_id",
+            parent_id=self.id,
+            first=first,
+            after=after,
+            to_node=ReferralReward.from_model,
+            filters={} if status is None else {"status": status},
+        )
 
     @strawberry.field(description="Whether this member may bring referees now.")
     async def referrer_status(self, info: Info) -> ReferrerStatus:  # type: ignore[valid-type]

@@ -9,7 +9,7 @@ from tortoise.functions import Count
 
 from koc.graphql.loaders import by_key, group_by_key
 from koc.surveys import rules
-from koc.surveys.audience import open_surveys_for
+from koc.surveys.audience import open_surveys_of
 from koc.surveys.models import (
     Survey,
     SurveyAudienceMember,
@@ -70,7 +70,6 @@ async def load_participations(
 
 
 async def load_open_surveys_of_members(member_ids: Sequence[int]) -> list[set[int]]:
-    """The open surveys whose audience holds each member (one statement per member: in
-    practice one, the signed-in member)."""
-    now = datetime.now(UTC)
-    return [await open_surveys_for(m, now) for m in member_ids]
+    """The open surveys whose audience holds each member, in one statement."""
+    found = await open_surveys_of(member_ids, datetime.now(UTC))
+    return [found[m] for m in member_ids]

@@ -15,7 +15,7 @@ from koc.graphql.context import Info
 from koc.graphql.errors import error_type
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
-from koc.graphql.relay import Connection, paginate
+from koc.graphql.relay import Connection, paginate_children
 from koc.members.graphql import dataloaders as member_dl
 from koc.surveys import models, rules
 from koc.surveys.errors import SurveyErrorCode
@@ -648,12 +648,15 @@ class SurveyQuestionResult:
         first: Annotated[int | None, strawberry.argument(description="Page size, max 100.")] = None,
         after: Annotated[str | None, strawberry.argument(description="Cursor.")] = None,
     ) -> Connection[SurveyTextAnswer]:
-        qs = models.SurveyAnswer.filter(question_id=self.question.id, text__isnull=False)
-        return await paginate(
-            qs,
+        return await paginate_children(
+            info,
+            models.SurveyAnswer,
+            parent="question_id",
+            parent_id=self.question.id,
             first=first,
             after=after,
             to_node=lambda a: SurveyTextAnswer(id=a.id, text=a.text or ""),
+            filters={"text__isnull": False},
         )
 
 
