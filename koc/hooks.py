@@ -3,29 +3,53 @@
 A feature registers an async handler at import (``hooks.order_recorded.connect(fn)``). Handlers
 run inside the transaction of the change, in registration order, so a failure rolls back the
 whole change and nothing is half-written.
+
+A change of many rows at once (a batch of orders) calls ``send_many`` with one set of keyword
+arguments per row. A handler connected with ``connect_batch`` receives that whole list in one
+call, so it can read and write for every row in a few statements; a plain handler is called once
+per row. Either way each handler sees every row before the next handler runs, and ``send`` is a
+batch of one, so a batch handler is the only code path of its feature.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 Handler = Callable[..., Awaitable[Any]]
+# Called with the list of keyword-argument dicts of every send in the batch.
+BatchHandler = Callable[[Sequence[dict[str, Any]]], Awaitable[Any]]
 
 
 class Hook:
     def __init__(self, name: str) -> None:
         self.name = name
         self._handlers: list[Handler] = []
+        self._batched: set[Handler] = set()
 
     def connect(self, handler: Handler) -> Handler:
         if handler not in self._handlers:
             self._handlers.append(handler)
         return handler
 
+    def connect_batch(self, handler: BatchHandler) -> BatchHandler:
+        """Connect a handler that takes the keyword arguments of all the sends of a batch."""
+        self.connect(handler)
+        self._batched.add(handler)
+        return handler
+
     async def send(self, **kwargs: Any) -> None:
+        await self.send_many([kwargs])
+
+    async def send_many(self, calls: Sequence[dict[str, Any]]) -> None:
+        if not calls:
+            return
         for handler in self._handlers:
-            await handler(**kwargs)
+            if handler in self._batched:
+                await handler(calls)
+            else:
+                for kwargs in calls:
+                    await handler(**kwargs)
 
 
 # order=Order, member=Member, context=dict of extra input (e.g. a referral code)
@@ -50,6 +74,9 @@ campaign_submission_reviewed = Hook("campaign_submission_reviewed")
 referral_converted = Hook("referral_converted")
 # referrer_id=int, referee_id=int, order=Order: an attributed order was refunded
 referral_reversed = Hook("referral_reversed")
+# referral_id=int, referrer_id=int: staff give the referral to referrer_id; sent before its
+# standing conversions move, so a handler can still read their previous referrers
+referral_reattributed = Hook("referral_reattributed")
 # member_id=int, survey_id=int, response_id=int: a survey was answered (surveys)
 survey_responded = Hook("survey_responded")
 # member_ids=list[int]: staff or a rule added or removed tags of these members (members)

@@ -183,30 +183,39 @@ async def update_badge(
 # --- signals ---------------------------------------------------------------------------------
 
 
-async def load_signals(member_ids: Sequence[int]) -> list[Signals]:
-    """The rule inputs of each member (three statements for any number of members)."""
+async def load_signals(
+    member_ids: Sequence[int], rules: Iterable[BadgeRule] | None = None
+) -> list[Signals]:
+    """The rule inputs of each member (three statements for any number of members), or only
+    those that ``rules`` read (one statement when they all read the same input)."""
     ids = list(member_ids)
+    wanted = set(BadgeRule) if rules is None else {BadgeRule(r) for r in rules}
     counts: dict[int, dict[SignalKind, int]] = {m: {} for m in ids}
-    rows = (
-        await MemberSignal.filter(member_id__in=ids)
-        .annotate(n=Count("subject_id", distinct=True))
-        .group_by("member_id", "kind")
-        .values_list("member_id", "kind", "n")
-    )
-    for member_id, kind, n in rows:
-        counts[member_id][SignalKind(kind)] = n
+    kinds = [COUNTED[r] for r in wanted if r in COUNTED]
+    if kinds:
+        rows = (
+            await MemberSignal.filter(member_id__in=ids, kind__in=kinds)
+            .annotate(n=Count("subject_id", distinct=True))
+            .group_by("member_id", "kind")
+            .values_list("member_id", "kind", "n")
+        )
+        for member_id, kind, n in rows:
+            counts[member_id][SignalKind(kind)] = n
     roles: dict[int, set[str]] = {m: set() for m in ids}
-    for member_id, role in await MemberKocRole.filter(member_id__in=ids).values_list(
-        "member_id", "role"
-    ):
-        roles[member_id].add(role)
-    first = dict(
-        await Order.filter(member_id__in=ids)
-        .exclude(status=OrderStatus.REFUNDED)
-        .annotate(first=Min("occurred_at"))
-        .group_by("member_id")
-        .values_list("member_id", "first")
-    )
+    if BadgeRule.KOC_ROLE in wanted:
+        for member_id, role in await MemberKocRole.filter(member_id__in=ids).values_list(
+            "member_id", "role"
+        ):
+            roles[member_id].add(role)
+    first: dict[int, Any] = {}
+    if BadgeRule.YEARS_SINCE_FIRST_ORDER in wanted:
+        first = dict(
+            await Order.filter(member_id__in=ids)
+            .exclude(status=OrderStatus.REFUNDED)
+            .annotate(first=Min("occurred_at"))
+            .group_by("member_id")
+            .values_list("member_id", "first")
+        )
     return [
         Signals(
             counts=counts[m],
@@ -306,32 +315,47 @@ async def evaluate_member(
 ) -> list[Badge]:
     """Award every automatic badge (of ``rules``, default all) the member now qualifies for
     and never held. Returns the badges awarded. Call inside a transaction."""
+    return (await evaluate_members([member_id], rules, now)).get(member_id, [])
+
+
+async def evaluate_members(
+    member_ids: Sequence[int], rules: Iterable[BadgeRule] | None = None, now: datetime | None = None
+) -> dict[int, list[Badge]]:
+    """``evaluate_member`` for many members in a constant number of reads (plus the writes of
+    each award). Returns the badges awarded by member, for members awarded something."""
     now = now or _now()
+    ids = list(dict.fromkeys(member_ids))
     query = Badge.filter(active=True).exclude(rule=BadgeRule.MANUAL)
     if rules is not None:
         query = query.filter(rule__in=list(rules))
     badges = await query.order_by("family", "level")
-    if not badges:
-        return []
+    if not badges or not ids:
+        return {}
     held = set(
         await BadgeHolding.filter(
-            member_id=member_id, badge_id__in=[b.id for b in badges]
-        ).values_list("badge_id", flat=True)
+            member_id__in=ids, badge_id__in=[b.id for b in badges]
+        ).values_list("member_id", "badge_id")
     )
-    candidates = [b for b in badges if b.id not in held]
+    candidates = {m: [b for b in badges if (m, b.id) not in held] for m in ids}
+    candidates = {m: bs for m, bs in candidates.items() if bs}
     if not candidates:
-        return []
-    (signals,) = await load_signals([member_id])
-    awarded = [
-        b
-        for b in candidates
-        if is_met(spec_of(b), signals, now)
-        and await _give(
-            member_id, b, source=AwardSource.RULE, reason=_rule_reason(b), staff_id=None, now=now
-        )
-    ]
+        return {}
+    needed = {BadgeRule(b.rule) for offered in candidates.values() for b in offered}
+    signals = dict(zip(candidates, await load_signals(list(candidates), needed), strict=True))
+    awarded: dict[int, list[Badge]] = {}
+    for member_id, offered in candidates.items():
+        for badge in offered:
+            if is_met(spec_of(badge), signals[member_id], now) and await _give(
+                member_id,
+                badge,
+                source=AwardSource.RULE,
+                reason=_rule_reason(badge),
+                staff_id=None,
+                now=now,
+            ):
+                awarded.setdefault(member_id, []).append(badge)
     if awarded:
-        await hooks.member_badges_changed.send(member_ids=[member_id])
+        await hooks.member_badges_changed.send(member_ids=list(awarded))
     return awarded
 
 
@@ -588,8 +612,8 @@ async def verify_token(secret: str, token: str) -> Verification:
 # --- reacting to other features --------------------------------------------------------------
 
 
-async def _on_order_recorded(order: Order, member: Member, **_: Any) -> None:
-    await evaluate_member(member.id, [BadgeRule.YEARS_SINCE_FIRST_ORDER])
+async def _on_orders_recorded(calls: Sequence[dict[str, Any]]) -> None:
+    await evaluate_members([c["member"].id for c in calls], [BadgeRule.YEARS_SINCE_FIRST_ORDER])
 
 
 async def _on_member_logged_in(member: Member, **_: Any) -> None:
@@ -604,11 +628,22 @@ async def _on_event_recorded(event: Any, member: Member, **_: Any) -> None:
         await evaluate_member(member.id, [BadgeRule.EVENTS_ATTENDED])
 
 
-async def _on_referral_converted(referrer_id: int, referee_id: int, order: Order, **_: Any) -> None:
-    if await record_signal(
-        referrer_id, SignalKind.REFERRAL_CONVERTED, f"order:{order.id}", referee_id
-    ):
-        await evaluate_member(referrer_id, [BadgeRule.REFERRALS_CONVERTED])
+async def _on_referrals_converted(calls: Sequence[dict[str, Any]]) -> None:
+    # Each order counts once (the unique source key ignores a repeat); evaluating a referrer
+    # whose count did not move awards nothing new.
+    await MemberSignal.bulk_create(
+        [
+            MemberSignal(
+                member_id=c["referrer_id"],
+                kind=SignalKind.REFERRAL_CONVERTED,
+                source_key=f"order:{c['order'].id}",
+                subject_id=c["referee_id"],
+            )
+            for c in calls
+        ],
+        ignore_conflicts=True,
+    )
+    await evaluate_members([c["referrer_id"] for c in calls], [BadgeRule.REFERRALS_CONVERTED])
 
 
 async def _on_referral_reversed(referrer_id: int, referee_id: int, order: Order, **_: Any) -> None:
@@ -653,10 +688,10 @@ async def _on_member_merged(prospect: Member, member: Member, **_: Any) -> None:
     await evaluate_member(member.id)
 
 
-hooks.order_recorded.connect(_on_order_recorded)
+hooks.order_recorded.connect_batch(_on_orders_recorded)
 hooks.member_logged_in.connect(_on_member_logged_in)
 hooks.member_event_recorded.connect(_on_event_recorded)
-hooks.referral_converted.connect(_on_referral_converted)
+hooks.referral_converted.connect_batch(_on_referrals_converted)
 hooks.referral_reversed.connect(_on_referral_reversed)
 hooks.campaign_submission_reviewed.connect(_on_submission_reviewed)
 hooks.koc_status_changed.connect(_on_koc_status_changed)

@@ -265,8 +265,20 @@ def total(contributions: Iterable[Contribution]) -> float:
 
 
 def score(signals: Signals, weights: Mapping[Signal, SignalWeight], now: datetime) -> Scores:
-    """The overall score and the score for each role, rounded to 2 decimals."""
-    return Scores(
-        overall=total(breakdown(signals, weights, now)),
-        by_role={r: total(breakdown(signals, weights, now, r)) for r in ROLES},
-    )
+    """The overall score and the score for each role, rounded to 2 decimals: the totals of
+    ``breakdown``, each signal normalized once (this runs on every recorded order)."""
+    normalized = [
+        (weights[s], _normalize(s, v, weights[s].saturation, signals))
+        for s, v in _raw_values(signals, now).items()
+    ]
+
+    def total_for(role: KocRole | None) -> float:
+        return round(
+            sum(
+                round(w.weight * n * (1.0 if role is None else w.affinity[role]), 2)
+                for w, n in normalized
+            ),
+            2,
+        )
+
+    return Scores(overall=total_for(None), by_role={r: total_for(r) for r in ROLES})

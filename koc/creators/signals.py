@@ -15,9 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
 from koc import hooks
 from koc.creators.models import (
     CampaignParticipant,
@@ -29,6 +26,7 @@ from koc.creators.models import (
 )
 from koc.creators.rules import RANKED_OUT
 from koc.creators.scoring import Signal, Signals, SignalWeight, score, weights_from_json
+from koc.db import update_rows
 from koc.members.models import Member
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
 
@@ -60,34 +58,48 @@ def apply_scores(row: MemberSignals, weights: Mapping[Signal, SignalWeight], now
     row.scored_at = now
 
 
-async def _ranked_out(member_id: int) -> bool:
-    return await KocProfile.exists(member_id=member_id, status__in=list(RANKED_OUT))
+async def _locked_rows(member_ids: Sequence[int]) -> dict[int, MemberSignals]:
+    query = MemberSignals.filter(member_id__in=member_ids).order_by("member_id")
+    return {r.member_id: r for r in await query.select_for_update()}
 
 
-async def _locked_row(member_id: int) -> MemberSignals:
-    row = await MemberSignals.filter(member_id=member_id).select_for_update().first()
-    if row is not None:
-        return row
-    try:
-        async with in_transaction():
-            return await MemberSignals.create(
-                member_id=member_id, is_koc=await _ranked_out(member_id)
-            )
-    except IntegrityError:
-        # A concurrent signal for the same member created it first.
-        return await MemberSignals.filter(member_id=member_id).select_for_update().get()
+Change = Callable[[MemberSignals], None]
+# What a change and the rescoring write.
+SAVED_FIELDS = [*SIGNAL_FIELDS, *SCORE_COLUMNS.values(), "scored_at"]
 
 
-async def update_signals(member_id: int, change: Callable[[MemberSignals], None]) -> MemberSignals:
+async def update_signals(member_id: int, change: Change) -> MemberSignals:
     """Apply ``change`` to the member's signals (created when missing) and rescore them.
 
     Call inside the transaction of the change that produced the signal.
     """
-    row = await _locked_row(member_id)
-    change(row)
-    apply_scores(row, await load_weights(), _now())
-    await row.save()
-    return row
+    return (await update_signals_many([(member_id, change)]))[member_id]
+
+
+async def update_signals_many(changes: Sequence[tuple[int, Change]]) -> dict[int, MemberSignals]:
+    """``update_signals`` for many (member, change) pairs, in order, in a few statements: the
+    rows are read (locked) together, each rescored once and written back together."""
+    member_ids = list(dict.fromkeys(member_id for member_id, _ in changes))
+    rows = await _locked_rows(member_ids)
+    missing = [m for m in member_ids if m not in rows]
+    if missing:  # these members' first signals (a concurrent signal may create some first)
+        ranked_out = set(
+            await KocProfile.filter(member_id__in=missing, status__in=list(RANKED_OUT)).values_list(
+                "member_id", flat=True
+            )
+        )
+        await MemberSignals.bulk_create(
+            [MemberSignals(member_id=m, is_koc=m in ranked_out) for m in missing],
+            ignore_conflicts=True,
+        )
+        rows.update(await _locked_rows(missing))
+    for member_id, change in changes:
+        change(rows[member_id])
+    weights, now = await load_weights(), _now()
+    for row in rows.values():
+        apply_scores(row, weights, now)
+    await update_rows(list(rows.values()), SAVED_FIELDS)
+    return rows
 
 
 def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -114,14 +126,18 @@ async def set_ranked_out(member_id: int, ranked_out: bool) -> None:
 # --- hook handlers ----------------------------------------------------------------------------
 
 
-async def _on_order_recorded(order: Order, member: Member, **_: Any) -> None:
+def _ordered(order: Order) -> Change:
     def change(r: MemberSignals) -> None:
         r.order_count += 1
         r.order_cents += order.amount_cents
         r.first_order_at = _earliest(r.first_order_at, order.occurred_at)
         seen(r, order.occurred_at)
 
-    await update_signals(member.id, change)
+    return change
+
+
+async def _on_orders_recorded(calls: Sequence[dict[str, Any]]) -> None:
+    await update_signals_many([(c["member"].id, _ordered(c["order"])) for c in calls])
 
 
 async def _on_order_refunded(order: Order, refund: Refund, member: Member, **_: Any) -> None:
@@ -174,11 +190,12 @@ async def _on_logged_in(member: Member, **_: Any) -> None:
     await update_signals(member.id, lambda r: seen(r, _now()))
 
 
-async def _on_referral_converted(referrer_id: int, **_: Any) -> None:
-    def change(r: MemberSignals) -> None:
-        r.converted_referrals += 1
+def _converted(r: MemberSignals) -> None:
+    r.converted_referrals += 1
 
-    await update_signals(referrer_id, change)
+
+async def _on_referrals_converted(calls: Sequence[dict[str, Any]]) -> None:
+    await update_signals_many([(c["referrer_id"], _converted) for c in calls])
 
 
 async def _on_referral_reversed(referrer_id: int, **_: Any) -> None:
@@ -215,11 +232,11 @@ async def merge_signals(from_member_id: int, into_member_id: int) -> None:
     await update_signals(into_member_id, change)
 
 
-hooks.order_recorded.connect(_on_order_recorded)
+hooks.order_recorded.connect_batch(_on_orders_recorded)
 hooks.order_refunded.connect(_on_order_refunded)
 hooks.member_event_recorded.connect(_on_member_event)
 hooks.member_logged_in.connect(_on_logged_in)
-hooks.referral_converted.connect(_on_referral_converted)
+hooks.referral_converted.connect_batch(_on_referrals_converted)
 hooks.referral_reversed.connect(_on_referral_reversed)
 hooks.survey_responded.connect(_on_survey_responded)
 

@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
+from koc.db import update_rows
 from koc.errors import DomainError
 from koc.members.errors import MemberErrorCode, TagErrorCode
 from koc.members.models import (
@@ -107,16 +108,25 @@ async def _move(
     await hooks.member_stage_changed.send(member=member)
 
 
+def _auto_target(
+    stages: Sequence[LifecycleStage], member: Member, rule: StageAutoRule | None
+) -> LifecycleStage | None:
+    """The stage ``rule`` moves the member to (forward only), or None."""
+    by_rule = {s.auto_rule: s for s in stages if s.auto_rule is not None}
+    if rule is StageAutoRule.REPEAT_ORDER and rule not in by_rule:
+        # Pipelines without a repeat-buyer stage (automotive) keep repeat buyers as customers.
+        rule = StageAutoRule.FIRST_ORDER
+    stage = by_rule.get(rule) if rule is not None else None
+    current = next((s.position for s in stages if s.id == member.stage_id), None)
+    if stage is None or not should_advance(current, stage.position):
+        return None
+    return stage
+
+
 async def advance_to_rule(member: Member, rule: StageAutoRule, reason: str) -> bool:
     """Automatic move to the stage marked ``rule``, forward only. True when it moved."""
-    stage = await LifecycleStage.get_or_none(auto_rule=rule)
-    if stage is None and rule is StageAutoRule.REPEAT_ORDER:
-        # Pipelines without a repeat-buyer stage (automotive) keep repeat buyers as customers.
-        stage = await LifecycleStage.get_or_none(auto_rule=StageAutoRule.FIRST_ORDER)
+    stage = _auto_target(await LifecycleStage.all(), member, rule)
     if stage is None:
-        return False
-    current = await LifecycleStage.get_or_none(id=member.stage_id) if member.stage_id else None
-    if not should_advance(current.position if current else None, stage.position):
         return False
     await _move(member, stage, reason=reason, staff_id=None, automatic=True)
     return True
@@ -124,12 +134,43 @@ async def advance_to_rule(member: Member, rule: StageAutoRule, reason: str) -> b
 
 async def count_order(member: Member, delta: int) -> None:
     """Keep ``order_count`` current and apply the first-order / repeat-order stage rules."""
-    member.order_count = max(0, member.order_count + delta)
-    await Member.filter(id=member.id).update(order_count=member.order_count)
-    if delta > 0:
-        rule = auto_rule_for_order_count(member.order_count)
-        if rule is not None:
-            await advance_to_rule(member, rule, f"order #{member.order_count}")
+    await count_orders([(member, delta)])
+
+
+async def count_orders(changes: Sequence[tuple[Member, int]]) -> None:
+    """``count_order`` for many members (each once, with the number of orders it gained or
+    lost), in a constant number of statements: the stages are read once, the transitions
+    inserted together and each member written once. Every order counts as if recorded on its
+    own (order #1 reaches the first-order stage, #2 the repeat-order one); the stage hook is
+    sent once per member that moved, with its final stage."""
+    if not changes:
+        return
+    stages = await LifecycleStage.all()
+    transitions: list[StageTransition] = []
+    moved: dict[int, Member] = {}
+    for member, delta in changes:
+        before = member.order_count
+        member.order_count = max(0, before + delta)
+        for count in range(before + 1, member.order_count + 1):
+            stage = _auto_target(stages, member, auto_rule_for_order_count(count))
+            if stage is None:
+                continue
+            transitions.append(
+                StageTransition(
+                    member_id=member.id,
+                    from_stage_id=member.stage_id,
+                    to_stage_id=stage.id,
+                    staff_id=None,
+                    reason=f"order #{count}",
+                    automatic=True,
+                )
+            )
+            member.stage_id = stage.id
+            moved[member.id] = member
+    if transitions:
+        await StageTransition.bulk_create(transitions)
+    await update_rows([member for member, _ in changes], ["order_count", "stage_id"])
+    await hooks.member_stage_changed.send_many([{"member": m} for m in moved.values()])
 
 
 # --- tags ----------------------------------------------------------------------------------

@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from tortoise.backends.base.client import TransactionalDBClient
+from tortoise.connection import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -16,7 +20,7 @@ from koc import hooks
 from koc.errors import DomainError
 from koc.members.models import Member, MemberIdentity
 from koc.members.phones import normalize_phone
-from koc.members.services import count_order
+from koc.members.services import count_order, count_orders
 from koc.orders.errors import IngestionErrorCode
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
 
@@ -109,27 +113,60 @@ async def resolve_member(ref: MemberRef, default_appid: str, *, create: bool = T
     seen yet); an unknown member id or openid cannot, and is an error.
     """
     validate_ref(ref)
-    if ref.member_id is not None:
-        member = await Member.get_or_none(id=ref.member_id)
-    elif ref.openid is not None:
-        identity = await MemberIdentity.get_or_none(
-            appid=ref.appid or default_appid, openid=ref.openid
-        ).select_related("member")
-        member = identity.member if identity else None
-    elif ref.unionid is not None:
-        member = await Member.get_or_none(unionid=ref.unionid)
-        if member is None and create:
-            member = await _create_prospect(unionid=ref.unionid)
-    else:
-        phone = normalize_phone(ref.phone or "")
-        member = await Member.get_or_none(phone=phone)
-        if member is None and create:
-            member = await _create_prospect(phone=phone)
-    if member is None:
-        raise DomainError(
-            IngestionErrorCode.MEMBER_NOT_FOUND, "No member matches this reference.", "member"
-        )
-    return member
+    (found,) = await resolve_members([ref], default_appid, create=create)
+    if isinstance(found, DomainError):
+        raise found
+    return found
+
+
+def _not_found() -> DomainError:
+    return DomainError(
+        IngestionErrorCode.MEMBER_NOT_FOUND, "No member matches this reference.", "member"
+    )
+
+
+async def resolve_members(
+    refs: Sequence[MemberRef], default_appid: str, *, create: bool = True
+) -> list[Member | DomainError]:
+    """``resolve_member`` for many valid references at once: one statement per kind of
+    reference used, then one insert per prospect to create. Each reference gets its member
+    or the error that names it."""
+    ids = {r.member_id for r in refs if r.member_id is not None}
+    unionids = {r.unionid for r in refs if r.unionid is not None}
+    phones = {normalize_phone(r.phone) for r in refs if r.phone is not None}
+    openids: dict[str, set[str]] = {}
+    for r in refs:
+        if r.openid is not None:
+            openids.setdefault(r.appid or default_appid, set()).add(r.openid)
+    by_id = {m.id: m for m in await Member.filter(id__in=ids)} if ids else {}
+    by_unionid = (
+        {m.unionid: m for m in await Member.filter(unionid__in=unionids)} if unionids else {}
+    )
+    by_phone = {m.phone: m for m in await Member.filter(phone__in=phones)} if phones else {}
+    by_openid: dict[tuple[str, str], Member] = {}
+    for appid, names in openids.items():
+        for identity in await MemberIdentity.filter(appid=appid, openid__in=names).select_related(
+            "member"
+        ):
+            by_openid[(appid, identity.openid)] = identity.member
+    found: list[Member | DomainError] = []
+    for r in refs:
+        member: Member | None
+        if r.member_id is not None:
+            member = by_id.get(r.member_id)
+        elif r.openid is not None:
+            member = by_openid.get((r.appid or default_appid, r.openid))
+        elif r.unionid is not None:
+            member = by_unionid.get(r.unionid)
+            if member is None and create:
+                member = by_unionid[r.unionid] = await _create_prospect(unionid=r.unionid)
+        else:
+            phone = normalize_phone(r.phone or "")
+            member = by_phone.get(phone)
+            if member is None and create:
+                member = by_phone[phone] = await _create_prospect(phone=phone)
+        found.append(_not_found() if member is None else member)
+    return found
 
 
 async def _create_prospect(**identity: Any) -> Member:
@@ -145,19 +182,22 @@ async def _create_prospect(**identity: Any) -> Member:
         return member
 
 
-async def _replay_or_conflict(
-    model: Any, partner_id: int, external_id: str, fingerprint: str
-) -> Any | None:
-    existing = await model.get_or_none(partner_id=partner_id, external_id=external_id)
-    if existing is None:
-        return None
+def _replay_of(existing: Any, fingerprint: str) -> Recorded:
+    """A row reported before under the same externalId: a replay, or a conflict."""
     if existing.fingerprint != fingerprint:
         raise DomainError(
             IngestionErrorCode.IDEMPOTENCY_CONFLICT,
             "This externalId was already reported with different content.",
             "externalId",
         )
-    return existing
+    return Recorded(existing, replayed=True)
+
+
+async def _replay_or_conflict(
+    model: Any, partner_id: int, external_id: str, fingerprint: str
+) -> Any | None:
+    existing = await model.get_or_none(partner_id=partner_id, external_id=external_id)
+    return None if existing is None else _replay_of(existing, fingerprint).obj
 
 
 async def _insert_once(model: Any, **fields: Any) -> Recorded:
@@ -175,8 +215,18 @@ async def _insert_once(model: Any, **fields: Any) -> Recorded:
         return Recorded(existing, replayed=True)
 
 
-async def record_order(partner_id: int, data: OrderInput, default_appid: str) -> Recorded:
-    """Record a paid order; a replay returns the original. Fires ``hooks.order_recorded``."""
+@dataclass(frozen=True)
+class _Checked:
+    """An order that passed validation, with what is stored from it."""
+
+    index: int
+    data: OrderInput
+    category: str
+    occurred_at: datetime
+    fingerprint: str
+
+
+def _check_order(index: int, data: OrderInput) -> _Checked:
     _check_external_id(data.external_id)
     validate_ref(data.member)
     if not 0 < data.amount_cents <= MAX_AMOUNT_CENTS:
@@ -203,29 +253,168 @@ async def record_order(partner_id: int, data: OrderInput, default_appid: str) ->
             "extra": data.extra,
         }
     )
+    return _Checked(index, data, category, occurred_at, fingerprint)
+
+
+async def record_order(partner_id: int, data: OrderInput, default_appid: str) -> Recorded:
+    """Record a paid order; a replay returns the original. Fires ``hooks.order_recorded``."""
+    (result,) = await record_orders(partner_id, [data], default_appid)
+    if isinstance(result, DomainError):
+        raise result
+    return result
+
+
+# PostgreSQL ends one of two transactions that wait on each other (deadlock_detected) or
+# would not serialize (serialization_failure); the other commits. Batches with members or
+# report rows in common can meet that way, and the whole transaction can simply run again.
+RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+ATTEMPTS = 3
+
+
+async def record_orders(
+    partner_id: int, items: Sequence[OrderInput], default_appid: str
+) -> list[Recorded | DomainError]:
+    """Record paid orders, each exactly as a call of its own would, in one transaction: one
+    result per item, in order, a ``Recorded`` or the ``DomainError`` that refused it.
+
+    A refused item (invalid, a conflicting replay, an unknown member) is refused before
+    anything is written for it, so it leaves nothing behind and the others still commit. The
+    accepted ones are written together: one statement per kind of read or write for the whole
+    batch, and ``hooks.order_recorded`` gets them all in one ``send_many``. Run outside any
+    transaction, a batch that lost a deadlock runs again (up to ``ATTEMPTS`` times).
+    """
+    outermost = not isinstance(connections.get("default"), TransactionalDBClient)
+    attempt = 1
+    while True:
+        try:
+            return await _record_orders(partner_id, items, default_appid)
+        except Exception as exc:
+            lost = getattr(exc, "sqlstate", None) in RETRY_SQLSTATES
+            if not (outermost and lost and attempt < ATTEMPTS):
+                raise
+            attempt += 1
+
+
+async def _record_orders(
+    partner_id: int, items: Sequence[OrderInput], default_appid: str
+) -> list[Recorded | DomainError]:
+    results: list[Recorded | DomainError | None] = [None] * len(items)
+    checked: list[_Checked] = []
+    for index, data in enumerate(items):
+        try:
+            checked.append(_check_order(index, data))
+        except DomainError as exc:
+            results[index] = exc
     async with in_transaction():
-        existing = await _replay_or_conflict(Order, partner_id, data.external_id, fingerprint)
-        if existing is not None:
-            return Recorded(existing, replayed=True)
-        member = await resolve_member(data.member, default_appid)
-        inserted = await _insert_once(
-            Order,
-            partner_id=partner_id,
-            external_id=data.external_id,
-            member_id=member.id,
-            amount_cents=data.amount_cents,
-            currency=data.currency,
-            category=category,
-            occurred_at=occurred_at,
-            fingerprint=fingerprint,
-        )
-        if inserted.replayed:
-            return inserted
-        order = inserted.obj
-        member = await Member.get(id=member.id).select_for_update()
-        await count_order(member, +1)
-        await hooks.order_recorded.send(order=order, member=member, context=data.extra)
-    return Recorded(order, replayed=False)
+        existing = {}
+        if checked:
+            existing = {
+                o.external_id: o
+                for o in await Order.filter(
+                    partner_id=partner_id, external_id__in={c.data.external_id for c in checked}
+                )
+            }
+        new: dict[str, _Checked] = {}
+        repeated: list[_Checked] = []  # an externalId sent again later in the same batch
+        for c in checked:
+            if c.data.external_id in existing:
+                try:
+                    results[c.index] = _replay_of(existing[c.data.external_id], c.fingerprint)
+                except DomainError as exc:
+                    results[c.index] = exc
+            elif c.data.external_id in new:
+                repeated.append(c)
+            else:
+                new[c.data.external_id] = c
+        pending = list(new.values())
+        accepted: list[tuple[_Checked, Member]] = []
+        members = await resolve_members([c.data.member for c in pending], default_appid)
+        for c, member in zip(pending, members, strict=True):
+            if isinstance(member, DomainError):
+                results[c.index] = member
+            else:
+                accepted.append((c, member))
+        buyers = await _lock_buyers([member for _, member in accepted])
+        inserted = await _insert_orders(partner_id, accepted)
+        fresh: list[tuple[_Checked, Order]] = []
+        for (c, _), result in zip(accepted, inserted, strict=True):
+            results[c.index] = result
+            if isinstance(result, Recorded) and not result.replayed:
+                fresh.append((c, result.obj))
+        if fresh:
+            per_buyer = Counter(order.member_id for _, order in fresh)
+            await count_orders([(buyers[member_id], n) for member_id, n in per_buyer.items()])
+            await hooks.order_recorded.send_many(
+                [
+                    {"order": order, "member": buyers[order.member_id], "context": c.data.extra}
+                    for c, order in fresh
+                ]
+            )
+        if repeated:
+            # Now a replay of (or a conflict with) the first one, as if sent one after the other.
+            again = await _record_orders(partner_id, [c.data for c in repeated], default_appid)
+            for c, result in zip(repeated, again, strict=True):
+                results[c.index] = result
+    return cast(list[Recorded | DomainError], results)  # every item has its result now
+
+
+async def _insert_orders(
+    partner_id: int, accepted: Sequence[tuple[_Checked, Member]]
+) -> list[Recorded | DomainError]:
+    """Insert the orders in one statement and read them back in another. When a concurrent
+    call inserted one of these externalIds first, the unique index refuses the statement and
+    each order is inserted on its own, that one answering as a replay (or a conflict). A
+    single order is inserted on its own straight away (one statement, no read back)."""
+    rows = [
+        {
+            "partner_id": partner_id,
+            "external_id": c.data.external_id,
+            "member_id": member.id,
+            "amount_cents": c.data.amount_cents,
+            "currency": c.data.currency,
+            "category": c.category,
+            "occurred_at": c.occurred_at,
+            "fingerprint": c.fingerprint,
+        }
+        for c, member in accepted
+    ]
+    if len(rows) > 1:
+        try:
+            async with in_transaction():
+                await Order.bulk_create([Order(**row) for row in rows])
+        except IntegrityError:
+            pass  # a concurrent call got one of these externalIds first: one by one below
+        else:
+            stored = {
+                o.external_id: o
+                for o in await Order.filter(
+                    partner_id=partner_id, external_id__in=[row["external_id"] for row in rows]
+                )
+            }
+            return [Recorded(stored[row["external_id"]], replayed=False) for row in rows]
+    results: list[Recorded | DomainError] = []
+    for row in rows:
+        try:
+            results.append(await _insert_once(Order, **row))
+        except DomainError as exc:
+            results.append(exc)
+    return results
+
+
+async def _lock_buyers(members: Sequence[Member]) -> dict[int, Member]:
+    """The buyers by id, current and locked for their order counts.
+
+    PostgreSQL: read again under a row lock, taken before the orders are inserted and in id
+    order. Each order's foreign key takes a key-share lock on its buyer; were the update lock
+    taken after the inserts, two batches with buyers in common would wait on each other. FOR
+    NO KEY UPDATE leaves other transactions free to insert rows that reference the buyer.
+    SQLite runs one write transaction at a time, so the rows already read are current.
+    """
+    buyers = {m.id: m for m in members}
+    if buyers and Member._meta.db.capabilities.support_for_update:
+        query = Member.filter(id__in=sorted(buyers)).order_by("id")
+        buyers = {m.id: m for m in await query.select_for_update(no_key=True)}
+    return buyers
 
 
 async def refund_order(

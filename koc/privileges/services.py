@@ -903,8 +903,8 @@ async def _on_koc_status_changed(member: Member, status: str, roles: list[str], 
     await refresh_member_grants([member.id], "roles")
 
 
-async def _on_stage_changed(member: Member, **_: Any) -> None:
-    await refresh_member_grants([member.id], "stages")
+async def _on_stages_changed(calls: Sequence[dict[str, Any]]) -> None:
+    await refresh_member_grants([c["member"].id for c in calls], "stages")
 
 
 async def _on_tags_changed(member_ids: list[int], **_: Any) -> None:
@@ -937,7 +937,7 @@ async def _on_member_merged(prospect: Member, member: Member, **_: Any) -> None:
 
 
 hooks.koc_status_changed.connect(_on_koc_status_changed)
-hooks.member_stage_changed.connect(_on_stage_changed)
+hooks.member_stage_changed.connect_batch(_on_stages_changed)
 hooks.member_tags_changed.connect(_on_tags_changed)
 hooks.member_badges_changed.connect(_on_badges_changed)
 hooks.member_merged.connect(_on_member_merged)

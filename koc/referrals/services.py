@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import random
+from bisect import bisect_left, bisect_right, insort
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,12 +23,13 @@ from tortoise.transactions import in_transaction
 from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
+from koc.db import update_rows
 from koc.errors import DomainError
 from koc.members.models import Member
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus
 from koc.referrals import rules
 from koc.referrals.errors import ReferralErrorCode
-from koc.referrals.ledger import lock_account, post_points
+from koc.referrals.ledger import ensure_accounts, lock_account, post_points
 from koc.referrals.models import (
     ConversionStatus,
     FraudSignal,
@@ -419,6 +422,7 @@ async def reattribute(
         before = referral.referrer_id
         referral.referrer_id = referrer_id
         await referral.save(update_fields=["referrer_id"])
+        await hooks.referral_reattributed.send(referral_id=referral.id, referrer_id=referrer_id)
         await ReferralConversion.filter(
             referral_id=referral.id, status=ConversionStatus.ACTIVE
         ).update(referrer_id=referrer_id)
@@ -563,39 +567,68 @@ async def update_program(change: ProgramChange, *, actor: StaffViewer) -> Referr
 # --- attribution, milestones, refunds ------------------------------------------------------
 
 
-async def attribute_order(order: Order) -> ReferralConversion | None:
-    """Attribute a new order to the referee's referral when it qualifies. Call inside the
-    transaction that recorded the order; the order can convert at most once."""
-    referral = await Referral.get_or_none(referee_id=order.member_id).select_for_update()
-    if referral is None or referral.review_status is ReviewStatus.REJECTED:
-        return None
-    if not rules.in_window(order.occurred_at, referral.bound_at, referral.expires_at):
-        return None
+async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion | None]:
+    """Attribute new orders to their referees' referrals when they qualify, as if one after
+    the other, in a constant number of statements: one read when none of them converts, a
+    dozen for the batch when some do. Call inside the transaction that recorded the orders
+    (each order converts at most once: its conversion is unique)."""
+    converted: list[ReferralConversion | None] = [None] * len(orders)
+    if not orders:
+        return converted
+    referrals = {
+        r.referee_id: r
+        for r in await Referral.filter(referee_id__in={o.member_id for o in orders})
+        .order_by("id")
+        .select_for_update()
+    }
+    candidates = [
+        (index, order, referral)
+        for index, order in enumerate(orders)
+        if (referral := referrals.get(order.member_id)) is not None
+        and referral.review_status is not ReviewStatus.REJECTED
+        and rules.in_window(order.occurred_at, referral.bound_at, referral.expires_at)
+    ]
+    if not candidates:
+        return converted
     program = await get_program()
-    has_active = await ReferralConversion.filter(
-        referral_id=referral.id, status=ConversionStatus.ACTIVE
-    ).exists()
-    if not rules.order_qualifies(
-        program_rules(program),
-        amount_cents=order.amount_cents,
-        category=order.category,
-        has_active_conversion=has_active,
-    ):
-        return None
-    # The referrer's account lock serializes their conversions, so tier ordinals are exact.
-    await lock_account(referral.referrer_id)
-    counted = ReferralConversion.filter(
-        referrer_id=referral.referrer_id,
-        status=ConversionStatus.ACTIVE,
-        occurred_at__lte=order.occurred_at,
+    qualifying = program_rules(program)
+    active = set(
+        await ReferralConversion.filter(
+            referral_id__in={r.id for _, _, r in candidates}, status=ConversionStatus.ACTIVE
+        ).values_list("referral_id", flat=True)
     )
-    start = rules.period_start(program.tier_period, order.occurred_at)
-    if start is not None:
-        counted = counted.filter(occurred_at__gte=start)
-    ordinal = await counted.count() + 1
-    try:
-        async with in_transaction():
-            conversion = await ReferralConversion.create(
+    converting = []
+    for index, order, referral in candidates:
+        if rules.order_qualifies(
+            qualifying,
+            amount_cents=order.amount_cents,
+            category=order.category,
+            has_active_conversion=referral.id in active,
+        ):
+            converting.append((index, order, referral))
+            active.add(referral.id)
+    if not converting:
+        return converted
+    # The referrers' account locks serialize their conversions, so tier ordinals are exact.
+    referrer_ids = sorted({r.referrer_id for _, _, r in converting})
+    await ensure_accounts(referrer_ids)
+    await (
+        ReferralAccount.filter(member_id__in=referrer_ids).order_by("member_id").select_for_update()
+    )
+    counted = await _counted_conversions(program.tier_period, [(o, r) for _, o, r in converting])
+    tiers = program_tiers(program)
+    rows = []
+    for _, order, referral in converting:
+        # The referrer's ordinal: their standing conversions of the period up to this order's
+        # time, those of this batch included.
+        times = counted[referral.referrer_id]
+        start = rules.period_start(program.tier_period, order.occurred_at)
+        ordinal = bisect_right(times, order.occurred_at) + 1
+        if start is not None:
+            ordinal -= bisect_left(times, start)
+        insort(times, order.occurred_at)
+        rows.append(
+            ReferralConversion(
                 referral_id=referral.id,
                 referrer_id=referral.referrer_id,
                 referee_id=referral.referee_id,
@@ -606,22 +639,61 @@ async def attribute_order(order: Order) -> ReferralConversion | None:
                 occurred_at=order.occurred_at,
                 ordinal=ordinal,
             )
-    except IntegrityError:
-        return None  # this order was attributed already
-    referral.milestone = Milestone.CONVERTED
-    referral.milestone_at = order.occurred_at
-    await referral.save(update_fields=["milestone", "milestone_at"])
-    await _step(referral, StepKind.CONVERTED, order.occurred_at, order_id=order.id)
-    await _create_rewards(referral, conversion, rules.tier_for(program_tiers(program), ordinal))
-    await hooks.referral_converted.send(
-        referrer_id=referral.referrer_id, referee_id=referral.referee_id, order=order
+        )
+    await ReferralConversion.bulk_create(rows)
+    stored = {
+        c.order_id: c
+        for c in await ReferralConversion.filter(order_id__in=[o.id for _, o, _ in converting])
+    }
+    rewards: list[ReferralReward] = []
+    for index, order, referral in converting:
+        conversion = converted[index] = stored[order.id]
+        referral.milestone = Milestone.CONVERTED
+        referral.milestone_at = order.occurred_at
+        rewards += _rewards(referral, conversion, rules.tier_for(tiers, conversion.ordinal))
+    await update_rows(
+        list({r.id: r for _, _, r in converting}.values()), ["milestone", "milestone_at"]
     )
-    return conversion
+    await ReferralStep.bulk_create(
+        [
+            ReferralStep(referral_id=r.id, kind=StepKind.CONVERTED, at=o.occurred_at, order_id=o.id)
+            for _, o, r in converting
+        ]
+    )
+    await ReferralReward.bulk_create(rewards)
+    await hooks.referral_converted.send_many(
+        [
+            {"referrer_id": r.referrer_id, "referee_id": r.referee_id, "order": o}
+            for _, o, r in converting
+        ]
+    )
+    return converted
 
 
-async def _create_rewards(
+async def _counted_conversions(
+    period: TierPeriod, orders: Sequence[tuple[Order, Referral]]
+) -> dict[int, list[datetime]]:
+    """The times of the referrers' standing conversions that can count towards the ordinals
+    of these orders (from the earliest period start to the latest order), sorted."""
+    query = ReferralConversion.filter(
+        referrer_id__in={r.referrer_id for _, r in orders},
+        status=ConversionStatus.ACTIVE,
+        occurred_at__lte=max(o.occurred_at for o, _ in orders),
+    )
+    starts = [rules.period_start(period, o.occurred_at) for o, _ in orders]
+    if None not in starts:
+        query = query.filter(occurred_at__gte=min(s for s in starts if s is not None))
+    counted: dict[int, list[datetime]] = defaultdict(list)
+    for referrer_id, at in await query.values_list("referrer_id", "occurred_at"):
+        counted[referrer_id].append(at)
+    for times in counted.values():
+        times.sort()
+    return counted
+
+
+def _rewards(
     referral: Referral, conversion: ReferralConversion, tier: rules.RewardTier
-) -> None:
+) -> list[ReferralReward]:
     status = (
         RewardStatus.HELD
         if referral.review_status is ReviewStatus.PENDING
@@ -635,26 +707,22 @@ async def _create_rewards(
         specs.append((RewardRole.REFERRER, RewardKind.PRIVILEGE, 0, tier.privilege))
     if tier.referee_points:
         specs.append((RewardRole.REFEREE, RewardKind.POINTS, tier.referee_points, ""))
-    await ReferralReward.bulk_create(
-        [
-            ReferralReward(
-                key=f"conversion:{conversion.id}:{role.value}:{kind.value}",
-                conversion_id=conversion.id,
-                referral_id=referral.id,
-                member_id=referral.referrer_id
-                if role is RewardRole.REFERRER
-                else referral.referee_id,
-                role=role,
-                kind=kind,
-                points=points,
-                privilege=privilege,
-                tier=tier.from_conversion,
-                status=status,
-                due_at=due_at,
-            )
-            for role, kind, points, privilege in specs
-        ]
-    )
+    return [
+        ReferralReward(
+            key=f"conversion:{conversion.id}:{role.value}:{kind.value}",
+            conversion_id=conversion.id,
+            referral_id=referral.id,
+            member_id=referral.referrer_id if role is RewardRole.REFERRER else referral.referee_id,
+            role=role,
+            kind=kind,
+            points=points,
+            privilege=privilege,
+            tier=tier.from_conversion,
+            status=status,
+            due_at=due_at,
+        )
+        for role, kind, points, privilege in specs
+    ]
 
 
 async def _withdraw_rewards(
@@ -922,15 +990,21 @@ async def decide_reward(
 # --- hook handlers -------------------------------------------------------------------------
 
 
-async def on_order_recorded(
-    order: Order, member: Member, context: dict[str, Any], **_: Any
-) -> None:
+async def on_orders_recorded(calls: Sequence[dict[str, Any]]) -> None:
     # Offline referral given at the counter: bind first (same rules as a shared link; a refusal
-    # is recorded and the order still stands), then attribute.
-    code = (context or {}).get("referralCode")
-    if code:
-        await _bind(member.id, str(code), ReferralChannel.ORDER, None, None, order=order)
-    await attribute_order(order)
+    # is recorded and the order still stands), then attribute. The orders before a binding are
+    # attributed before it, as if each order came alone.
+    pending: list[Order] = []
+    for call in calls:
+        code = (call.get("context") or {}).get("referralCode")
+        if code:
+            await attribute_orders(pending)
+            pending = []
+            await _bind(
+                call["member"].id, str(code), ReferralChannel.ORDER, None, None, order=call["order"]
+            )
+        pending.append(call["order"])
+    await attribute_orders(pending)
 
 
 async def on_order_refunded(order: Order, **_: Any) -> None:
@@ -989,7 +1063,7 @@ async def on_member_merged(prospect: Member, member: Member, **_: Any) -> None:
     await ReferralAccount.filter(member_id=pid).delete()
 
 
-hooks.order_recorded.connect(on_order_recorded)
+hooks.order_recorded.connect_batch(on_orders_recorded)
 hooks.order_refunded.connect(on_order_refunded)
 hooks.member_event_recorded.connect(on_member_event)
 hooks.koc_status_changed.connect(on_koc_status_changed)

@@ -1,7 +1,11 @@
 """Partners report orders in batches: one result per order, bad orders do not stop the rest."""
 
-from koc.members.models import Member
+import asyncio
+
+from koc.members.models import Member, StageTransition
+from koc.orders import services
 from koc.orders.models import Order
+from tests.conftest import gid
 from tests.orders.test_order_record import order
 from tests.sqlcount import count_statements
 
@@ -66,12 +70,101 @@ async def test_batches_need_the_orders_scope(partner_client, member_client):
     assert await Order.all().count() == 0
 
 
-async def test_statements_per_order_do_not_grow_with_the_batch(partner_client):
+async def test_a_refused_order_leaves_nothing_behind(partner_client):
     dealer = await partner_client(["orders:write"])
+    await dealer.execute(BATCH, {"i": {"orders": [order("taken")]}})
+    orders = [
+        order("ok-1", {"unionid": "u-new"}),
+        # A conflicting replay naming a person never seen: refused before the prospect is made.
+        order("taken", {"unionid": "u-ghost"}),
+        order("nobody", {"memberId": gid("Member", 999_999)}),
+        order("ok-2", {"unionid": "u-new"}),
+    ]
+    data = (await dealer.execute(BATCH, {"i": {"orders": orders}}))["ordersRecord"]
+    assert (data["recorded"], data["replayed"], data["failed"]) == (2, 0, 2)
+    assert [r["errors"] for r in data["results"]] == [
+        [],
+        [{"field": "orders.1.externalId", "code": "IDEMPOTENCY_CONFLICT"}],
+        [{"field": "orders.2.member", "code": "MEMBER_NOT_FOUND"}],
+        [],
+    ]
+    assert not await Member.exists(unionid="u-ghost")
+    assert sorted(await Order.all().values_list("external_id", flat=True)) == [
+        "ok-1",
+        "ok-2",
+        "taken",
+    ]
+
+
+async def test_an_external_id_sent_twice_in_one_batch(partner_client):
+    dealer = await partner_client(["orders:write"])
+    orders = [order("twice", {"unionid": "u-7"}), order("twice", {"unionid": "u-7"})]
+    orders.append(order("twice", {"unionid": "u-7"}, amountCents=1))
+    data = (await dealer.execute(BATCH, {"i": {"orders": orders}}))["ordersRecord"]
+    assert (data["recorded"], data["replayed"], data["failed"]) == (1, 1, 1)
+    first, again, changed = data["results"]
+    assert first["replayed"] is False and again["replayed"] is True
+    assert again["order"] == first["order"]
+    assert changed["errors"] == [{"field": "orders.2.externalId", "code": "IDEMPOTENCY_CONFLICT"}]
+    assert (await Member.get(unionid="u-7")).order_count == 1
+
+
+async def test_orders_of_one_new_person_count_one_after_the_other(partner_client):
+    dealer = await partner_client(["orders:write"])
+    orders = [order(f"n-{i}", {"phone": "13800138000"}) for i in range(3)]
+    data = (await dealer.execute(BATCH, {"i": {"orders": orders}}))["ordersRecord"]
+    assert data["recorded"] == 3
+    prospect = await Member.get(phone="+8613800138000")
+    assert prospect.order_count == 3
+    reasons = await StageTransition.filter(member_id=prospect.id).order_by("id")
+    assert [t.reason for t in reasons] == ["order #1", "order #2"]  # #3 stays a repeat buyer
+
+
+async def test_statements_per_batch_do_not_grow_with_the_batch(partner_client):
+    dealer = await partner_client(["orders:write"])
+    buyers = [await Member.create(unionid=f"known-{i}") for i in range(45)]
+
+    def batch(prefix, members):
+        return [order(f"{prefix}-{m.id}", {"unionid": m.unionid}) for m in members]
+
+    # the partner's first call does one-time work (its last-used time)
+    await dealer.execute(BATCH, {"i": {"orders": batch("w", buyers[:1])}})
     with count_statements() as small:
-        await dealer.execute(BATCH, {"i": {"orders": [order(f"s-{i}") for i in range(2)]}})
+        data = await dealer.execute(BATCH, {"i": {"orders": batch("s", buyers[1:5])}})
+    assert data["ordersRecord"]["recorded"] == 4
     with count_statements() as large:
-        await dealer.execute(BATCH, {"i": {"orders": [order(f"l-{i}") for i in range(20)]}})
-    per_order_small = small.count / 2
-    per_order_large = large.count / 20
-    assert per_order_large <= per_order_small
+        data = await dealer.execute(BATCH, {"i": {"orders": batch("l", buyers[5:])}})
+    assert data["ordersRecord"]["recorded"] == 40
+    assert large.count == small.count
+
+
+async def test_concurrent_batches_with_the_same_orders_record_each_once(partner_client):
+    dealer = await partner_client(["orders:write"])
+    orders = [order(f"c-{i}", {"unionid": f"u-c{i}"}) for i in range(5)]
+    results = await asyncio.gather(
+        *[dealer.execute(BATCH, {"i": {"orders": orders}}) for _ in range(4)]
+    )
+    counts = [(r["ordersRecord"]["recorded"], r["ordersRecord"]["replayed"]) for r in results]
+    assert sum(recorded for recorded, _ in counts) == 5
+    assert all(recorded + replayed == 5 for recorded, replayed in counts)
+    assert await Order.all().count() == 5
+    assert [m.order_count for m in await Member.filter(unionid__startswith="u-c")] == [1] * 5
+
+
+async def test_a_batch_that_lost_a_deadlock_runs_again(partner_client, monkeypatch):
+    dealer = await partner_client(["orders:write"])
+    real, attempts = services._record_orders, []
+
+    class DeadlockDetected(Exception):
+        sqlstate = "40P01"  # as PostgreSQL reports it
+
+    async def loses_once(*args):
+        attempts.append(args)
+        if len(attempts) == 1:
+            raise DeadlockDetected("deadlock detected")
+        return await real(*args)
+
+    monkeypatch.setattr(services, "_record_orders", loses_once)
+    data = (await dealer.execute(BATCH, {"i": {"orders": [order("d-1")]}}))["ordersRecord"]
+    assert (data["recorded"], data["failed"], len(attempts)) == (1, 0, 2)
+    assert await Order.all().count() == 1

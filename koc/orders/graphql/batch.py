@@ -1,15 +1,15 @@
 """Batch ingestion: ``ordersRecord`` records up to 500 orders in one call.
 
 Each order is recorded exactly as ``orderRecord`` would (validation, idempotency, member
-resolution, the ``order_recorded`` hook and so referral attribution), inside a savepoint of one
-transaction for the whole batch: a bad item rolls back only itself and is reported at its index,
-and the batch commits once, which is what makes batches fast on SQLite.
+resolution, the ``order_recorded`` hook and so referral attribution), in one transaction for the
+whole batch (``services.record_orders``): a bad item is refused before anything is written for
+it and reported at its index, the others are written together, and the batch commits once,
+which is what makes batches fast.
 """
 
 from __future__ import annotations
 
 import strawberry
-from tortoise.transactions import in_transaction
 
 from koc.auth.models import PartnerScope
 from koc.errors import DomainError
@@ -70,32 +70,39 @@ class Mutation:
                 IngestionErrorCode.INVALID, f"Send 1 to {MAX_BATCH} orders.", "orders"
             )
             return OrdersRecordPayload(errors=errors_of(error, IngestionError))
-        appid = info.context.settings.wechat_appid
+        inputs: list[services.OrderInput | DomainError] = []
+        for item in input.orders:
+            try:
+                inputs.append(order_input(item))
+            except DomainError as exc:  # a malformed member ID
+                inputs.append(exc)
+        recorded = iter(
+            await services.record_orders(
+                partner.token_id,
+                [i for i in inputs if not isinstance(i, DomainError)],
+                info.context.settings.wechat_appid,
+            )
+        )
+        outcomes = [i if isinstance(i, DomainError) else next(recorded) for i in inputs]
         payload = OrdersRecordPayload()
-        async with in_transaction():
-            for index, item in enumerate(input.orders):
-                result = OrderRecordResult(index=index, external_id=item.external_id)
-                try:
-                    # record_order opens its own transaction: here a savepoint of the batch's.
-                    recorded = await services.record_order(
-                        partner.token_id, order_input(item), appid
+        for index, (item, outcome) in enumerate(zip(input.orders, outcomes, strict=True)):
+            result = OrderRecordResult(index=index, external_id=item.external_id)
+            if isinstance(outcome, DomainError):
+                result.errors = [
+                    IngestionError(
+                        field=f"orders.{index}.{e.field}" if e.field else f"orders.{index}",
+                        code=e.code,
+                        message=e.message,
                     )
-                except DomainError as exc:
-                    result.errors = [
-                        IngestionError(
-                            field=f"orders.{index}.{e.field}" if e.field else f"orders.{index}",
-                            code=e.code,
-                            message=e.message,
-                        )
-                        for e in errors_of(exc, IngestionError)
-                    ]
-                    payload.failed += 1
+                    for e in errors_of(outcome, IngestionError)
+                ]
+                payload.failed += 1
+            else:
+                result.order = Order.from_model(outcome.obj)
+                result.replayed = outcome.replayed
+                if outcome.replayed:
+                    payload.replayed += 1
                 else:
-                    result.order = Order.from_model(recorded.obj)
-                    result.replayed = recorded.replayed
-                    if recorded.replayed:
-                        payload.replayed += 1
-                    else:
-                        payload.recorded += 1
-                payload.results.append(result)
+                    payload.recorded += 1
+            payload.results.append(result)
         return payload
