@@ -5,8 +5,8 @@
 Seeds a fresh SQLite database (members with stages, tags, KOC roles and orders; one open survey
 with every question kind, five candidate categories; N responses bulk-inserted), then times the
 aggregation behind ``surveyResults``, without a segment and split by each segment kind. The
-goal is under one second for 100,000 responses (the default, unsegmented call). Rerunnable:
-the database is recreated each run.
+goal is under one second for 100,000 responses, with or without a segment. Rerunnable: the
+database is recreated each run, unless ``--reuse`` times the one a previous run left.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from koc.surveys.models import (  # noqa: E402
     Interest,
     QuestionKind,
     RatingScale,
+    Survey,
     SurveyKocRole,
     SurveyPurpose,
     Timing,
@@ -251,34 +252,45 @@ def fresh_database(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-async def main(n: int, path: Path, seed_value: int) -> int:
+async def main(n: int, path: Path, seed_value: int, reuse: bool) -> int:
     url = f"sqlite://{path}"
     settings = Settings(database_url=url)
     await migrate_database(settings)
     await Tortoise.init(config=tortoise_config(url))
     try:
-        start = time.perf_counter()
-        survey_id = await seed(n, random.Random(seed_value))
-        print(f"seeded {n:,} responses in {time.perf_counter() - start:.1f} s ({path})")
+        survey = await Survey.all().order_by("id").first() if reuse else None
+        if survey is not None:
+            survey_id = survey.id
+            print(f"reusing {path}")
+        else:
+            start = time.perf_counter()
+            survey_id = await seed(n, random.Random(seed_value))
+            print(f"seeded {n:,} responses in {time.perf_counter() - start:.1f} s ({path})")
         tag_id = (await Tag.get(name="family")).id
+        # Untimed: the first read pulls a reused file into the OS cache, as a server's is.
+        await results.survey_results(survey_id, None, None)
         print("surveyResults aggregation (SQLite):")
-        default = await timed("no segment (default)", survey_id, None)
-        print("split by a segment (joins members; informational):")
-        await timed("segment STAGE", survey_id, results.Segment(results.SegmentKind.STAGE))
-        await timed("segment KOC", survey_id, results.Segment(results.SegmentKind.KOC))
-        await timed(
-            "segment TAG", survey_id, results.Segment(results.SegmentKind.TAG, tag_id=tag_id)
-        )
-        await timed(
-            "segment BOUGHT_CATEGORY",
-            survey_id,
-            results.Segment(results.SegmentKind.BOUGHT_CATEGORY, category="vehicle"),
-        )
+        figures = {"no segment": await timed("no segment (default)", survey_id, None)}
+        print("split by a segment (joins members):")
+        for label, segment in (
+            ("STAGE", results.Segment(results.SegmentKind.STAGE)),
+            ("KOC", results.Segment(results.SegmentKind.KOC)),
+            ("TAG", results.Segment(results.SegmentKind.TAG, tag_id=tag_id)),
+            (
+                "BOUGHT_CATEGORY",
+                results.Segment(results.SegmentKind.BOUGHT_CATEGORY, category="vehicle"),
+            ),
+        ):
+            figures[f"segment {label}"] = await timed(f"segment {label}", survey_id, segment)
     finally:
         await Tortoise.close_connections()
-    verdict = "OK" if default < 1.0 else "TOO SLOW"
-    print(f"surveyResults for {n:,} responses: {default * 1000:.1f} ms (goal < 1000 ms): {verdict}")
-    return 0 if default < 1.0 else 1
+    slowest = max(figures, key=lambda k: figures[k])
+    verdict = "OK" if figures[slowest] < 1.0 else "TOO SLOW"
+    print(
+        f"surveyResults for {n:,} responses: slowest {slowest} {figures[slowest] * 1000:.1f} ms "
+        f"(goal < 1000 ms): {verdict}"
+    )
+    return 0 if figures[slowest] < 1.0 else 1
 
 
 if __name__ == "__main__":
@@ -290,6 +302,10 @@ if __name__ == "__main__":
         "--db", type=Path, default=Path("var/bench-surveys.sqlite3"), help="SQLite file"
     )
     parser.add_argument("--seed", type=int, default=7, help="random seed")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the database a previous run left, if any"
+    )
     args = parser.parse_args()
-    fresh_database(args.db)
-    raise SystemExit(asyncio.run(main(args.responses, args.db, args.seed)))
+    if not args.reuse:
+        fresh_database(args.db)
+    raise SystemExit(asyncio.run(main(args.responses, args.db, args.seed, args.reuse)))

@@ -186,6 +186,14 @@ def cmd_benefits_refresh(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_referrals(args: argparse.Namespace) -> int:
+    from koc.referrals.rollup import rebuild
+
+    rows = asyncio.run(_with_db(get_settings(), rebuild))
+    print(f"Rebuilt the referral report rollup: {rows} rows")
+    return 0
+
+
 def export_schema_sdl() -> str:
     from koc.graphql.schema import schema
 
@@ -259,6 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="daily job: award time-based badges, expire and re-evaluate privilege grants",
     )
     p.set_defaults(func=cmd_benefits_refresh)
+
+    p = sub.add_parser("referrals", help="referral report maintenance")
+    p.add_argument(
+        "action",
+        choices=["rollup-rebuild"],
+        help="recompute the report rollup from the orders (after a bulk load, or to repair it)",
+    )
+    p.set_defaults(func=cmd_referrals)
 
     p = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
     p.add_argument("output", nargs="?", default=str(SCHEMA_PATH))

@@ -249,7 +249,7 @@ class ReferralConversion(Model):
         indexes = [
             Index(fields=("referrer_id", "occurred_at"), name="referral_conv_referrer_idx"),
             Index(fields=("occurred_at", "status"), name="referral_conv_occurred_idx"),
-            Index(fields=("referral_id",), name="referral_conv_referral_idx"),
+            Index(fields=("referral_id", "status"), name="referral_conv_referral_idx"),
         ]
 
 
@@ -316,3 +316,33 @@ class ReferralProgram(Model):
 
     class Meta:
         table = "referral_program"
+
+
+# referrer_id of the rollup rows that count every order, referred or not.
+EVERY_ORDER = 0
+
+
+class ReferralReportDay(Model):
+    """The referral report rollup: orders still standing and their net revenue per day.
+
+    One row per UTC day, currency and category with every order (referrer_id 0) and the part
+    of them that referrals brought, and one per referrer with the orders that referrer brought.
+    koc.referrals.rollup keeps it in the transaction of every change, so the report reads days
+    instead of orders, and rebuilds it from the orders (koc referrals rollup-rebuild)."""
+
+    id = fields.BigIntField(primary_key=True)
+    currency = fields.CharField(max_length=3)
+    referrer_id = fields.IntField(description="The referrer, or 0 for every order")
+    day = fields.DateField()
+    category = fields.CharField(max_length=64)
+    orders = fields.BigIntField(default=0)
+    revenue_cents = fields.BigIntField(default=0)
+    referred_orders = fields.BigIntField(default=0)
+    referred_revenue_cents = fields.BigIntField(default=0)
+
+    class Meta:
+        table = "referral_report_day"
+        # currency and referrer first: the report reads the every-order rows of a range, or
+        # the referrer rows grouped by referrer, straight from this index.
+        unique_together = (("currency", "referrer_id", "day", "category"),)
+        indexes = [Index(fields=("referrer_id",), name="referral_report_day_referrer_idx")]

@@ -4,9 +4,10 @@ and the referral tree. The database does the sums (GROUP BY), never a Python loo
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -15,13 +16,15 @@ from tortoise.connection import connections
 from koc.errors import DomainError
 from koc.referrals import rules
 from koc.referrals.errors import ReferralErrorCode
-from koc.referrals.models import Milestone, Referral, ReviewStatus, TierPeriod
+from koc.referrals.models import EVERY_ORDER, Milestone, Referral, ReviewStatus, TierPeriod
 
 MAX_REPORT_DAYS = 3 * 366
 MAX_REFERRER_ROWS = 100
 MAX_TREE_DEPTH = 3
 MAX_TREE_NODES = 500
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+ONE_DAY = timedelta(days=1)
+Span = tuple[datetime, datetime]
 
 
 class GroupBy(StrEnum):
@@ -32,44 +35,57 @@ class GroupBy(StrEnum):
     REFERRER = "REFERRER"
 
 
-def _is_postgres() -> bool:
+def is_postgres() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
 
-def _bucket(group_by: GroupBy, postgres: bool) -> str:
-    """SQL for the row key of an order ``o`` (UTC calendar buckets, weeks start on Monday)."""
-    if group_by is GroupBy.CATEGORY:
-        return "o.category"
-    if postgres:
-        utc = "(o.occurred_at AT TIME ZONE 'UTC')"
-        return {
-            GroupBy.DAY: f"to_char({utc}, 'YYYY-MM-DD')",
-            GroupBy.WEEK: f"to_char(date_trunc('week', {utc}), 'YYYY-MM-DD')",
-            GroupBy.MONTH: f"to_char({utc}, 'YYYY-MM')",
-        }[group_by]
+def utc_day(column: str) -> str:
+    """SQL for the UTC calendar day of a time column, comparable with a DATE column."""
+    if is_postgres():
+        return f"(({column}) AT TIME ZONE 'UTC')::date"
     # SQLite keeps UTC times as ISO text; its date functions read them directly.
+    return f"date({column})"
+
+
+def _bucket(group_by: GroupBy, postgres: bool) -> str:
+    """SQL for the row key of a fact row ``f`` (UTC calendar buckets, weeks start on Monday)."""
+    if group_by is GroupBy.CATEGORY:
+        return "f.category"
+    if postgres:
+        return {
+            GroupBy.DAY: "to_char(f.day, 'YYYY-MM-DD')",
+            GroupBy.WEEK: "to_char(date_trunc('week', f.day::timestamp), 'YYYY-MM-DD')",
+            GroupBy.MONTH: "to_char(f.day, 'YYYY-MM')",
+        }[group_by]
     return {
-        GroupBy.DAY: "strftime('%Y-%m-%d', o.occurred_at)",
-        GroupBy.WEEK: "date(o.occurred_at, '-6 days', 'weekday 1')",
-        GroupBy.MONTH: "strftime('%Y-%m', o.occurred_at)",
+        GroupBy.DAY: "f.day",
+        GroupBy.WEEK: "date(f.day, '-6 days', 'weekday 1')",
+        GroupBy.MONTH: "substr(f.day, 1, 7)",
     }[group_by]
 
 
-async def _rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    """Run ``sql`` written with ``?`` placeholders on either engine."""
-    conn = connections.get("default")
-    if conn.capabilities.dialect == "postgres":
-        counter = iter(range(1, len(params) + 1))
+def _for_engine(sql: str) -> str:
+    """``sql`` written with ``?`` placeholders, for the default connection's engine."""
+    if is_postgres():
+        counter = itertools.count(1)
         sql = re.sub(r"\?", lambda _: f"${next(counter)}", sql)
-    return list(await conn.execute_query_dict(sql, params))
+    return sql
+
+
+async def query_rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Rows of ``sql`` written with ``?`` placeholders, on either engine."""
+    return list(await connections.get("default").execute_query_dict(_for_engine(sql), params))
+
+
+async def execute(sql: str, params: list[Any]) -> None:
+    """Run a statement written with ``?`` placeholders, on either engine."""
+    await connections.get("default").execute_query(_for_engine(sql), params)
 
 
 # Net revenue of an order: what was paid minus what was refunded; fully refunded orders are
 # not orders any more.
 NET = "(o.amount_cents - o.refunded_cents)"
-ORDERS_IN_RANGE = (
-    "o.occurred_at >= ? AND o.occurred_at < ? AND o.currency = ? AND o.status <> 'REFUNDED'"
-)
+STANDING_ORDER = "o.status <> 'REFUNDED'"
 ACTIVE_CONVERSION = "c.order_id = o.id AND c.status = 'ACTIVE'"
 
 
@@ -141,6 +157,85 @@ def _row(key: str, r: dict[str, Any], referrer_id: int | None = None) -> ReportR
     )
 
 
+def _split(start: datetime, end: datetime) -> tuple[tuple[date, date] | None, list[Span]]:
+    """The whole UTC days in [start, end) (first, last exclusive) that the rollup answers for,
+    and the time ranges at either edge (parts of a day) that the orders answer for."""
+    first = start.date() if start.time() == time() else start.date() + ONE_DAY
+    last = end.date()
+    if first >= last:
+        return None, [(start, end)]
+    edges = [
+        (a, b)
+        for a, b in (
+            (start, datetime.combine(first, time(), UTC)),
+            (datetime.combine(last, time(), UTC), end),
+        )
+        if a < b
+    ]
+    return (first, last), edges
+
+
+def _union(
+    days: tuple[date, date] | None,
+    edges: list[Span],
+    currency: str,
+    rollup_sql: str,
+    orders_sql: str,
+) -> tuple[str, list[Any]]:
+    """``rollup_sql`` over the whole days and ``orders_sql`` over the edges, as one derived
+    table ``f``. Both end in a WHERE clause that this completes with the range."""
+    parts: list[str] = []
+    params: list[Any] = []
+    if days is not None:
+        parts.append(f"{rollup_sql} AND d.currency = ? AND d.day >= ? AND d.day < ?")
+        params += [currency, *days]
+    if edges:
+        within = " OR ".join("(o.occurred_at >= ? AND o.occurred_at < ?)" for _ in edges)
+        parts.append(f"{orders_sql} AND o.currency = ? AND ({within})")
+        params += [currency, *(t for edge in edges for t in edge)]
+    return "(" + " UNION ALL ".join(parts) + ") f", params
+
+
+def _day_facts(start: datetime, end: datetime, currency: str) -> tuple[str, list[Any]]:
+    """Every order in [start, end) by day and category, with its referred part."""
+    days, edges = _split(start, end)
+    referred = "CASE WHEN c.id IS NULL THEN 0 ELSE {} END"
+    return _union(
+        days,
+        edges,
+        currency,
+        "SELECT d.day, d.category, d.orders, d.revenue_cents AS revenue, d.referred_orders, "
+        "d.referred_revenue_cents AS referred_revenue FROM referral_report_day d "
+        f"WHERE d.referrer_id = {EVERY_ORDER}",
+        f"SELECT {utc_day('o.occurred_at')} AS day, o.category, 1 AS orders, {NET} AS revenue, "
+        f"{referred.format(1)} AS referred_orders, {referred.format(NET)} AS referred_revenue "
+        f'FROM "order" o LEFT JOIN referral_conversion c ON {ACTIVE_CONVERSION} WHERE {STANDING_ORDER}',
+    )
+
+
+def _referrer_facts(start: datetime, end: datetime, currency: str) -> tuple[str, list[Any]]:
+    """The referred orders in [start, end) by referrer."""
+    days, edges = _split(start, end)
+    return _union(
+        days,
+        edges,
+        currency,
+        "SELECT d.referrer_id, d.orders, d.revenue_cents AS revenue FROM referral_report_day d "
+        f"WHERE d.referrer_id <> {EVERY_ORDER}",
+        f"SELECT c.referrer_id, 1 AS orders, {NET} AS revenue "
+        f'FROM referral_conversion c JOIN "order" o ON {ACTIVE_CONVERSION} WHERE {STANDING_ORDER}',
+    )
+
+
+# Rollup rows whose orders were all refunded stay (at zero) until a rebuild: not report rows.
+STANDING = "HAVING SUM(f.orders) > 0"
+SUMS = (
+    "COALESCE(SUM(f.orders), 0) AS orders, COALESCE(SUM(f.revenue), 0) AS revenue, "
+    "COALESCE(SUM(f.referred_orders), 0) AS referred_orders, "
+    "COALESCE(SUM(f.referred_revenue), 0) AS referred_revenue"
+)
+
+
 async def referral_report(
     start: datetime, end: datetime, group_by: GroupBy, currency: str = "CNY"
 ) -> Report:
@@ -153,22 +248,16 @@ async def referral_report(
     """
     start, end = _check_range(start, end)
     currency = _check_currency(currency)
-    params = [start, end, currency]
-    totals_sql = (
-        f"SELECT COUNT(*) AS orders, COALESCE(SUM({NET}), 0) AS revenue, "
-        "COUNT(c.id) AS referred_orders, "
-        f"COALESCE(SUM(CASE WHEN c.id IS NULL THEN 0 ELSE {NET} END), 0) AS referred_revenue "
-        f'FROM "order" o LEFT JOIN referral_conversion c ON {ACTIVE_CONVERSION} WHERE {ORDERS_IN_RANGE}'
-    )
+    facts, params = _day_facts(start, end, currency)
     if group_by is GroupBy.REFERRER:
-        total = _row("", (await _rows(totals_sql, params))[0])
-        found = await _rows(
-            f"SELECT c.referrer_id AS k, COUNT(*) AS referred_orders, "
-            f"COALESCE(SUM({NET}), 0) AS referred_revenue "
-            f'FROM referral_conversion c JOIN "order" o ON {ACTIVE_CONVERSION} '
-            f"WHERE {ORDERS_IN_RANGE} GROUP BY c.referrer_id "
-            f"ORDER BY referred_revenue DESC, c.referrer_id LIMIT {MAX_REFERRER_ROWS}",
-            params,
+        total = _row("", (await query_rows(f"SELECT {SUMS} FROM {facts}", params))[0])
+        by_referrer, referrer_params = _referrer_facts(start, end, currency)
+        found = await query_rows(
+            "SELECT f.referrer_id AS k, COALESCE(SUM(f.orders), 0) AS referred_orders, "
+            f"COALESCE(SUM(f.revenue), 0) AS referred_revenue FROM {by_referrer} "
+            f"GROUP BY f.referrer_id {STANDING} "
+            f"ORDER BY referred_revenue DESC, f.referrer_id LIMIT {MAX_REFERRER_ROWS}",
+            referrer_params,
         )
         rows = [
             _row(
@@ -179,9 +268,9 @@ async def referral_report(
             for r in found
         ]
     else:
-        bucket = _bucket(group_by, _is_postgres())
-        found = await _rows(
-            totals_sql.replace("SELECT ", f"SELECT {bucket} AS k, ", 1) + " GROUP BY k ORDER BY k",
+        found = await query_rows(
+            f"SELECT {_bucket(group_by, is_postgres())} AS k, {SUMS} FROM {facts} "
+            f"GROUP BY k {STANDING} ORDER BY k",
             params,
         )
         rows = [_row(str(r["k"]), r) for r in found]
@@ -208,34 +297,36 @@ async def _funnel(start: datetime, end: datetime) -> Funnel:
     bindings not rejected in review; then those that reached at least a test drive, at least
     a deposit, and an order still standing. Each stage is within the one before it."""
 
-    def has_step(kind: str) -> str:
+    def has_step(kind: Milestone) -> str:
         return (
-            "CASE WHEN EXISTS (SELECT 1 FROM referral_step s WHERE s.referral_id = r.id "
-            f"AND s.kind = '{kind}') THEN 1 ELSE 0 END"
+            "EXISTS (SELECT 1 FROM referral_step s WHERE s.referral_id = r.id "
+            f"AND s.kind = '{kind.value}')"
         )
 
-    converted = (
-        "CASE WHEN EXISTS (SELECT 1 FROM referral_conversion c WHERE c.referral_id = r.id "
-        "AND c.status = 'ACTIVE') THEN 1 ELSE 0 END"
+    # Each lead counts once, at the furthest stage it reached: the CASE stops at the first
+    # stage found, and grouping evaluates it once per lead. Listing the statuses that count
+    # (rather than "not rejected") lets the review index cover the scan of the range.
+    counted = ", ".join(f"'{s.value}'" for s in ReviewStatus if s is not ReviewStatus.REJECTED)
+    stages = await query_rows(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM referral_conversion c "
+        "WHERE c.referral_id = r.id AND c.status = 'ACTIVE') THEN 3 "
+        f"WHEN {has_step(Milestone.DEPOSIT)} THEN 2 WHEN {has_step(Milestone.TEST_DRIVE)} THEN 1 "
+        "ELSE 0 END AS stage, COUNT(*) AS n FROM referral r "
+        f"WHERE r.review_status IN ({counted}) AND r.bound_at >= ? AND r.bound_at < ? "
+        "GROUP BY stage",
+        [start, end],
     )
-    sql = (
-        "SELECT (SELECT COUNT(*) FROM referral_attempt a WHERE a.created_at >= ? "
-        "AND a.created_at < ?) AS bindings, COUNT(x.id) AS leads, "
-        "COALESCE(SUM(CASE WHEN x.td + x.dep + x.conv > 0 THEN 1 ELSE 0 END), 0) AS test_drives, "
-        "COALESCE(SUM(CASE WHEN x.dep + x.conv > 0 THEN 1 ELSE 0 END), 0) AS deposits, "
-        "COALESCE(SUM(x.conv), 0) AS orders FROM ("
-        f"SELECT r.id, {has_step(Milestone.TEST_DRIVE.value)} AS td, "
-        f"{has_step(Milestone.DEPOSIT.value)} AS dep, {converted} AS conv "
-        "FROM referral r WHERE r.bound_at >= ? AND r.bound_at < ? "
-        f"AND r.review_status <> '{ReviewStatus.REJECTED.value}') x"
+    reached = {int(r["stage"]): int(r["n"]) for r in stages}
+    bindings = await query_rows(
+        "SELECT COUNT(*) AS n FROM referral_attempt a WHERE a.created_at >= ? AND a.created_at < ?",
+        [start, end],
     )
-    r = (await _rows(sql, [start, end, start, end]))[0]
     return Funnel(
-        bindings=int(r["bindings"]),
-        leads=int(r["leads"]),
-        test_drives=int(r["test_drives"]),
-        deposits=int(r["deposits"]),
-        orders=int(r["orders"]),
+        bindings=int(bindings[0]["n"]),
+        leads=sum(reached.values()),
+        test_drives=sum(n for stage, n in reached.items() if stage >= 1),
+        deposits=sum(n for stage, n in reached.items() if stage >= 2),
+        orders=reached.get(3, 0),
     )
 
 
@@ -258,7 +349,7 @@ async def leaderboard(
     since = rules.period_start(period, now or datetime.now(UTC))
     where = "o.currency = ?" + (" AND c.occurred_at >= ?" if since else "")
     params: list[Any] = [currency] + ([since] if since else [])
-    found = await _rows(
+    found = await query_rows(
         f"SELECT c.referrer_id AS k, COUNT(*) AS n, COALESCE(SUM({NET}), 0) AS revenue "
         f'FROM referral_conversion c JOIN "order" o ON {ACTIVE_CONVERSION} WHERE {where} '
         f"GROUP BY c.referrer_id ORDER BY n DESC, revenue DESC, c.referrer_id LIMIT {int(first)}",
@@ -332,9 +423,9 @@ async def referral_tree(root_id: int, depth: int, currency: str = "CNY") -> Tree
     marks = ", ".join("?" for _ in ids)
     revenue = {
         int(r["k"]): int(r["revenue"])
-        for r in await _rows(
+        for r in await query_rows(
             f'SELECT o.member_id AS k, COALESCE(SUM({NET}), 0) AS revenue FROM "order" o '
-            f"WHERE o.member_id IN ({marks}) AND o.currency = ? AND o.status <> 'REFUNDED' "
+            f"WHERE o.member_id IN ({marks}) AND o.currency = ? AND {STANDING_ORDER} "
             "GROUP BY o.member_id",
             [*ids, currency],
         )

@@ -286,8 +286,16 @@ class SurveyCategoryAnswer(Model):
     class Meta:
         table = "survey_category_answer"
         indexes = [
+            # member_id last: a segment breakdown streams out of this index too.
             Index(
-                fields=("question_id", "option_id", "interest", "timing", "price_band"),
+                fields=(
+                    "question_id",
+                    "option_id",
+                    "interest",
+                    "timing",
+                    "price_band",
+                    "member_id",
+                ),
                 name="survey_category_demand_idx",
             ),
             Index(fields=("question_id", "member_id"), name="survey_category_member_idx"),

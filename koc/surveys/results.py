@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from tortoise.functions import Count
-
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
@@ -49,21 +47,19 @@ class Segment:
     category: str | None = None
 
 
-# The segment of each category answer's member, as one SQL expression. The sets are
-# uncorrelated subqueries, computed once per statement rather than once per row.
-_SEGMENT_SQL: dict[SegmentKind, str] = {
-    SegmentKind.STAGE: "COALESCE(m.stage_id, 0)",
-    SegmentKind.KOC: (
-        "CASE WHEN a.member_id IN (SELECT k.member_id FROM survey_koc_role k) "
-        "THEN 'KOC' ELSE 'NOT_KOC' END"
-    ),
+# Members in a segment, for the two-valued segments: (inside, outside, members SQL).
+# The sets are uncorrelated subqueries, computed once per statement rather than once per row.
+_MEMBER_SETS: dict[SegmentKind, tuple[str, str, str]] = {
+    SegmentKind.KOC: ("KOC", "NOT_KOC", "SELECT k.member_id FROM survey_koc_role k"),
     SegmentKind.TAG: (
-        "CASE WHEN a.member_id IN (SELECT t.member_id FROM member_tag t WHERE t.tag_id = ?) "
-        "THEN 'WITH_TAG' ELSE 'WITHOUT_TAG' END"
+        "WITH_TAG",
+        "WITHOUT_TAG",
+        "SELECT t.member_id FROM member_tag t WHERE t.tag_id = ?",
     ),
     SegmentKind.BOUGHT_CATEGORY: (
-        'CASE WHEN a.member_id IN (SELECT o.member_id FROM "order" o WHERE o.category = ? '
-        "AND o.status <> 'REFUNDED') THEN 'BOUGHT' ELSE 'NOT_BOUGHT' END"
+        "BOUGHT",
+        "NOT_BOUGHT",
+        "SELECT o.member_id FROM \"order\" o WHERE o.category = ? AND o.status <> 'REFUNDED'",
     ),
 }
 
@@ -109,8 +105,9 @@ async def _survey_version(survey_id: int, number: int | None) -> tuple[Survey, S
 async def _demand_rows(question_id: int, segment: Segment | None) -> list[tuple[Any, ...]]:
     """(category, segment, interest, timing, band, count) of one question, grouped in SQL.
 
-    Without a segment the GROUP BY follows the covering index, so SQLite streams it without a
-    sort; with one, each row's member is looked up once.
+    The GROUP BY follows the covering index, so SQLite streams it without a sort. A segment
+    is not a GROUP BY key (that sorts every answer: 2 s at 100,000 responses) but one count
+    column per segment value, the last value taking the rest.
     """
     if segment is None:
         rows = await fetch(
@@ -121,22 +118,43 @@ async def _demand_rows(question_id: int, segment: Segment | None) -> list[tuple[
         )
         return [(o, None, i, t, b, n) for o, i, t, b, n in rows]
     params: list[Any] = []
-    if segment.kind is SegmentKind.TAG:
-        params.append(segment.tag_id)
-    elif segment.kind is SegmentKind.BOUGHT_CATEGORY:
-        params.append(segment.category)
-    join = "JOIN member m ON m.id = a.member_id " if segment.kind is SegmentKind.STAGE else ""
+    prefix = join = ""
+    if segment.kind is SegmentKind.STAGE:
+        stages = await LifecycleStage.all().order_by("id").values_list("id", "code")
+        labels = [code for _, code in stages] + ["NO_STAGE"]
+        conditions = [f"s.stage = {int(stage_id)}" for stage_id, _ in stages]
+        # Each answer's stage from a narrow copy of (member, stage) indexed on the fly: reading
+        # the wide member rows in answer order costs a page read per answer.
+        prefix = (
+            "WITH s AS MATERIALIZED (SELECT m.id, COALESCE(m.stage_id, 0) AS stage FROM member m) "
+        )
+        join = "JOIN s ON s.id = a.member_id "
+    else:
+        inside, outside, members = _MEMBER_SETS[segment.kind]
+        labels = [inside, outside]
+        conditions = [f"a.member_id IN ({members})"]
+        if segment.kind is SegmentKind.TAG:
+            params.append(segment.tag_id)
+        elif segment.kind is SegmentKind.BOUGHT_CATEGORY:
+            params.append(segment.category)
+    counts = "".join(f", SUM(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in conditions)
     rows = await fetch(
-        f"SELECT a.option_id, {_SEGMENT_SQL[segment.kind]} AS seg, a.interest, a.timing, "
-        f"a.price_band, COUNT(*) FROM survey_category_answer a {join}"
-        f"WHERE a.question_id = ? AND a.member_id IS NOT NULL "
-        f"GROUP BY a.option_id, seg, a.interest, a.timing, a.price_band",
+        f"{prefix}SELECT a.option_id, a.interest, a.timing, a.price_band, COUNT(*){counts} "
+        f"FROM survey_category_answer a {join}"
+        "WHERE a.question_id = ? AND a.member_id IS NOT NULL "
+        "GROUP BY a.question_id, a.option_id, a.interest, a.timing, a.price_band",
         [*params, question_id],
     )
-    if segment.kind is SegmentKind.STAGE:
-        codes = dict(await LifecycleStage.all().values_list("id", "code"))
-        rows = [(o, codes.get(seg, "NO_STAGE"), *rest) for o, seg, *rest in rows]
-    return rows
+    split = []
+    for option_id, interest, timing, band, total, *parts in rows:
+        counts_by_label = [int(n) for n in parts]
+        counts_by_label.append(int(total) - sum(counts_by_label))
+        split += [
+            (option_id, label, interest, timing, band, n)
+            for label, n in zip(labels, counts_by_label, strict=True)
+            if n
+        ]
+    return split
 
 
 async def survey_results(
@@ -161,11 +179,13 @@ async def survey_results(
     question_ids = list(results)
     if question_ids:
         rating_counts: dict[int, dict[int, int]] = {}
-        grouped = (
-            await SurveyAnswer.filter(question_id__in=question_ids)
-            .group_by("question_id", "rating")
-            .annotate(n=Count("id"))
-            .values_list("question_id", "rating", "n")
+        # COUNT(*) rather than the ORM's COUNT(id): SQLite then reads no column to count
+        # (120 ms against 70 ms for 500,000 answers).
+        marks = ", ".join("?" for _ in question_ids)
+        grouped = await fetch(
+            "SELECT a.question_id, a.rating, COUNT(*) FROM survey_answer a "
+            f"WHERE a.question_id IN ({marks}) GROUP BY a.question_id, a.rating",
+            question_ids,
         )
         for question_id, rating, n in grouped:
             results[question_id].respondents += n
@@ -174,11 +194,10 @@ async def survey_results(
         for question_id, counts in rating_counts.items():
             q = results[question_id].question
             results[question_id].rating = rules.rating_summary(counts, q.rating_scale)  # type: ignore[arg-type]
-        picks = (
-            await SurveyAnswerPick.filter(question_id__in=question_ids)
-            .group_by("question_id", "option_id")
-            .annotate(n=Count("id"))
-            .values_list("question_id", "option_id", "n")
+        picks = await fetch(
+            "SELECT p.question_id, p.option_id, COUNT(*) FROM survey_answer_pick p "
+            f"WHERE p.question_id IN ({marks}) GROUP BY p.question_id, p.option_id",
+            question_ids,
         )
         for question_id, option_id, n in picks:
             results[question_id].option_counts[option_id] = n

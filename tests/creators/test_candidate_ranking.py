@@ -99,6 +99,7 @@ async def test_min_score_and_paging(member_client, partner_client, staff_client)
     strong = await analyst.execute(CANDIDATES, {"minScore": 30})
     assert all(e["node"]["score"] >= 30 for e in strong["kocCandidates"]["edges"])
     assert "lurker" not in names(strong)
+    assert strong["kocCandidates"]["totalCount"] == len(names(strong))
 
     page1 = await analyst.execute(CANDIDATES, {"first": 2})
     page2 = await analyst.execute(
@@ -115,10 +116,11 @@ async def test_active_kocs_are_not_candidates(member_client, partner_client, sta
     # when the writer becomes a KOC
     await make_koc(members["writer"], operator, ["CONTENT"])
 
-    # then the writer leaves the candidate list
-    ranked = names(await operator.execute(CANDIDATES, {"role": "CONTENT"}))
+    # then the writer leaves the candidate list and its count
+    data = await operator.execute(CANDIDATES, {"role": "CONTENT"})
+    ranked = names(data)
     assert "writer" not in ranked
-    assert len(ranked) == 4
+    assert len(ranked) == data["kocCandidates"]["totalCount"] == 4
 
 
 async def test_listing_costs_the_same_statements_whatever_the_page_size(

@@ -68,13 +68,23 @@ class Query:
         qs = models.MemberSignals.filter(is_koc=False)
         if min_score is not None:
             qs = qs.filter(**{f"{column}__gte": min_score})
-        return await paginate(
+        connection = await paginate(
             qs,
             first=first,
             after=after,
             to_node=lambda row: KocCandidate.from_model(row, chosen),
             order=[SortKey(column)],
+            count=min_score is not None,
         )
+        if min_score is None:
+            # Everyone but the few KOCs: counting the non-KOCs visits an index entry per member
+            # (110 ms at a million on SQLite), while a whole-table COUNT(*) is a b-tree count
+            # there (15 ms) and the KOCs are an index range.
+            connection.total_count = (
+                await models.MemberSignals.all().count()
+                - await models.MemberSignals.filter(is_koc=True).count()
+            )
+        return connection
 
     @strawberry.field(
         description="The review queue: applications and nominations, newest first (ANALYST). "

@@ -25,6 +25,7 @@ from koc.members.graphql import dataloaders as member_dl
 from koc.referrals import (
     models,
     reports,
+    rollup,  # noqa: F401  (connects the report rollup's hook handlers at import)
     rules,
     services,  # also connects the hook handlers at import
 )
