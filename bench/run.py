@@ -1,13 +1,16 @@
-"""Run the koc benchmark against a seeded database and write the figures to bench/results/.
+"""Run the koc benchmark against seeded databases and write the figures to bench/results/.
 
-    python bench/run.py --members 10000             # seeds var/bench-10000.sqlite3 if missing
-    python bench/run.py --members 10000 --database-url postgres://postgres@127.0.0.1:5432/bench
+    python bench/run.py --members 10000                   # seeds var/bench-10000.sqlite3 if missing
+    python bench/run.py --members 10000,100000,1000000    # each size in turn, then the scale table
+    python bench/run.py --members 10000,100000 \
+        --database-url 'postgres://postgres@127.0.0.1:5432/bench_{members}'
 
-Measures, in one run: the mini-program home query on koc (uvicorn, 1 worker) and on the
-hand-written floor (bench/handwritten.py) at 1 and 16 connections; SQL statements of every list
-query at first:10 and first:100; partner order ingestion as single requests and in batches;
-kocCandidates, referralReport and surveyResults latencies; the koc server's RSS during the load.
-All traffic goes to 127.0.0.1.
+Measures, in one run per size: the mini-program home query on koc (uvicorn, 1 worker) and on
+the hand-written floor (bench/handwritten.py) at 1 and 16 connections; SQL statements of every
+list query at first:10 and first:100; partner order ingestion as single requests and in batches,
+and on PostgreSQL with 1 and with 2 koc workers; kocCandidates, referralReport and surveyResults
+latencies; the koc server's RSS during the load. Then one scale table per engine lines up the
+sizes measured. All traffic goes to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from bench.load import fetch_once, http_request, run_load  # noqa: E402
 from bench.queries import HOME_QUERY  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
+INGEST_POOL = 20_000  # referees with their first order still to come, for the ingestion runs
 SECRET = secrets.token_urlsafe(32)
 
 
@@ -222,13 +226,19 @@ async def prepare(database_url: str) -> dict[str, Any]:
             survey_id = survey.id if survey else None
         from koc.members.models import Member
 
-        referees = []
+        referees: list[tuple[int, str]] = []
         if "referrals" in APPS:
-            from koc.referrals.models import Referral
+            from koc.referrals.models import Milestone, Referral
 
-            referees = list(
-                await Referral.all().order_by("id").limit(2000).values_list("referee_id", flat=True)
+            # Referees who have not bought yet, each with a time inside their attribution
+            # window: their orders convert, so ingestion pays for the whole attribution.
+            rows = (
+                await Referral.filter(milestone__not=Milestone.CONVERTED)
+                .order_by("id")
+                .limit(INGEST_POOL)
+                .values_list("referee_id", "bound_at")
             )
+            referees = [(m, (bound + timedelta(days=1)).isoformat()) for m, bound in rows]
         members = await Member.all().count()
         return {
             "member_id": member_id,
@@ -238,7 +248,8 @@ async def prepare(database_url: str) -> dict[str, Any]:
             ),
             "partner_token": partner_secret,
             "survey_id": survey_id,
-            "referees": referees or list(range(1, min(members, 2000) + 1)),
+            "referees": referees
+            or [(m, datetime.now(UTC).isoformat()) for m in range(1, min(members, 2000) + 1)],
             "members": members,
         }
     finally:
@@ -249,6 +260,7 @@ async def home_load(
     ctx: dict[str, Any], database_url: str, args: argparse.Namespace
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
+    pools = pool_slices(ctx["referees"], 1 + len(args.ingest_workers))
     with (
         serve("koc.app:create_app", database_url) as (koc_proc, koc_port),
         serve("bench.handwritten:create_app", database_url) as (_, floor_port),
@@ -293,7 +305,11 @@ async def home_load(
             results[f"ratio_c{conns}"] = round(koc_rps / floor_rps, 3) if floor_rps else None
         results["rss_max_mb"] = max(rss) if rss else None
         results["timed"] = await timed_operations(ctx, koc_port, args)
-        results["ingestion"] = await ingestion(ctx, koc_port, args)
+        results["ingestion"] = await ingest(
+            koc_port, ctx["partner_token"], pools[0], args.ingest_orders, 1
+        )
+        print(f"  ingestion {results['ingestion']}", flush=True)
+    results["ingestion_workers"] = await ingestion_by_workers(ctx, database_url, pools[1:], args)
     return results
 
 
@@ -369,63 +385,106 @@ ORDERS_RECORD = """mutation($i: OrdersRecordInput!) { ordersRecord(input: $i) {
   recorded failed errors { code } } }"""
 
 
-def order_item(run: str, n: int, member_id: int) -> dict[str, Any]:
+def order_item(run: str, n: int, referee: tuple[int, str]) -> dict[str, Any]:
+    member_id, occurred_at = referee
     return {
         "externalId": f"bench-{run}-{n}",
         "member": {"unionid": f"bench-union-{member_id}"},
         "amountCents": 500_000 + n % 1000,
         "currency": "CNY",
         "category": "accessory",
-        "occurredAt": datetime.now(UTC).isoformat(),
+        "occurredAt": occurred_at,
     }
 
 
-async def ingestion(ctx: dict[str, Any], port: int, args: argparse.Namespace) -> dict[str, Any]:
-    """Orders for referees (so attribution runs), as single requests then in batches."""
+async def ingest(
+    port: int, token: str, pool: list[tuple[int, str]], orders: int, connections: int
+) -> dict[str, Any]:
+    """``orders`` orders of the referees in ``pool`` one per ``orderRecord`` call, then four
+    times as many through ``ordersRecord`` in batches of up to 500, each spread over
+    ``connections`` concurrent clients."""
     from koc.graphql.schema import schema as strawberry_schema
 
     run = secrets.token_hex(3)
-    referees = ctx["referees"]
-    token = ctx["partner_token"]
     out: dict[str, Any] = {}
-    count = args.ingest_orders
+    latencies: list[float] = []
+
+    async def singles(client: int) -> None:
+        for n in range(client, orders, connections):
+            item = order_item(run, n, pool[n % len(pool)])
+            elapsed, _ = await call(port, graphql_request(port, token, ORDER_RECORD, {"i": item}))
+            latencies.append(elapsed)
+
+    async def warm_up(client: int) -> None:
+        # Every worker process parses the mutations and opens its connections once; a fresh
+        # server would charge that to the first timed orders. The referees at the end of the
+        # pool are met last by the timed orders.
+        for k in range(2):
+            item = order_item(f"{run}-w", 2 * client + k, pool[-1 - (2 * client + k) % len(pool)])
+            await call(port, graphql_request(port, token, ORDER_RECORD, {"i": item}))
+
+    await asyncio.gather(*(warm_up(c) for c in range(connections)))
     start = time.perf_counter()
-    latencies = []
-    for n in range(count):
-        req = graphql_request(
-            port, token, ORDER_RECORD, {"i": order_item(run, n, referees[n % len(referees)])}
-        )
-        elapsed, body = await call(port, req)
-        latencies.append(elapsed)
+    await asyncio.gather(*(singles(c) for c in range(connections)))
     seconds = time.perf_counter() - start
     latencies.sort()
     out["single"] = {
-        "orders": count,
-        "orders_per_s": round(count / seconds, 1),
+        "orders": orders,
+        "connections": connections,
+        "orders_per_s": round(orders / seconds, 1),
         "p50_ms": round(latencies[len(latencies) // 2], 2),
     }
-    print(f"  ingestion single {out['single']}", flush=True)
-    if "ordersRecord" in strawberry_schema._schema.mutation_type.fields:
-        size = min(500, args.ingest_orders * 4)
-        batches = max(1, args.ingest_orders * 4 // size)
-        start = time.perf_counter()
-        recorded = 0
-        for b in range(batches):
-            items = [
-                order_item(run, 10_000_000 + b * size + k, referees[(b * size + k) % len(referees)])
-                for k in range(size)
-            ]
+    if "ordersRecord" not in strawberry_schema._schema.mutation_type.fields:
+        return out
+    size = min(500, orders * 4)
+    batches = max(1, orders * 4 // size)
+    recorded = 0
+
+    async def batched(client: int) -> None:
+        nonlocal recorded
+        for b in range(client, batches, connections):
+            first = orders + b * size  # after the single orders, so each order is new
+            items = [order_item(run, first + k, pool[(first + k) % len(pool)]) for k in range(size)]
             _, body = await call(
                 port, graphql_request(port, token, ORDERS_RECORD, {"i": {"orders": items}})
             )
             recorded += body["data"]["ordersRecord"]["recorded"]
-        seconds = time.perf_counter() - start
-        out["batch"] = {
-            "orders": recorded,
-            "batch_size": size,
-            "orders_per_s": round(recorded / seconds, 1),
-        }
-        print(f"  ingestion batch  {out['batch']}", flush=True)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(batched(c) for c in range(connections)))
+    seconds = time.perf_counter() - start
+    out["batch"] = {
+        "orders": recorded,
+        "batch_size": size,
+        "connections": connections,
+        "orders_per_s": round(recorded / seconds, 1),
+    }
+    return out
+
+
+def pool_slices(pool: list[tuple[int, str]], parts: int) -> list[list[tuple[int, str]]]:
+    """The referee pool cut in ``parts`` runs, so each ingestion run meets referees in the same
+    state (a referee's first order converts, a later one does not)."""
+    size = max(1, len(pool) // parts)
+    return [pool[k * size : (k + 1) * size] or pool for k in range(parts)]
+
+
+async def ingestion_by_workers(
+    ctx: dict[str, Any],
+    database_url: str,
+    pools: list[list[tuple[int, str]]],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """The same ingestion against koc with each worker count, from concurrent clients (one
+    client cannot keep two workers busy)."""
+    out: dict[str, Any] = {}
+    for workers, pool in zip(args.ingest_workers, pools, strict=True):
+        with serve("koc.app:create_app", database_url, workers=workers) as (_, port):
+            result = await ingest(
+                port, ctx["partner_token"], pool, args.ingest_orders, args.ingest_connections
+            )
+        out[str(workers)] = result
+        print(f"  ingestion workers={workers} {result}", flush=True)
     return out
 
 
@@ -522,11 +581,16 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "### Ingestion (partner orders, with referral attribution)",
         "",
-        "| mode | orders | orders/s |",
-        "|---|---:|---:|",
+        "| koc workers | mode | client connections | orders | orders/s |",
+        "|---:|---|---:|---:|---:|",
     ]
-    for mode, row in h["ingestion"].items():
-        lines.append(f"| {mode} | {row['orders']} | {row['orders_per_s']} |")
+    runs = [("1", h["ingestion"])] + list(h.get("ingestion_workers", {}).items())
+    for workers, result in runs:
+        for mode, row in result.items():
+            lines.append(
+                f"| {workers} | {mode} | {row.get('connections', 1)} | {row['orders']} | "
+                f"{row['orders_per_s']} |"
+            )
     lines += ["", "### Reports (staff)", "", "| operation | runs | p50 ms | p95 ms | max ms |"]
     lines.append("|---|---:|---:|---:|---:|")
     for name, row in h["timed"].items():
@@ -554,11 +618,39 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def seed_if_needed(url: str, args: argparse.Namespace) -> None:
-    missing = url.startswith("sqlite://") and not Path(url.removeprefix("sqlite://")).exists()
-    if missing or args.reseed:
-        print(f"seeding {args.members:,} members into {url.split('@')[-1]}", flush=True)
-        seed_args = ["--members", str(args.members), "--database-url", url]
+async def postgres_state(url: str, reseed: bool) -> str:
+    """``seeded`` or ``empty`` for a PostgreSQL benchmark database, created when missing
+    (dropped first with ``reseed``)."""
+    import asyncpg
+
+    dsn = url.replace("asyncpg://", "postgres://", 1)
+    server, _, name = dsn.rpartition("/")
+    admin = await asyncpg.connect(f"{server}/postgres")
+    try:
+        if reseed:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await admin.execute(f'CREATE DATABASE "{name}"')
+            return "empty"
+    finally:
+        await admin.close()
+    conn = await asyncpg.connect(dsn)
+    try:
+        if await conn.fetchval("SELECT to_regclass('member')") is None:
+            return "empty"
+        return "seeded" if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM member)") else "empty"
+    finally:
+        await conn.close()
+
+
+def seed_if_needed(url: str, members: int, reseed: bool) -> None:
+    if seeding.is_postgres(url):
+        needed = asyncio.run(postgres_state(url, reseed)) == "empty"
+    else:
+        needed = reseed or not Path(url.removeprefix("sqlite://")).exists()
+    if needed:
+        print(f"seeding {members:,} members into {url.split('@')[-1]}", flush=True)
+        seed_args = ["--members", str(members), "--database-url", url]
         if subprocess.call([sys.executable, str(ROOT / "bench" / "seed.py"), *seed_args], cwd=ROOT):
             raise SystemExit("seeding failed")
 
@@ -570,7 +662,7 @@ async def main_async(url: str, args: argparse.Namespace) -> dict[str, Any]:
     home = await home_load(ctx, url, args)
     return {
         "members": ctx["members"],
-        "engine": "postgresql" if seeding.is_postgres(url) else "sqlite",
+        "engine": engine(url),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "connections": args.connections,
@@ -580,30 +672,182 @@ async def main_async(url: str, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def engine(url: str) -> str:
+    return "postgresql" if seeding.is_postgres(url) else "sqlite"
+
+
+# --- the scale table: the same figures at every size measured ---------------------------------
+
+
+def _cell(row: dict[str, Any] | None, key: str) -> str:
+    if not row:
+        return "-"
+    if "error" in row:
+        return "error"
+    return str(row.get(key, "-"))
+
+
+def scale_markdown(reports: list[dict[str, Any]]) -> str:
+    """One line per size from the per-size reports, smallest first."""
+    first = reports[0]
+    workers = sorted({w for r in reports for w in r["home"].get("ingestion_workers", {})}, key=int)
+    lines = [
+        f"## koc at scale: {first['engine']}",
+        "",
+        f"Machine: {first['machine']['cpu']}, {first['machine']['cores']} cores, Python "
+        f"{first['machine']['python']}; load generator on the same machine. One line per "
+        "size, each from its own run (date shown); per-size details in "
+        f"`{first['engine']}-<members>.md`.",
+        "",
+        "| members | run | home req/s c1 | p50 ms c1 | p99 ms c1 | koc / floor c1 "
+        "| home req/s c16 | p99 ms c16 | RSS max MB | kocCandidates p95 ms "
+        "| referralReport month p95 ms | referralReport referrer p95 ms | surveyResults p95 ms "
+        "| ingest single/s | ingest batch/s |"
+        + "".join(
+            f" {mode}/s {w} worker{'s' if w != '1' else ''} |"
+            for w in workers
+            for mode in ("single", "batch")
+        ),
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        + "---:|" * 2 * len(workers),
+    ]
+    for r in reports:
+        h = r["home"]
+        c1, c16 = h.get("koc_c1") or {}, h.get("koc_c16") or {}
+        timed = h.get("timed", {})
+        ratio = h.get("ratio_c1")
+        by_workers = h.get("ingestion_workers", {})
+        cells = [
+            f"{r['members']:,}",
+            r["date"],
+            str(c1.get("rps", "-")),
+            str(c1.get("p50_ms", "-")),
+            str(c1.get("p99_ms", "-")),
+            f"{ratio:.0%}" if ratio is not None else "-",
+            str(c16.get("rps", "-")),
+            str(c16.get("p99_ms", "-")),
+            str(h.get("rss_max_mb", "-")),
+            _cell(timed.get("kocCandidates(first: 50)"), "p95_ms"),
+            _cell(timed.get("referralReport(year, MONTH)"), "p95_ms"),
+            _cell(timed.get("referralReport(year, REFERRER)"), "p95_ms"),
+            _cell(timed.get("surveyResults"), "p95_ms"),
+            _cell(h["ingestion"].get("single"), "orders_per_s"),
+            _cell(h["ingestion"].get("batch"), "orders_per_s"),
+        ]
+        cells += [
+            _cell(by_workers.get(w, {}).get(mode), "orders_per_s")
+            for w in workers
+            for mode in ("single", "batch")
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    connections = {
+        row.get("connections")
+        for r in reports
+        for result in r["home"].get("ingestion_workers", {}).values()
+        for row in result.values()
+    }
+    if workers:
+        lines += [
+            "",
+            "Worker columns: the ingestion again against koc started with that many uvicorn "
+            f"workers, from {', '.join(str(c) for c in sorted(connections))} concurrent clients "
+            "(the columns before them: 1 worker, 1 client).",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_scale(out: Path, engine_name: str) -> str:
+    """The scale table of every ``<engine>-<members>.json`` in ``out``, written next to them."""
+    reports = []
+    for path in out.glob(f"{engine_name}-*.json"):
+        if path.stem.removeprefix(f"{engine_name}-").isdigit():
+            reports.append(json.loads(path.read_text()))
+    reports.sort(key=lambda r: r["members"])
+    text = scale_markdown(reports)
+    (out / f"scale-{engine_name}.md").write_text(text)
+    (out / f"scale-{engine_name}.json").write_text(
+        json.dumps(reports, indent=2, default=str) + "\n"
+    )
+    return text
+
+
+README = ROOT / "bench" / "README.md"
+LATEST_BEGIN, LATEST_END = "<!-- latest figures: begin -->", "<!-- latest figures: end -->"
+
+
+def update_readme(tables: list[str]) -> None:
+    """Put the latest scale tables between the README's markers."""
+    text = README.read_text()
+    if LATEST_BEGIN not in text or LATEST_END not in text:
+        return
+    head, rest = text.split(LATEST_BEGIN, 1)
+    _, tail = rest.split(LATEST_END, 1)
+    body = "\n".join(t.replace("## ", "### ", 1) for t in tables)
+    README.write_text(f"{head}{LATEST_BEGIN}\n{body}{LATEST_END}{tail}")
+
+
+def sizes(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--members", type=int, default=10_000)
-    parser.add_argument("--database-url")
-    parser.add_argument("--reseed", action="store_true", help="seed again even if the file exists")
+    parser.add_argument(
+        "--members",
+        type=sizes,
+        default=[10_000],
+        help="one size, or several run in sequence: 10000,100000,1000000",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="default sqlite://./var/bench-{members}.sqlite3; {members} is replaced by the size",
+    )
+    parser.add_argument("--reseed", action="store_true", help="seed again even if seeded")
     parser.add_argument(
         "--connections", type=lambda s: [int(c) for c in s.split(",")], default=[1, 16]
     )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per load step")
     parser.add_argument("--max-requests", type=int, default=50_000, help="cap per load step")
     parser.add_argument("--ingest-orders", type=int, default=500, help="single-request orders")
+    parser.add_argument(
+        "--ingest-workers",
+        type=lambda s: [int(c) for c in s.split(",")],
+        default=None,
+        help="koc worker counts to compare ingestion with (default 1,2 on PostgreSQL, none "
+        "on SQLite: one writer at a time)",
+    )
+    parser.add_argument(
+        "--ingest-connections", type=int, default=4, help="clients in the workers comparison"
+    )
     parser.add_argument("--timed-repeats", type=int, default=20, help="runs per report query")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    url = args.database_url or f"sqlite://./var/bench-{args.members}.sqlite3"
-    seed_if_needed(url, args)
-    report = asyncio.run(main_async(url, args))
+    template = args.database_url or seeding.DEFAULT_URL
+    if len(args.members) > 1 and "{members}" not in template:
+        parser.error("several sizes need {members} in --database-url (one database each)")
+    if args.ingest_workers is None:
+        args.ingest_workers = [1, 2] if seeding.is_postgres(template) else []
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"{report['engine']}-{report['members']}"
-    (args.out / f"{stem}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    (args.out / f"{stem}.md").write_text(markdown(report))
-    print(markdown(report))
+    for members in args.members:
+        url = template.replace("{members}", str(members))
+        seed_if_needed(url, members, args.reseed)
+        report = asyncio.run(main_async(url, args))
+        stem = f"{report['engine']}-{report['members']}"
+        (args.out / f"{stem}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+        (args.out / f"{stem}.md").write_text(markdown(report))
+        print(markdown(report))
+    scale = write_scale(args.out, engine(template))
+    print(scale)
+    if args.out.resolve() == RESULTS.resolve():
+        update_readme(
+            [
+                write_scale(RESULTS, e)
+                for e in ("sqlite", "postgresql")
+                if any(RESULTS.glob(f"{e}-*.json"))
+            ]
+        )
     return 0
 
 
