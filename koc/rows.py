@@ -1,5 +1,5 @@
-"""Rows by key, with the SQL statement built once per batch size: the per-request DataLoaders'
-hot path.
+"""Batched lookups by key, with the SQL statement built once per batch size: the hot path of
+the per-request DataLoaders.
 
 Tortoise builds a query's SQL anew on every call, about 0.1 ms of Python per statement (filter
 resolution, pypika copies and rendering), more than SQLite takes to answer a lookup by an
@@ -11,7 +11,7 @@ step its executor runs on every row), so field types and defaults are the ORM's.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from tortoise.models import Model
@@ -24,21 +24,18 @@ def _bucket(size: int) -> int:
     return 1 << (size - 1).bit_length()
 
 
-class RowsByKey(Generic[M]):
-    """``SELECT * FROM <model> WHERE <key> IN (...) [AND <filters>] ORDER BY ...``, cached.
+class KeyedQuery:
+    """A query over a batch of keys, ``build(keys)`` giving the Tortoise query, rendered once
+    per batch size.
 
-    ``filters`` are constant (``active=True``); the keys are bound per call. A batch is padded
-    to the next power of two by repeating its last key (``IN`` ignores repeats), so the cache
-    holds at most one statement per power of two.
+    A batch is padded to the next power of two by repeating its last key (``IN`` ignores
+    repeats), so the cache holds at most one statement per power of two. ``build`` must use the
+    keys only as the values of one ``__in`` lookup; everything else in it is constant.
     """
 
-    def __init__(
-        self, model: type[M], key: str, *, order_by: Sequence[str] = (), **filters: Any
-    ) -> None:
+    def __init__(self, model: type[Model], build: Callable[[list[Any]], Any]) -> None:
         self.model = model
-        self.key = key
-        self.order_by = tuple(order_by)
-        self.filters = filters
+        self.build = build
         self._statements: dict[int, tuple[str, list[Any], int]] = {}
 
     def _statement(self, size: int) -> tuple[str, list[Any], int]:
@@ -47,18 +44,17 @@ class RowsByKey(Generic[M]):
         if found is None:
             # Tortoise renders IN values in order; sentinel keys tell where they sit.
             sentinels = [-(10**12) - i for i in range(size)]
-            queryset = self.model.filter(**{f"{self.key}__in": sentinels}, **self.filters)
-            queryset = queryset.order_by(*self.order_by)
-            queryset.sql()  # renders queryset.query for this connection's dialect
-            sql, params = queryset.query.get_parameterized_sql()
+            query = self.build(sentinels)
+            query.sql()  # renders query.query for this connection's dialect
+            sql, params = query.query.get_parameterized_sql()
             start = params.index(sentinels[0])
             if params[start : start + size] != sentinels:
                 raise RuntimeError(f"cannot bind keys into {sql!r}")
             found = self._statements[size] = (sql, params, start)
         return found
 
-    async def fetch(self, keys: Sequence[Any]) -> list[M]:
-        """The rows whose key is one of ``keys``, in the statement's order."""
+    async def rows(self, keys: Sequence[Any]) -> Sequence[Mapping[str, Any]]:
+        """The raw rows (column name to database value) for ``keys``."""
         unique = list(dict.fromkeys(keys))
         if not unique:
             return []
@@ -67,5 +63,23 @@ class RowsByKey(Generic[M]):
         bound = unique + [unique[-1]] * (size - len(unique))
         values = [*params[:start], *bound, *params[start + size :]]
         _, rows = await self.model._choose_db().execute_query(sql, values)
+        return rows
+
+
+class RowsByKey(KeyedQuery, Generic[M]):
+    """``SELECT * FROM <model> WHERE <key> IN (...) [AND <filters>] ORDER BY ...`` as model
+    instances; ``filters`` are constant (``active=True``)."""
+
+    def __init__(
+        self, model: type[M], key: str, *, order_by: Sequence[str] = (), **filters: Any
+    ) -> None:
+        super().__init__(
+            model,
+            lambda keys: model.filter(**{f"{key}__in": keys}, **filters).order_by(*order_by),
+        )
+        self.model: type[M] = model
+
+    async def fetch(self, keys: Sequence[Any]) -> list[M]:
+        """The rows whose key is one of ``keys``, in the statement's order."""
         init = self.model._init_from_db
-        return [init(**dict(row)) for row in rows]
+        return [init(**dict(row)) for row in await self.rows(keys)]
