@@ -50,3 +50,14 @@ async def test_constant_filters_and_ordering_apply_and_statements_are_reused(app
     assert counter.count == 2
     assert counter.statements[0].split(":")[0] == counter.statements[1].split(":")[0]
     assert [c.code for c in three] == [c.code for c in four] == [new.code]
+
+
+async def test_inside_a_transaction_rows_by_key_sees_its_uncommitted_rows(app) -> None:
+    # Given a member created inside a transaction that has not committed yet
+    from tortoise.transactions import in_transaction
+
+    async with in_transaction():
+        member = await make_member(region="inside")
+        # Then the cached statement runs on the transaction's connection and finds it
+        found = await RowsByKey(Member, "id").fetch([member.id])
+        assert [m.region for m in found] == ["inside"]
