@@ -67,3 +67,46 @@ def test_later_migrations_apply_to_a_database_with_rows(tmp_path):
     # then the rows survive and every app's migrations are recorded
     assert result["members"] == 50
     assert result["apps"] == result["expected"]
+
+
+def test_every_unique_field_is_unique_in_the_migrated_database(tmp_path):
+    # A field declared unique must be refused twice by the database itself (one KOC profile per
+    # member, one seat per grant), and the unique index is what serves lookups by that field.
+    db = tmp_path / "unique.sqlite3"
+    out = _run(
+        f"""
+        import asyncio, json, sqlite3
+        from tortoise import Tortoise
+        from tortoise.fields.relational import ForeignKeyFieldInstance
+        from tortoise.migrations.api import migrate
+        from koc.db import tortoise_config
+
+        async def main():
+            await migrate(config=tortoise_config("sqlite://{db}"))
+            declared = []
+            for app in Tortoise.apps.values():
+                for model in app.values():
+                    for name, field in model._meta.fields_map.items():
+                        if not field.unique or field.pk:
+                            continue
+                        column = field.source_field or (
+                            name + "_id" if isinstance(field, ForeignKeyFieldInstance) else name
+                        )
+                        declared.append((model._meta.db_table, column))
+            await Tortoise.close_connections()
+            con = sqlite3.connect("{db}")
+            missing = []
+            for table, column in declared:
+                unique = [
+                    [c[2] for c in con.execute(f'PRAGMA index_info("{{index[1]}}")')]
+                    for index in con.execute(f'PRAGMA index_list("{{table}}")')
+                    if index[2]
+                ]
+                if [column] not in unique:
+                    missing.append(f"{{table}}.{{column}}")
+            print(json.dumps(sorted(missing)))
+
+        asyncio.run(main())
+        """
+    )
+    assert out == "[]", f"declared unique but not unique in the database: {out}"

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from tortoise import fields
 from tortoise.indexes import Index
+from tortoise.migrations.constraints import UniqueConstraint
 from tortoise.models import Model
 
 
@@ -67,6 +68,8 @@ class MemberSignals(Model):
 
     class Meta:
         table = "koc_member_signals"
+        # unique=True on a foreign key creates no index: the constraint does
+        constraints = [UniqueConstraint(fields=("member_id",), name="koc_signals_member_uniq")]
         indexes = [
             Index(fields=("is_koc", "score_overall", "id"), name="koc_signals_overall_idx"),
             Index(fields=("is_koc", "score_content", "id"), name="koc_signals_content_idx"),
@@ -101,6 +104,7 @@ class KocProfile(Model):
 
     class Meta:
         table = "koc_profile"
+        constraints = [UniqueConstraint(fields=("member_id",), name="koc_profile_member_uniq")]
         indexes = [
             Index(fields=("status_changed_at", "id"), name="koc_profile_changed_idx"),
             Index(fields=("status", "status_changed_at", "id"), name="koc_profile_status_idx"),

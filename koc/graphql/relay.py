@@ -30,6 +30,7 @@ from tortoise.queryset import QuerySet
 
 from koc.graphql.context import Info
 from koc.graphql.loaders import loader
+from koc.rows import KeyedQuery
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -231,14 +232,29 @@ async def _load_counts(count_keys: Sequence[_CountKey]) -> list[int]:
         groups.setdefault(k.children, set()).add(k.parent_id)
     counts: dict[tuple[_Children, int], int] = {}
     for children, parent_ids in groups.items():
-        rows = (
-            await children.of(parent_ids)
-            .group_by(children.parent)
-            .annotate(n=Count("id"))
-            .values_list(children.parent, "n")
-        )
-        counts.update({(children, parent_id): n for parent_id, n in rows})
+        column = children.model._meta.fields_db_projection[children.parent]
+        for row in await _counter(children).rows(list(parent_ids)):
+            counts[(children, row[column])] = row["n"]
     return [counts.get((k.children, k.parent_id), 0) for k in count_keys]
+
+
+# One counting statement per kind of children, kept across requests (koc.rows says why).
+_COUNTERS: dict[_Children, KeyedQuery] = {}
+
+
+def _counter(children: _Children) -> KeyedQuery:
+    found = _COUNTERS.get(children)
+    if found is None:
+        found = _COUNTERS[children] = KeyedQuery(
+            children.model,
+            lambda keys: (
+                children.of(keys)
+                .group_by(children.parent)
+                .annotate(n=Count("id"))
+                .values(children.parent, "n")
+            ),
+        )
+    return found
 
 
 def paginate_rows(

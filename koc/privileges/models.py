@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from tortoise import fields
 from tortoise.indexes import Index
+from tortoise.migrations.constraints import UniqueConstraint
 from tortoise.models import Model
 
 
@@ -184,4 +185,5 @@ class PrivilegeRsvp(Model):
 
     class Meta:
         table = "privilege_rsvp"
+        constraints = [UniqueConstraint(fields=("grant_id",), name="privilege_rsvp_grant_uniq")]
         indexes = [Index(fields=("privilege_id", "status"), name="privilege_rsvp_status_idx")]

@@ -54,6 +54,7 @@ from koc.referrals.models import (
     StepKind,
     TierPeriod,
 )
+from koc.rows import RowsByKey
 from koc.settings import get_settings
 
 PRIVILEGES_MODULE = "koc.privileges.services"
@@ -62,6 +63,8 @@ MAX_CATEGORIES = 50
 MAX_MIN_AMOUNT_CENTS = 10**12
 ISSUE_BATCH = 1000
 _rng = random.SystemRandom()
+# Read on every screen that shows a member's code.
+ACTIVE_CODES = RowsByKey(ReferralCode, "member_id", active=True)
 
 REFUSAL_MESSAGES = {
     RefusalReason.SELF_REFERRAL: "You cannot use your own referral code.",
@@ -157,7 +160,7 @@ async def primary_codes(member_ids: Sequence[int]) -> list[ReferralCode]:
     # A generated code can collide with an existing one (31^8 codes): that member is simply
     # still missing after the insert and gets another try.
     for _ in range(4):
-        rows = await ReferralCode.filter(member_id__in=missing, active=True)
+        rows = await ACTIVE_CODES.fetch(missing)
         for member_id in missing:
             best = _best_code([r for r in rows if r.member_id == member_id])
             if best is not None:

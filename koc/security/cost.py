@@ -66,6 +66,44 @@ def estimate_cost(
     return walker.selection_cost(operation.selection_set, root, frozenset())
 
 
+class CostCache:
+    """Estimated costs of recent operations: a mini-program sends the same few documents all
+    day, and strawberry's parser cache hands back the same document object for the same text.
+
+    A cost depends on the document, the operation and the numeric variables (page sizes); other
+    variables only count by type. Refusals (a page size out of range) are not cached.
+    """
+
+    MAX_ENTRIES = 1024
+
+    def __init__(self) -> None:
+        self._costs: dict[tuple[Any, ...], tuple[DocumentNode, int]] = {}
+
+    def estimate(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+    ) -> int:
+        shape = tuple(
+            sorted(
+                (name, value if isinstance(value, int | float) else type(value).__name__)
+                for name, value in (variables or {}).items()
+            )
+        )
+        key = (id(document), operation_name, shape)
+        found = self._costs.get(key)
+        # The document is kept in the entry, so its id cannot be reused by another one.
+        if found is not None and found[0] is document:
+            return found[1]
+        cost = estimate_cost(schema, document, operation_name, variables)
+        if len(self._costs) >= self.MAX_ENTRIES:
+            self._costs.clear()
+        self._costs[key] = (document, cost)
+        return cost
+
+
 class _Walker:
     def __init__(
         self, schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any]

@@ -3,7 +3,7 @@
 import pytest
 from graphql import GraphQLError, build_schema, parse
 
-from koc.security.cost import estimate_cost
+from koc.security.cost import CostCache, estimate_cost
 
 SCHEMA = build_schema(
     """
@@ -89,3 +89,21 @@ def test_a_page_size_out_of_range_is_refused_on_any_field(size: int) -> None:
         cost("query($n: Int) { me { friends(last: $n) { totalCount } } }", {"n": size})
     assert refused.value.extensions == {"code": "BAD_USER_INPUT"}
     assert "between 0 and 100" in refused.value.message
+
+
+def test_the_cost_cache_answers_per_page_size_and_operation() -> None:
+    # Given one parsed document sent again and again (strawberry's parser cache does that)
+    cache = CostCache()
+    document = parse(
+        "query A($n: Int) { members(first: $n) { edges { node { id } } } } query B { me { id } }"
+    )
+
+    # Then each page size and each operation gets its own cost, as without the cache
+    for n in (10, 50, 10, None, 50):
+        assert cache.estimate(SCHEMA, document, "A", {"n": n}) == cost(
+            "query($n: Int) { members(first: $n) { edges { node { id } } } }", {"n": n}
+        )
+    assert cache.estimate(SCHEMA, document, "B", {}) == cost("{ me { id } }") == 2
+    # and a page size out of range is still refused after the same document was cached
+    with pytest.raises(GraphQLError):
+        cache.estimate(SCHEMA, document, "A", {"n": 101})

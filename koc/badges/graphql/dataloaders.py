@@ -9,15 +9,18 @@ from koc.badges import services
 from koc.badges.models import Badge, BadgeAwardEvent, BadgeHolding
 from koc.badges.rules import Progress
 from koc.graphql.loaders import by_key, group_by_key
+from koc.rows import RowsByKey
+
+BADGES = RowsByKey(Badge, "id")
+HOLDINGS = RowsByKey(BadgeHolding, "member_id", order_by=("awarded_at", "id"))
 
 
 async def load_badges(ids: Sequence[int]) -> list[Badge | None]:
-    return by_key(await Badge.filter(id__in=list(ids)), ids, lambda b: b.id)
+    return by_key(await BADGES.fetch(ids), ids, lambda b: b.id)
 
 
 async def load_holdings(member_ids: Sequence[int]) -> list[list[BadgeHolding]]:
-    rows = await BadgeHolding.filter(member_id__in=list(member_ids)).order_by("awarded_at", "id")
-    return group_by_key(rows, member_ids, lambda h: h.member_id)
+    return group_by_key(await HOLDINGS.fetch(member_ids), member_ids, lambda h: h.member_id)
 
 
 async def load_award_events(member_ids: Sequence[int]) -> list[list[BadgeAwardEvent]]:

@@ -21,11 +21,14 @@ from koc.creators.models import (
 )
 from koc.creators.scoring import Signal, SignalWeight
 from koc.graphql.loaders import by_key, group_by_key
+from koc.rows import RowsByKey
+
+PROFILES = RowsByKey(KocProfile, "member_id")
+ROLE_GRANTS = RowsByKey(KocRoleGrant, "member_id")
 
 
 async def load_profiles(member_ids: Sequence[int]) -> list[KocProfile | None]:
-    rows = await KocProfile.filter(member_id__in=list(member_ids))
-    return by_key(rows, member_ids, lambda p: p.member_id)
+    return by_key(await PROFILES.fetch(member_ids), member_ids, lambda p: p.member_id)
 
 
 async def load_profiles_by_id(ids: Sequence[int]) -> list[KocProfile | None]:
@@ -33,11 +36,8 @@ async def load_profiles_by_id(ids: Sequence[int]) -> list[KocProfile | None]:
 
 
 async def load_roles(member_ids: Sequence[int]) -> list[list[KocRole]]:
-    rows = await KocRoleGrant.filter(member_id__in=list(member_ids)).values_list(
-        "member_id", "role"
-    )
-    grouped = group_by_key(rows, member_ids, lambda r: r[0])
-    return [rules.unique_roles(KocRole(r[1]) for r in group) for group in grouped]
+    grouped = group_by_key(await ROLE_GRANTS.fetch(member_ids), member_ids, lambda g: g.member_id)
+    return [rules.unique_roles(KocRole(g.role) for g in group) for group in grouped]
 
 
 async def load_changes(member_ids: Sequence[int]) -> list[list[KocChange]]:

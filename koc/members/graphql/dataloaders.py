@@ -7,14 +7,18 @@ from collections.abc import Sequence
 from koc.auth.models import StaffUser
 from koc.graphql.loaders import by_key, group_by_key
 from koc.members.models import LifecycleStage, Member, MemberTag, StageTransition, Tag, TagGroup
+from koc.rows import RowsByKey
+
+MEMBERS = RowsByKey(Member, "id")
+STAGES = RowsByKey(LifecycleStage, "id")
 
 
 async def load_members(ids: Sequence[int]) -> list[Member | None]:
-    return by_key(await Member.filter(id__in=list(ids)), ids, lambda m: m.id)
+    return by_key(await MEMBERS.fetch(ids), ids, lambda m: m.id)
 
 
 async def load_stages(ids: Sequence[int]) -> list[LifecycleStage | None]:
-    return by_key(await LifecycleStage.filter(id__in=list(ids)), ids, lambda s: s.id)
+    return by_key(await STAGES.fetch(ids), ids, lambda s: s.id)
 
 
 async def load_tags(ids: Sequence[int]) -> list[Tag | None]:

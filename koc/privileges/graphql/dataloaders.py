@@ -6,18 +6,21 @@ from collections.abc import Sequence
 
 from koc.graphql.loaders import by_key, group_by_key
 from koc.privileges.models import Privilege, PrivilegeGrant, PrivilegeRsvp, PrivilegeUsage
+from koc.rows import RowsByKey
+
+PRIVILEGES = RowsByKey(Privilege, "id")
+GRANTS = RowsByKey(PrivilegeGrant, "member_id", order_by=("-granted_at", "id"))
 
 # (member_id, privilege_id, period_key)
 UsageKey = tuple[int, int, str]
 
 
 async def load_privileges(ids: Sequence[int]) -> list[Privilege | None]:
-    return by_key(await Privilege.filter(id__in=list(ids)), ids, lambda p: p.id)
+    return by_key(await PRIVILEGES.fetch(ids), ids, lambda p: p.id)
 
 
 async def load_grants(member_ids: Sequence[int]) -> list[list[PrivilegeGrant]]:
-    rows = await PrivilegeGrant.filter(member_id__in=list(member_ids)).order_by("-granted_at", "id")
-    return group_by_key(rows, member_ids, lambda g: g.member_id)
+    return group_by_key(await GRANTS.fetch(member_ids), member_ids, lambda g: g.member_id)
 
 
 async def load_rsvps(grant_ids: Sequence[int]) -> list[PrivilegeRsvp | None]:

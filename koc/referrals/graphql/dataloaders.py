@@ -18,6 +18,9 @@ from koc.referrals.models import (
     ReferralReward,
     ReferralStep,
 )
+from koc.rows import RowsByKey
+
+ACCOUNTS = RowsByKey(ReferralAccount, "member_id")
 
 
 async def load_referrals(ids: Sequence[int]) -> list[Referral | None]:
@@ -61,8 +64,7 @@ async def load_referral_rewards(referral_ids: Sequence[int]) -> list[list[Referr
 
 
 async def load_accounts(member_ids: Sequence[int]) -> list[ReferralAccount | None]:
-    rows = await ReferralAccount.filter(member_id__in=list(member_ids))
-    return by_key(rows, member_ids, lambda a: a.member_id)
+    return by_key(await ACCOUNTS.fetch(member_ids), member_ids, lambda a: a.member_id)
 
 
 async def load_primary_codes(member_ids: Sequence[int]) -> list[ReferralCode]:

@@ -24,7 +24,7 @@ from strawberry.extensions import (
 
 from koc.auth.viewer import is_staff
 from koc.graphql.context import Context
-from koc.security.cost import estimate_cost
+from koc.security.cost import CostCache
 from koc.security.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from koc.security.ratelimit import caller_key
 
@@ -168,7 +168,12 @@ class NulCharactersRefused(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         execution = self.execution_context
         finder = _NulStringFinder()
-        if execution.graphql_document is not None:
+        # Only a raw NUL or a \u escape in the text can put a NUL into a string literal, so most
+        # documents skip the walk over their syntax tree.
+        text = execution.query
+        if execution.graphql_document is not None and (
+            text is None or "\x00" in text or "\\u" in text
+        ):
             visit(execution.graphql_document, finder)
         if finder.found or _has_nul(execution.variables):
             error = GraphQLError(
@@ -183,6 +188,8 @@ class CostAndRateLimits(SchemaExtension):
     ``KOC_MAX_QUERY_COST``, then take its cost from the caller's token bucket (HTTP 429 with
     ``Retry-After`` when the bucket is short)."""
 
+    costs = CostCache()
+
     async def on_execute(self) -> AsyncIterator[None]:
         refusal = await self._refusal()
         if refusal is not None:
@@ -195,7 +202,7 @@ class CostAndRateLimits(SchemaExtension):
         context: Context = execution.context
         assert execution.graphql_document is not None
         try:
-            cost = estimate_cost(
+            cost = self.costs.estimate(
                 execution.schema._schema,
                 execution.graphql_document,
                 execution.operation_name,

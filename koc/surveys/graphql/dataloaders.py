@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from tortoise.functions import Count
 
 from koc.graphql.loaders import by_key, group_by_key
+from koc.rows import RowsByKey
 from koc.surveys import rules
 from koc.surveys.audience import open_surveys_of
 from koc.surveys.models import (
@@ -20,9 +21,11 @@ from koc.surveys.models import (
 )
 from koc.surveys.services import load_questions_of_versions
 
+SURVEYS = RowsByKey(Survey, "id")
+
 
 async def load_surveys(ids: Sequence[int]) -> list[Survey | None]:
-    return by_key(await Survey.filter(id__in=list(ids)), ids, lambda s: s.id)
+    return by_key(await SURVEYS.fetch(ids), ids, lambda s: s.id)
 
 
 async def load_versions(ids: Sequence[int]) -> list[SurveyVersion | None]:
