@@ -75,7 +75,9 @@ def _referred(deltas: Deltas, order: Order, referrer_id: int, n: int, cents: int
 
 async def _add(deltas: Deltas) -> None:
     """Add the deltas to their rows, creating rows as needed: one statement per 1,000 rows."""
-    values = [(*key, *sums) for key, sums in deltas.items() if any(sums)]
+    # Rows in key order: two transactions adding to the same rows lock them in the same order,
+    # so on PostgreSQL they wait for each other instead of deadlocking.
+    values = [(*key, *sums) for key, sums in sorted(deltas.items()) if any(sums)]
     for i in range(0, len(values), ROWS_PER_STATEMENT):
         chunk = values[i : i + ROWS_PER_STATEMENT]
         marks = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?)" for _ in chunk)
