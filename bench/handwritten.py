@@ -1,7 +1,7 @@
 """The floor: the mini-program home screen as a hand-written Starlette endpoint.
 
 Same JSON as koc's ``HOME_QUERY`` (bench/queries.py), same JWT check, the same database driver
-(aiosqlite or asyncpg) and the minimal SQL a REST service would run: one statement per part of
+(sqlite3 on the event loop's thread as koc runs it, or asyncpg) and the minimal SQL a REST service would run: one statement per part of
 the screen, no ORM, no GraphQL. ``bench/run.py`` serves it with uvicorn next to koc:
 
     KOC_DATABASE_URL=sqlite://./var/bench-10000.sqlite3 \
@@ -11,6 +11,7 @@ the screen, no ORM, no GraphQL. ``bench/run.py`` serves it with uvicorn next to 
 from __future__ import annotations
 
 import base64
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -58,7 +59,7 @@ def global_id(type_name: str, pk: int) -> str:
 
 
 def as_datetime(value: datetime | str) -> datetime:
-    """A timestamp from either driver: asyncpg gives datetimes, aiosqlite the stored text."""
+    """A timestamp from either driver: asyncpg gives datetimes, sqlite3 the stored text."""
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
@@ -84,14 +85,16 @@ class Database:
             dsn = self.url.replace("asyncpg://", "postgres://", 1)
             self.conn = await asyncpg.create_pool(dsn, min_size=1, max_size=5)
         else:
-            import aiosqlite
-
+            # As koc does (koc/sqlite.py): sqlite3 on the event loop's thread, no worker thread.
             path = self.url.removeprefix("sqlite://").split("?", 1)[0]
-            self.conn = await aiosqlite.connect(path)
-            await self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self.conn.execute("PRAGMA journal_mode=WAL")
 
     async def close(self) -> None:
-        await self.conn.close()
+        if self.pg:
+            await self.conn.close()
+        else:
+            self.conn.close()
 
     async def fetch(self, sql: str, params: Sequence[Any]) -> list[Sequence[Any]]:
         if self.pg:
@@ -100,8 +103,7 @@ class Database:
                 p + (f"${i + 1}" if i < len(parts) - 1 else "") for i, p in enumerate(parts)
             )
             return await self.conn.fetch(sql, *params)
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return self.conn.execute(sql, params).fetchall()
 
 
 async def home(db: Database, member_id: int) -> dict[str, Any] | None:
