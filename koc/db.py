@@ -32,7 +32,10 @@ APPS: dict[str, list[str]] = {
 # checkpoints only: a commit still survives a crash of the process, and the file is never
 # corrupted; an OS crash or power loss can lose the last commits before the checkpoint (the
 # usual trade for a WAL server database). A ``?synchronous=FULL`` on the URL still wins.
-SQLITE_PRAGMAS = {"synchronous": "NORMAL"}
+# SQLite's default page cache is 2 MB; at a million members an order batch updates index pages
+# all over the member and signals tables, so each worker keeps 64 MB of pages (the seeded 1M
+# database: signals updates of a batch 270 -> 170 ms). ``?cache_size=...`` on the URL wins.
+SQLITE_PRAGMAS = {"synchronous": "NORMAL", "cache_size": "-65536"}
 
 
 def connection_config(database_url: str) -> str | dict[str, Any]:

@@ -33,6 +33,7 @@ async def test_the_running_sqlite_connection_uses_them(app, database_url):
     db = connections.get("default")
     assert await db.execute_query_dict("PRAGMA synchronous") == [{"synchronous": 1}]  # NORMAL
     assert await db.execute_query_dict("PRAGMA journal_mode") == [{"journal_mode": "wal"}]
+    assert await db.execute_query_dict("PRAGMA cache_size") == [{"cache_size": -65536}]  # 64 MB
 
 
 async def test_a_transaction_holds_the_write_lock_from_its_start(app, database_url):
