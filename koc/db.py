@@ -6,11 +6,14 @@ app label (``"core.Member"``).
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.connection import connections
 from tortoise.models import Model
 
 from koc.settings import get_settings
@@ -102,6 +105,25 @@ async def update_rows(rows: Sequence[Model], fields: Sequence[str]) -> None:
             for row in rows
         ],
     )
+
+
+def _for_engine(sql: str) -> str:
+    """``sql`` written with ``?`` placeholders, for the default connection's engine."""
+    if connections.get("default").capabilities.dialect == "postgres":
+        counter = itertools.count(1)
+        sql = re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+    return sql
+
+
+async def query_rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Rows of ``sql`` written with ``?`` placeholders, on either engine, on the connection of
+    the current transaction if any."""
+    return list(await connections.get("default").execute_query_dict(_for_engine(sql), params))
+
+
+async def execute(sql: str, params: list[Any]) -> None:
+    """Run a statement written with ``?`` placeholders, on either engine."""
+    await connections.get("default").execute_query(_for_engine(sql), params)
 
 
 def is_postgres(database_url: str) -> bool:

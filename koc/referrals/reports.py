@@ -4,7 +4,6 @@ and the referral tree. The database does the sums (GROUP BY), never a Python loo
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -13,6 +12,7 @@ from typing import Any
 
 from tortoise.connection import connections
 
+from koc.db import query_rows
 from koc.errors import DomainError
 from koc.referrals import rules
 from koc.referrals.errors import ReferralErrorCode
@@ -62,24 +62,6 @@ def _bucket(group_by: GroupBy, postgres: bool) -> str:
         GroupBy.WEEK: "date(f.day, '-6 days', 'weekday 1')",
         GroupBy.MONTH: "substr(f.day, 1, 7)",
     }[group_by]
-
-
-def _for_engine(sql: str) -> str:
-    """``sql`` written with ``?`` placeholders, for the default connection's engine."""
-    if is_postgres():
-        counter = itertools.count(1)
-        sql = re.sub(r"\?", lambda _: f"${next(counter)}", sql)
-    return sql
-
-
-async def query_rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    """Rows of ``sql`` written with ``?`` placeholders, on either engine."""
-    return list(await connections.get("default").execute_query_dict(_for_engine(sql), params))
-
-
-async def execute(sql: str, params: list[Any]) -> None:
-    """Run a statement written with ``?`` placeholders, on either engine."""
-    await connections.get("default").execute_query(_for_engine(sql), params)
 
 
 # Net revenue of an order: what was paid minus what was refunded; fully refunded orders are

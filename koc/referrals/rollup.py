@@ -19,9 +19,10 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from koc import hooks
+from koc.db import execute, query_rows
 from koc.orders.models import Order, OrderStatus, Refund
 from koc.referrals.models import EVERY_ORDER, ConversionStatus, ReferralConversion
-from koc.referrals.reports import execute, is_postgres, query_rows, utc_day
+from koc.referrals.reports import is_postgres, utc_day
 
 # (currency, referrer_id, day, category) -> [orders, revenue, referred orders, referred revenue]
 Key = tuple[str, int, date, str]
