@@ -45,6 +45,7 @@ from koc.badges.rules import (
     rule_problem,
     years_before,
 )
+from koc.db import query_rows
 from koc.errors import DomainError
 from koc.members.models import Member
 from koc.orders.models import MemberEventKind, Order, OrderStatus
@@ -281,27 +282,57 @@ async def _give(
     now: datetime,
 ) -> bool:
     """Create the holding and its history entry; False when the member already has the row."""
-    try:
-        async with in_transaction():
-            await BadgeHolding.create(
+    given = await _give_many(
+        [(member_id, badge, reason)], source=source, staff_id=staff_id, now=now
+    )
+    return bool(given)
+
+
+AWARDS_PER_STATEMENT = 500
+
+
+async def _give_many(
+    awards: Sequence[tuple[int, Badge, str]],
+    *,
+    source: AwardSource,
+    staff_id: int | None,
+    now: datetime,
+) -> list[tuple[int, Badge]]:
+    """Create the holdings (member id, badge, reason) and their history entries, a few
+    statements for any number; the answer leaves out the pairs whose row already existed (a
+    concurrent award of the same badge). Call inside a transaction."""
+    given: list[tuple[int, Badge]] = []
+    for i in range(0, len(awards), AWARDS_PER_STATEMENT):
+        chunk = awards[i : i + AWARDS_PER_STATEMENT]
+        rows = await query_rows(
+            "INSERT INTO badge_holding (member_id, badge_id, source, reason, staff_id, "
+            "awarded_at) VALUES "
+            + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(chunk))
+            + " ON CONFLICT (member_id, badge_id) DO NOTHING RETURNING member_id, badge_id",
+            [
+                value
+                for member_id, badge, reason in chunk
+                for value in (member_id, badge.id, source.value, reason, staff_id, now)
+            ],
+        )
+        inserted = {(r["member_id"], r["badge_id"]) for r in rows}
+        given += [(m, b) for m, b, _ in chunk if (m, b.id) in inserted]
+    reasons = {(m, b.id): reason for m, b, reason in awards}
+    await BadgeAwardEvent.bulk_create(
+        [
+            BadgeAwardEvent(
                 member_id=member_id,
                 badge_id=badge.id,
+                action=AwardAction.AWARD,
                 source=source,
-                reason=reason,
+                reason=reasons[(member_id, badge.id)],
                 staff_id=staff_id,
-                awarded_at=now,
+                created_at=now,
             )
-    except IntegrityError:
-        return False
-    await BadgeAwardEvent.create(
-        member_id=member_id,
-        badge_id=badge.id,
-        action=AwardAction.AWARD,
-        source=source,
-        reason=reason,
-        staff_id=staff_id,
+            for member_id, badge in given
+        ]
     )
-    return True
+    return given
 
 
 def _rule_reason(badge: Badge) -> str:
@@ -342,18 +373,15 @@ async def evaluate_members(
         return {}
     needed = {BadgeRule(b.rule) for offered in candidates.values() for b in offered}
     signals = dict(zip(candidates, await load_signals(list(candidates), needed), strict=True))
+    due = [
+        (member_id, badge, _rule_reason(badge))
+        for member_id, offered in candidates.items()
+        for badge in offered
+        if is_met(spec_of(badge), signals[member_id], now)
+    ]
     awarded: dict[int, list[Badge]] = {}
-    for member_id, offered in candidates.items():
-        for badge in offered:
-            if is_met(spec_of(badge), signals[member_id], now) and await _give(
-                member_id,
-                badge,
-                source=AwardSource.RULE,
-                reason=_rule_reason(badge),
-                staff_id=None,
-                now=now,
-            ):
-                awarded.setdefault(member_id, []).append(badge)
+    for member_id, badge in await _give_many(due, source=AwardSource.RULE, staff_id=None, now=now):
+        awarded.setdefault(member_id, []).append(badge)
     if awarded:
         await hooks.member_badges_changed.send(member_ids=list(awarded))
     return awarded

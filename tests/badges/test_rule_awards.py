@@ -17,6 +17,7 @@ from tests.badges.factories import (
     record_event,
     record_order,
 )
+from tests.conftest import gid
 
 HISTORY = """
 query($id: ID!) { member(id: $id) { ... on Member { badgeHistory { action source reason badge { code } } } } }
@@ -217,3 +218,31 @@ async def test_lowering_a_threshold_awards_newly_qualifying_members(
     assert payload["errors"] == []
     assert payload["awardedCount"] == 1
     assert codes(await my_badges(member)) == [badge["code"]]
+
+
+async def test_concurrent_evaluations_award_a_badge_once(staff_client, partner_client, app):
+    # given a member who qualifies for an "owner" badge not yet evaluated
+    import asyncio
+
+    from koc.badges.models import BadgeAwardEvent, BadgeHolding
+    from koc.badges.services import evaluate_members
+
+    staff = await staff_client(StaffRole.OPERATOR)
+    await create_badge(staff, code="OWNER2", rule="YEARS_SINCE_FIRST_ORDER", threshold=0)
+    member = await Member.create(nickname="buyer")
+    partner = await partner_client(["orders:write"])
+    await record_order(partner, gid("Member", member.id))
+    await BadgeHolding.filter(member_id=member.id).delete()
+    await BadgeAwardEvent.filter(member_id=member.id).delete()
+
+    # when two transactions evaluate the member at the same time
+    async def evaluate():
+        async with in_transaction():
+            return await evaluate_members([member.id])
+
+    results = await asyncio.gather(evaluate(), evaluate())
+
+    # then exactly one of them awarded it: one holding, one award in the history
+    assert sorted(len(r) for r in results) == [0, 1]
+    assert await BadgeHolding.filter(member_id=member.id).count() == 1
+    assert await BadgeAwardEvent.filter(member_id=member.id).count() == 1
