@@ -107,12 +107,23 @@ async def update_rows(rows: Sequence[Model], fields: Sequence[str]) -> None:
     )
 
 
+def on_postgres() -> bool:
+    """Whether the default connection (the transaction's, inside one) is PostgreSQL."""
+    return connections.get("default").capabilities.dialect == "postgres"
+
+
 def _for_engine(sql: str) -> str:
     """``sql`` written with ``?`` placeholders, for the default connection's engine."""
-    if connections.get("default").capabilities.dialect == "postgres":
+    if on_postgres():
         counter = itertools.count(1)
         sql = re.sub(r"\?", lambda _: f"${next(counter)}", sql)
     return sql
+
+
+async def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` written with ``?`` placeholders as tuples, on either engine."""
+    _, rows = await connections.get("default").execute_query(_for_engine(sql), list(params))
+    return [tuple(r) for r in rows]
 
 
 async def query_rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:

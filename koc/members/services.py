@@ -399,10 +399,6 @@ async def remove_member_tags(
     return len(member_ids), removed
 
 
-async def touch_last_active(member_id: int) -> None:
-    await Member.filter(id=member_id).update(last_active_at=_now())
-
-
 def _validate_profile(changes: dict[str, Any]) -> dict[str, Any]:
     limits = {"nickname": 64, "region": 64, "avatar_url": 500}
     camel = {"nickname": "nickname", "region": "region", "avatar_url": "avatarUrl"}

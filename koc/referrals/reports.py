@@ -10,9 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from tortoise.connection import connections
-
-from koc.db import query_rows
+from koc.db import on_postgres, query_rows
 from koc.errors import DomainError
 from koc.referrals import rules
 from koc.referrals.errors import ReferralErrorCode
@@ -35,13 +33,9 @@ class GroupBy(StrEnum):
     REFERRER = "REFERRER"
 
 
-def is_postgres() -> bool:
-    return connections.get("default").capabilities.dialect == "postgres"
-
-
 def utc_day(column: str) -> str:
     """SQL for the UTC calendar day of a time column, comparable with a DATE column."""
-    if is_postgres():
+    if on_postgres():
         return f"(({column}) AT TIME ZONE 'UTC')::date"
     # SQLite keeps UTC times as ISO text; its date functions read them directly.
     return f"date({column})"
@@ -251,7 +245,7 @@ async def referral_report(
         ]
     else:
         found = await query_rows(
-            f"SELECT {_bucket(group_by, is_postgres())} AS k, {SUMS} FROM {facts} "
+            f"SELECT {_bucket(group_by, on_postgres())} AS k, {SUMS} FROM {facts} "
             f"GROUP BY k {STANDING} ORDER BY k",
             params,
         )

@@ -19,10 +19,10 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from koc import hooks
-from koc.db import execute, query_rows
+from koc.db import execute, on_postgres, query_rows
 from koc.orders.models import Order, OrderStatus, Refund
 from koc.referrals.models import EVERY_ORDER, ConversionStatus, ReferralConversion
-from koc.referrals.reports import is_postgres, utc_day
+from koc.referrals.reports import utc_day
 
 # (currency, referrer_id, day, category) -> [orders, revenue, referred orders, referred revenue]
 Key = tuple[str, int, date, str]
@@ -191,7 +191,7 @@ async def rebuild() -> int:
             [],
         )
         rows = await query_rows(f"SELECT COUNT(*) AS n FROM {TABLE}", [])
-    if is_postgres():
+    if on_postgres():
         await execute(f"ANALYZE {TABLE}", [])
     return int(rows[0]["n"])
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from koc.surveys.sql import fetch
+from koc.db import fetch
 
 # RULES mode: a kind with no rule row does not restrict; a kind with rows needs one match.
 # EXPLICIT mode: only the listed members.

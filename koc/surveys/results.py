@@ -15,6 +15,7 @@ from typing import Any
 
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
+from koc.db import fetch
 from koc.errors import DomainError
 from koc.members.models import LifecycleStage
 from koc.surveys import rules
@@ -30,7 +31,6 @@ from koc.surveys.models import (
     SurveyVersion,
 )
 from koc.surveys.services import load_questions
-from koc.surveys.sql import fetch
 
 
 class SegmentKind(StrEnum):
