@@ -27,22 +27,30 @@ def error_type(name: str, code_enum: type[Enum], description: str) -> Any:
     return _Error
 
 
+class UnknownErrorCode(LookupError):
+    """A service raised a code the payload's enum does not have: a bug, reported loudly (a
+    masked top-level error) rather than passed off as another code."""
+
+
 def errors_of(exc: DomainError | DomainErrors, cls: Any) -> list[Any]:
-    """The payload error objects for a raised domain error."""
+    """The payload error objects for a raised domain error.
+
+    A service may raise another domain's code (ingestion reports a member error, any input an
+    ``INVALID`` ID): it is kept when this domain's enum has a code of the same value.
+    """
     found = exc.errors if isinstance(exc, DomainErrors) else [exc]
-    code_enum = cls.code_enum
-    # A service may raise another domain's code (ingestion reports a member error): keep it
-    # when this domain has the same code, otherwise report it as INVALID with its message.
-    return [
-        cls(
-            field=e.field,
-            code=code_enum._value2member_map_.get(
-                getattr(e.code, "value", e.code), code_enum["INVALID"]
-            ),
-            message=e.message,
-        )
-        for e in found
-    ]
+    code_enum: type[Enum] = cls.code_enum
+    errors = []
+    for e in found:
+        value = getattr(e.code, "value", e.code)
+        try:
+            code = code_enum(value)
+        except ValueError:
+            raise UnknownErrorCode(
+                f"{code_enum.__name__} has no code {value!r} (raised as {e.code!r})"
+            ) from exc
+        errors.append(cls(field=e.field, code=code, message=e.message))
+    return errors
 
 
 def bad_input(exc: DomainError) -> GraphQLError:
