@@ -8,12 +8,14 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
-from koc.errors import DomainError, DomainErrors
+from koc.errors import DomainError, DomainErrors, ErrorCode
+from koc.graphql.enums import describe_values
 
 
-def error_type(name: str, code_enum: type[Enum], description: str) -> Any:
+def error_type(name: str, code_enum: type[ErrorCode], description: str) -> Any:
     """Build the ``XxxError`` GraphQL type of one domain, whose code is that domain's enum."""
     gql_enum = strawberry.enum(code_enum, name=f"{name}Code", description=f"Codes of {name}.")
+    describe_values(code_enum, {code.name: code.description for code in code_enum})
 
     @strawberry.type(name=name, description=description)
     class _Error:
