@@ -94,9 +94,6 @@ enum_type(
     ENDED="Past its end.",
 )
 
-First = Annotated[int | None, strawberry.argument(description="Page size, at most 100.")]
-After = Annotated[str | None, strawberry.argument(description="Cursor of the previous page's end.")]
-
 KocError = error_type("KocError", KocErrorCode, "A problem with a KOC change or application.")
 KocCampaignError = error_type(
     "KocCampaignError", KocCampaignErrorCode, "A problem with a recruitment campaign."
