@@ -492,12 +492,12 @@ async def record_member_event(
     default_appid: str,
 ) -> Recorded:
     """Record something a member did (a test drive, an event attended, content posted)."""
+    if payload is not None and not isinstance(payload, dict):
+        raise DomainError(IngestionErrorCode.INVALID, "payload must be a JSON object.", "payload")
     _check_external_id(external_id)
     validate_ref(ref)
     occurred_at = _check_time(occurred_at, "occurredAt")
     payload = payload or {}
-    if not isinstance(payload, dict):
-        raise DomainError(IngestionErrorCode.INVALID, "payload must be a JSON object.", "payload")
     if len(json.dumps(payload)) > MAX_PAYLOAD_BYTES:
         raise DomainError(
             IngestionErrorCode.INVALID, f"payload is at most {MAX_PAYLOAD_BYTES} bytes.", "payload"

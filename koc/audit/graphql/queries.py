@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -13,8 +14,9 @@ from koc.audit import models
 from koc.auth.models import StaffRole
 from koc.auth.viewer import is_staff
 from koc.graphql.context import Info
+from koc.graphql.mutations import query
 from koc.graphql.permissions import IsAdmin, forbidden
-from koc.graphql.relay import Connection, paginate
+from koc.graphql.relay import After, Connection, First, paginate
 
 
 @strawberry.type(description="One staff action that changed data.")
@@ -54,14 +56,15 @@ class AuditEntry(relay.Node):
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="Staff actions, newest first (ADMIN).", permission_classes=[IsAdmin]
-    )
+    @query(allow=IsAdmin, description="Staff actions, newest first (ADMIN).")
     async def audit_log(
         self,
-        action: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        action: Annotated[
+            str | None,
+            strawberry.argument(description="Only entries of this action, e.g. member.stage_set."),
+        ] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[AuditEntry]:
         qs = models.AuditEntry.all()
         if action:
