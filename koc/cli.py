@@ -176,7 +176,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 def cmd_benefits_refresh(args: argparse.Namespace) -> int:
     from koc.badges.services import evaluate_all
-    from koc.privileges.services import refresh_all
+    from koc.privileges.eligibility import refresh_all
 
     async def work() -> str:
         awarded = await evaluate_all()

@@ -1,5 +1,7 @@
 from enum import StrEnum
 
+from koc.errors import DomainError
+
 
 class PrivilegeErrorCode(StrEnum):
     INVALID = "INVALID"
@@ -20,3 +22,10 @@ class PrivilegeErrorCode(StrEnum):
     NOT_RESERVED = "NOT_RESERVED"
     ALREADY_RESERVED = "ALREADY_RESERVED"
     IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_CONFLICT"
+
+
+def fail(
+    message: str, field_name: str | None, code: PrivilegeErrorCode = PrivilegeErrorCode.INVALID
+) -> DomainError:
+    """A privileges error to raise: INVALID input unless ``code`` says otherwise."""
+    return DomainError(code, message, field_name)

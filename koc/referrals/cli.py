@@ -9,7 +9,7 @@ from typing import Any
 
 def cmd_rewards(args: argparse.Namespace) -> int:
     from koc.cli import _with_db
-    from koc.referrals.services import issue_due_rewards
+    from koc.referrals.rewards import issue_due_rewards
     from koc.settings import get_settings
 
     result = asyncio.run(_with_db(get_settings(), lambda: issue_due_rewards(args.limit)))

@@ -13,8 +13,10 @@ from koc.graphql.context import Info
 from koc.graphql.errors import errors_of
 from koc.graphql.ids import decode_id
 from koc.graphql.permissions import IsMember, IsOperator, allow, forbidden, require_staff
-from koc.privileges import services
+from koc.privileges.catalogue import create_privilege, update_privilege
+from koc.privileges.codes import issue_code, redeem_code
 from koc.privileges.errors import PrivilegeErrorCode
+from koc.privileges.grants import grant_privilege, revoke_grant
 from koc.privileges.graphql.inputs import (
     PrivilegeCreateInput,
     PrivilegeGrantInput,
@@ -32,6 +34,8 @@ from koc.privileges.graphql.types import (
     PrivilegeRsvp,
 )
 from koc.privileges.models import Channel, RedeemedVia
+from koc.privileges.redemption import Redeemed, redeem
+from koc.privileges.seats import cancel_seat, reserve_seat
 
 CanRedeem = allow(
     staff=StaffRole.OPERATOR, scope=PartnerScope.PRIVILEGES_REDEEM, member=True, name="CanRedeem"
@@ -114,13 +118,13 @@ def _acting_member(info: Info, member_gid: strawberry.relay.GlobalID | None) -> 
     return decode_id(member_gid, "Member", "memberId")
 
 
-async def _redeem(info: Info, input: PrivilegeRedeemInput) -> services.Redeemed:
+async def _redeem(info: Info, input: PrivilegeRedeemInput) -> Redeemed:
     viewer = info.context.viewer
     secret = info.context.settings.jwt_secret
     if isinstance(viewer, PartnerViewer):
         _required(input.code, "code")
         assert input.code is not None
-        return await services.redeem_code(
+        return await redeem_code(
             secret, input.code, via=RedeemedVia.PARTNER, partner_id=viewer.token_id
         )
     if isinstance(viewer, MemberViewer) and input.code is not None:
@@ -133,13 +137,13 @@ async def _redeem(info: Info, input: PrivilegeRedeemInput) -> services.Redeemed:
         raise DomainError(PrivilegeErrorCode.INVALID, "Members redeem ONLINE.", "channel")
     if input.code is not None:
         actor = require_staff(info, StaffRole.OPERATOR)
-        return await services.redeem_code(secret, input.code, via=RedeemedVia.STAFF, actor=actor)
+        return await redeem_code(secret, input.code, via=RedeemedVia.STAFF, actor=actor)
     member_id = _acting_member(info, input.member_id)
     _required(input.privilege_id, "privilegeId")
     _required(input.idempotency_key, "idempotencyKey")
     assert input.privilege_id is not None and input.idempotency_key is not None
     staff = not isinstance(viewer, MemberViewer)
-    return await services.redeem(
+    return await redeem(
         member_id,
         decode_id(input.privilege_id, "Privilege", "privilegeId"),
         channel=Channel(input.channel or (Channel.STORE if staff else Channel.ONLINE)),
@@ -158,7 +162,7 @@ class Mutation:
     async def privilege_create(self, info: Info, input: PrivilegeCreateInput) -> PrivilegePayload:
         actor = require_staff(info, StaffRole.OPERATOR)
         try:
-            privilege, done = await services.create_privilege(input.to_data(), actor=actor)
+            privilege, done = await create_privilege(input.to_data(), actor=actor)
         except DomainError as exc:
             return PrivilegePayload(errors=errors_of(exc, PrivilegeError))
         return PrivilegePayload(
@@ -175,9 +179,7 @@ class Mutation:
         actor = require_staff(info, StaffRole.OPERATOR)
         try:
             privilege_id = decode_id(input.id, "Privilege", "id")
-            privilege, done = await services.update_privilege(
-                privilege_id, input.changes(), actor=actor
-            )
+            privilege, done = await update_privilege(privilege_id, input.changes(), actor=actor)
         except DomainError as exc:
             return PrivilegePayload(errors=errors_of(exc, PrivilegeError))
         return PrivilegePayload(
@@ -195,7 +197,7 @@ class Mutation:
     ) -> PrivilegeGrantPayload:
         actor = require_staff(info, StaffRole.OPERATOR)
         try:
-            grant = await services.grant_privilege(
+            grant = await grant_privilege(
                 decode_id(input.member_id, "Member", "memberId"),
                 decode_id(input.privilege_id, "Privilege", "privilegeId"),
                 reason=input.reason,
@@ -215,7 +217,7 @@ class Mutation:
     ) -> PrivilegeGrantPayload:
         actor = require_staff(info, StaffRole.OPERATOR)
         try:
-            grant = await services.revoke_grant(
+            grant = await revoke_grant(
                 decode_id(input.member_id, "Member", "memberId"),
                 decode_id(input.privilege_id, "Privilege", "privilegeId"),
                 input.reason,
@@ -258,7 +260,7 @@ class Mutation:
         assert isinstance(viewer, MemberViewer)
         settings = info.context.settings
         try:
-            code, expires_at = await services.issue_code(
+            code, expires_at = await issue_code(
                 settings.jwt_secret,
                 settings.privilege_code_ttl_seconds,
                 viewer.member_id,
@@ -277,7 +279,7 @@ class Mutation:
     )
     async def privilege_rsvp(self, info: Info, input: PrivilegeRsvpInput) -> PrivilegeRsvpPayload:
         try:
-            rsvp = await services.reserve_seat(
+            rsvp = await reserve_seat(
                 _acting_member(info, input.member_id),
                 decode_id(input.privilege_id, "Privilege", "privilegeId"),
             )
@@ -293,7 +295,7 @@ class Mutation:
         self, info: Info, input: PrivilegeRsvpInput
     ) -> PrivilegeRsvpPayload:
         try:
-            rsvp = await services.cancel_seat(
+            rsvp = await cancel_seat(
                 _acting_member(info, input.member_id),
                 decode_id(input.privilege_id, "Privilege", "privilegeId"),
             )

@@ -12,7 +12,9 @@ from koc.graphql.context import Info
 from koc.graphql.errors import errors_of
 from koc.graphql.ids import decode_id
 from koc.graphql.permissions import IsMember, IsOperator, require_member, require_staff
-from koc.referrals import rules, services
+from koc.referrals import rules
+from koc.referrals.binding import bind_referral, reattribute, refusal_error, set_referrer_banned
+from koc.referrals.codes import set_code
 from koc.referrals.graphql.inputs import (
     ReferralBindInput,
     ReferralCodeSetInput,
@@ -33,6 +35,8 @@ from koc.referrals.graphql.types import (
     ReviewDecisionValue,
     referrer_status,
 )
+from koc.referrals.program import ProgramChange, update_program
+from koc.referrals.rewards import decide_reward, issue_due_rewards, review_referral
 
 
 @strawberry.type(description="Result of referralBind.")
@@ -119,7 +123,7 @@ class Mutation:
     ) -> ReferralBindPayload:
         viewer = require_member(info)
         try:
-            result = await services.bind_referral(
+            result = await bind_referral(
                 viewer.member_id,
                 input.code,
                 input.channel,
@@ -130,7 +134,7 @@ class Mutation:
             return ReferralBindPayload(errors=errors_of(exc, ReferralError))
         referral = Referral.from_model(result.referral) if result.referral else None
         if result.refusal is not None:
-            error = services.refusal_error(result.refusal)
+            error = refusal_error(result.refusal)
             return ReferralBindPayload(referral=referral, errors=errors_of(error, ReferralError))
         return ReferralBindPayload(referral=referral)
 
@@ -149,7 +153,7 @@ class Mutation:
         actor = require_staff(info, StaffRole.OPERATOR)
         try:
             member_id = decode_id(input.member_id, "Member", "memberId")
-            code = await services.set_code(member_id, input.code, input.active, actor=actor)
+            code = await set_code(member_id, input.code, input.active, actor=actor)
         except DomainError as exc:
             return ReferralCodeSetPayload(errors=errors_of(exc, ReferralError))
         return ReferralCodeSetPayload(referral_code=ReferralCode.from_model(code))
@@ -170,9 +174,7 @@ class Mutation:
         try:
             referral_id = decode_id(input.referral_id, "Referral", "referralId")
             referrer_id = decode_id(input.referrer_id, "Member", "referrerId")
-            referral = await services.reattribute(
-                referral_id, referrer_id, input.reason, actor=actor
-            )
+            referral = await reattribute(referral_id, referrer_id, input.reason, actor=actor)
         except DomainError as exc:
             return ReferralPayload(errors=errors_of(exc, ReferralError))
         return ReferralPayload(referral=Referral.from_model(referral))
@@ -193,7 +195,7 @@ class Mutation:
         actor = require_staff(info, StaffRole.OPERATOR)
         try:
             referral_id = decode_id(input.referral_id, "Referral", "referralId")
-            referral = await services.review_referral(
+            referral = await review_referral(
                 referral_id,
                 input.decision is ReviewDecisionValue.APPROVE,
                 input.note,
@@ -229,7 +231,7 @@ class Mutation:
                 for t in input.tiers
             ]
         )
-        change = services.ProgramChange(
+        change = ProgramChange(
             qualifying=input.qualifying_orders,
             min_amount_cents=input.min_amount_cents,
             categories=input.categories,
@@ -237,7 +239,7 @@ class Mutation:
             tiers=tiers,
         )
         try:
-            program = await services.update_program(change, actor=actor)
+            program = await update_program(change, actor=actor)
         except DomainError as exc:
             return ReferralProgramUpdatePayload(errors=errors_of(exc, ReferralError))
         return ReferralProgramUpdatePayload(program=ReferralProgram.from_model(program))
@@ -257,9 +259,7 @@ class Mutation:
         actor = require_staff(info, StaffRole.OPERATOR)
         try:
             member_id = decode_id(input.member_id, "Member", "memberId")
-            account = await services.set_referrer_banned(
-                member_id, input.banned, input.reason, actor=actor
-            )
+            account = await set_referrer_banned(member_id, input.banned, input.reason, actor=actor)
         except DomainError as exc:
             return ReferrerStatusSetPayload(errors=errors_of(exc, ReferralError))
         return ReferrerStatusSetPayload(referrer_status=referrer_status(account))
@@ -279,7 +279,7 @@ class Mutation:
         actor = require_staff(info, StaffRole.OPERATOR)
         try:
             reward_id = decode_id(input.reward_id, "ReferralReward", "rewardId")
-            reward = await services.decide_reward(
+            reward = await decide_reward(
                 reward_id,
                 input.decision is ReviewDecisionValue.APPROVE,
                 input.note,
@@ -304,7 +304,7 @@ class Mutation:
     ) -> RewardsIssueDuePayload:
         require_staff(info, StaffRole.OPERATOR)
         try:
-            result = await services.issue_due_rewards((input or RewardsIssueDueInput()).limit)
+            result = await issue_due_rewards((input or RewardsIssueDueInput()).limit)
         except DomainError as exc:
             return RewardsIssueDuePayload(errors=errors_of(exc, ReferralError))
         return RewardsIssueDuePayload(issued_count=result.issued, failed_count=result.failed)

@@ -22,15 +22,10 @@ from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
 from koc.graphql.scalars import Long
 from koc.members.graphql import dataloaders as member_dl
-from koc.referrals import (
-    models,
-    reports,
-    rollup,  # noqa: F401  (connects the report rollup's hook handlers at import)
-    rules,
-    services,  # also connects the hook handlers at import
-)
+from koc.referrals import models, reports, rules
 from koc.referrals.errors import ReferralErrorCode
 from koc.referrals.graphql import dataloaders as dl
+from koc.referrals.program import program_tiers
 from koc.settings import get_settings
 
 if TYPE_CHECKING:
@@ -521,7 +516,7 @@ class ReferralProgram:
                     referee_points=t.referee_points,
                     privilege=t.privilege,
                 )
-                for t in services.program_tiers(p)
+                for t in program_tiers(p)
             ],
             updated_at=p.updated_at,
         )
