@@ -23,6 +23,7 @@ import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission
 from strawberry.types.field import StrawberryField
+from strawberry.types.fields.resolver import StrawberryResolver
 
 from koc.errors import DomainError, DomainErrors
 from koc.graphql.context import Info
@@ -61,12 +62,12 @@ def _error_type(field: StrawberryField) -> Any:
 class DomainErrorsAsPayload(FieldExtension):
     """Hands the resolver its viewer and turns a raised ``DomainError`` into the payload."""
 
+    def __init__(self, *, wants_viewer: bool) -> None:
+        self.wants_viewer = wants_viewer
+
     def apply(self, field: StrawberryField) -> None:
         self.payload = field.type
         self.error_type = _error_type(field)
-        names = [a.python_name for a in field.arguments]
-        self.wants_viewer = VIEWER in names
-        field.arguments = [a for a in field.arguments if a.python_name != VIEWER]
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         raise TypeError("koc mutations are async")  # pragma: no cover - a wiring mistake
@@ -89,11 +90,16 @@ def mutation(
     ``Public``) and what it does. See the module docstring."""
 
     def decorate(resolver: Callable[..., Awaitable[Any]]) -> Any:
+        wrapped = StrawberryResolver(resolver)
+        # The viewer is handed in, not a GraphQL argument: it leaves the arguments before
+        # strawberry checks their types (a union of viewer kinds is no GraphQL input type).
+        wants_viewer = any(a.python_name == VIEWER for a in wrapped.arguments)
+        wrapped.arguments = [a for a in wrapped.arguments if a.python_name != VIEWER]
         return strawberry.mutation(
-            resolver=resolver,
+            resolver=wrapped,
             description=description,
             permission_classes=[] if allow is Public else [allow],
-            extensions=[DomainErrorsAsPayload()],
+            extensions=[DomainErrorsAsPayload(wants_viewer=wants_viewer)],
         )
 
     return decorate
