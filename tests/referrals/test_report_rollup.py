@@ -10,8 +10,8 @@ from tortoise.transactions import in_transaction
 
 from koc.auth.models import PartnerScope, StaffRole
 from koc.members.models import Member
-from koc.members.services import merge_prospect
 from koc.orders.models import Order, OrderStatus
+from koc.orders.prospects import merge_prospect
 from koc.referrals import codes, rollup
 from koc.referrals.models import ConversionStatus, Referral, ReferralConversion, ReviewStatus
 from koc.referrals.reports import GroupBy, referral_report
