@@ -182,7 +182,7 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 
 def cmd_benefits_refresh(args: argparse.Namespace) -> int:
-    from koc.badges.services import evaluate_all
+    from koc.badges.awards import evaluate_all
     from koc.privileges.eligibility import refresh_all
 
     async def work() -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from tortoise.expressions import F
 
 from koc import hooks
-from koc.badges import services as badge_services
+from koc.badges.signals import roles_held, set_koc_roles
 from koc.members.models import Member
 from koc.privileges.eligibility import refresh_member_grants
 from koc.privileges.models import PrivilegeGrant, PrivilegeRedemption, PrivilegeRsvp, PrivilegeUsage
@@ -19,7 +19,7 @@ from koc.privileges.models import PrivilegeGrant, PrivilegeRedemption, Privilege
 async def _on_koc_status_changed(member: Member, status: str, roles: list[str], **_: Any) -> None:
     # Record the roles here too (a no-op when the badges handler ran first), so the grants
     # never depend on the order the handlers were connected in.
-    await badge_services.set_koc_roles(member.id, badge_services.roles_held(status, roles))
+    await set_koc_roles(member.id, roles_held(status, roles))
     await refresh_member_grants([member.id], "roles")
 
 
