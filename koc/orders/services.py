@@ -1,4 +1,8 @@
-"""Recording what partner apps report. Every write is idempotent per (partner, externalId)."""
+"""Recording what partner apps report. Every write is idempotent per (partner, externalId).
+
+About 520 lines: orders, refunds and member events share their validation, the resolution of
+the member a partner names and the idempotent replay, and change together when ingestion does.
+"""
 
 from __future__ import annotations
 
