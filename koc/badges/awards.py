@@ -40,10 +40,6 @@ from koc.orders.models import Order, OrderStatus
 CHUNK = 5000
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def _give(
     member_id: int,
     badge: Badge,
@@ -126,7 +122,7 @@ async def evaluate_members(
 ) -> dict[int, list[Badge]]:
     """``evaluate_member`` for many members in a constant number of reads (plus the writes of
     each award). Returns the badges awarded by member, for members awarded something."""
-    now = now or _now()
+    now = now or datetime.now(UTC)
     ids = list(dict.fromkeys(member_ids))
     query = Badge.filter(active=True).exclude(rule=BadgeRule.MANUAL)
     if rules is not None:
@@ -187,7 +183,7 @@ async def award_qualifying(badge: Badge, now: datetime | None = None) -> int:
     round trip. Returns how many received it. Call inside a transaction."""
     if badge.rule == BadgeRule.MANUAL or not badge.active:
         return 0
-    now = now or _now()
+    now = now or datetime.now(UTC)
     reason = _rule_reason(badge)
     awarded, after = 0, 0
     while ids := await _qualifying_chunk(badge, after, now):
@@ -254,7 +250,7 @@ async def award_badge(
 ) -> BadgeHolding:
     """Staff award a badge (any rule); a revoked one is given back."""
     reason = _check_reason(reason)
-    now = _now()
+    now = datetime.now(UTC)
     async with in_transaction():
         if not await Member.exists(id=member_id):
             raise DomainError(BadgeErrorCode.MEMBER_NOT_FOUND, "No such member.", "memberId")
@@ -326,7 +322,7 @@ async def revoke_badge(
             raise DomainError(
                 BadgeErrorCode.NOT_HELD, "The member does not hold this badge.", "badgeId"
             )
-        holding.revoked_at = _now()
+        holding.revoked_at = datetime.now(UTC)
         await holding.save(update_fields=["revoked_at"])
         await BadgeAwardEvent.create(
             member_id=member_id,

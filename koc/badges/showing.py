@@ -25,10 +25,6 @@ from koc.members.models import Member
 TOKEN_PURPOSE = "badge"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def progress_of(member_ids: Sequence[int]) -> list[list[tuple[Badge, Progress]]]:
     """Per member: each visible automatic badge not held (nor revoked) and how far along they
     are. Five statements for any number of members."""
@@ -44,7 +40,7 @@ async def progress_of(member_ids: Sequence[int]) -> list[list[tuple[Badge, Progr
             member_id__in=list(member_ids), badge_id__in=[b.id for b in badges]
         ).values_list("member_id", "badge_id")
     )
-    now = _now()
+    now = datetime.now(UTC)
     result = []
     for member_id, signals in zip(member_ids, await load_signals(member_ids), strict=True):
         rows = []
@@ -59,7 +55,7 @@ async def progress_of(member_ids: Sequence[int]) -> list[list[tuple[Badge, Progr
 def token_for(secret: str, ttl_seconds: int, member_id: int, badge_id: int) -> tuple[str, datetime]:
     """The QR content proving the member holds the badge, and when it stops working."""
     # Whole seconds: what the token carries is what the caller is told.
-    expires_at = (_now() + timedelta(seconds=ttl_seconds)).replace(microsecond=0)
+    expires_at = (datetime.now(UTC) + timedelta(seconds=ttl_seconds)).replace(microsecond=0)
     return signing.sign(secret, TOKEN_PURPOSE, (member_id, badge_id), expires_at), expires_at
 
 

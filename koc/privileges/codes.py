@@ -31,10 +31,6 @@ from koc.privileges.usable import check_available, check_usable
 CODE_PURPOSE = "privilege-redemption"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class CodeTarget:
     member_id: int
@@ -62,7 +58,7 @@ async def issue_code(
 ) -> tuple[str, datetime]:
     """A short-lived code for the member to show at a store; refused up front (with the same
     typed errors as a redemption) when the privilege could not be used there now."""
-    now = _now()
+    now = datetime.now(UTC)
     privilege = await get_privilege(privilege_id)
     grant = await PrivilegeGrant.get_or_none(member_id=member_id, privilege_id=privilege_id)
     grant = await check_usable(privilege, grant, now, Channel.STORE)
@@ -121,7 +117,7 @@ async def verify_code(secret: str, code: str) -> CodeCheck:
         )
         return check
     try:
-        now = _now()
+        now = datetime.now(UTC)
         usable = await check_usable(privilege, grant, now, Channel.STORE)
         await _check_seat_and_availability(privilege, usable, now)
     except DomainError as exc:

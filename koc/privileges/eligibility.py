@@ -27,10 +27,6 @@ from koc.privileges.rules import ANY_ROLE, Criteria, grant_expiry
 CHUNK = 5000
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def criteria_of(p: Privilege) -> Criteria:
     return Criteria(
         match=EligibilityMatch(p.match),
@@ -79,7 +75,7 @@ async def refresh_grants(
     """Make ``p``'s automatic grants match eligibility, for ``member_ids`` or everyone:
     grant to the newly eligible (or give back what the rules withdrew), withdraw from the no
     longer eligible (redeemed grants stay). Grants made by staff are never touched."""
-    now = now or _now()
+    now = now or datetime.now(UTC)
     scope = {} if member_ids is None else {"member_id__in": list(member_ids)}
     auto = PrivilegeGrant.filter(privilege_id=p.id, source=GrantSource.AUTO, **scope)
     eligible = await eligible_members(p) if p.active else None
@@ -149,7 +145,7 @@ async def refresh_member_grants(member_ids: Sequence[int], dimension: str | None
 async def expire_grants(now: datetime | None = None) -> int:
     """Mark active grants past their expiry EXPIRED (reads already treat them so)."""
     return await PrivilegeGrant.filter(
-        status=GrantStatus.ACTIVE, expires_at__lte=now or _now()
+        status=GrantStatus.ACTIVE, expires_at__lte=now or datetime.now(UTC)
     ).update(status=GrantStatus.EXPIRED)
 
 

@@ -27,10 +27,6 @@ from koc.privileges.seats import release_seat
 from koc.privileges.usable import is_expired, lock_grant
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _check_reason(reason: str) -> str:
     reason = reason.strip()
     if not 1 <= len(reason) <= 500:
@@ -53,7 +49,7 @@ async def grant_privilege(
     revoked one is given again.
     """
     reason = _check_reason(reason)
-    now = _now()
+    now = datetime.now(UTC)
     if expires_at is not None and (expires_at.tzinfo is None or expires_at <= now):
         raise fail("expiresAt must be a future time with a time zone.", "expiresAt")
     async with in_transaction():
@@ -108,7 +104,7 @@ async def revoke_grant(
 ) -> PrivilegeGrant:
     """Staff withdraw a grant; a reserved seat is given back. Rules never restore it."""
     reason = _check_reason(reason)
-    now = _now()
+    now = datetime.now(UTC)
     async with in_transaction():
         privilege, grant = await lock_grant(member_id, privilege_id)
         if grant is None or grant.status != GrantStatus.ACTIVE:

@@ -30,10 +30,6 @@ from koc.privileges.rules import period_key
 from koc.privileges.usable import check_usable, lock_grant, take_stock, uses_in_period
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def _use_quota(member_id: int, privilege: Privilege, period: str) -> int:
     """Count one use in the period, refusing beyond the quota; returns the uses so far."""
     await PrivilegeUsage.bulk_create(
@@ -71,7 +67,7 @@ async def redeem(
         raise fail("idempotencyKey is 1-100 characters.", "idempotencyKey")
     if channel is Channel.BOTH:
         raise fail("A redemption happens ONLINE or in a STORE.", "channel")
-    now = _now()
+    now = datetime.now(UTC)
     async with in_transaction():
         privilege, grant = await lock_grant(member_id, privilege_id)
         existing = await PrivilegeRedemption.get_or_none(

@@ -22,10 +22,6 @@ from koc.privileges.models import (
 )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class ReportRow:
     privilege: Privilege
@@ -43,7 +39,7 @@ async def report(start: datetime, end: datetime) -> list[ReportRow]:
             raise fail("Time must carry a time zone.", name)
     if end <= start:
         raise fail("`to` must be after `from`.", "to")
-    now = _now()
+    now = datetime.now(UTC)
 
     async def per_privilege(query: QuerySet[Any]) -> dict[int, int]:
         rows = (

@@ -14,10 +14,6 @@ from koc.privileges.models import SEATED, Privilege, PrivilegeRsvp, RsvpStatus
 from koc.privileges.usable import check_available, check_usable, lock_grant, take_stock
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def release_seat(privilege: Privilege, rsvp: PrivilegeRsvp, now: datetime) -> None:
     rsvp.status, rsvp.cancelled_at = RsvpStatus.CANCELLED, now
     await rsvp.save(update_fields=["status", "cancelled_at"])
@@ -27,7 +23,7 @@ async def release_seat(privilege: Privilege, rsvp: PrivilegeRsvp, now: datetime)
 
 async def reserve_seat(member_id: int, privilege_id: int) -> PrivilegeRsvp:
     """RSVP to an EVENT or TICKET privilege: takes one seat, if any is left."""
-    now = _now()
+    now = datetime.now(UTC)
     async with in_transaction():
         privilege, grant = await lock_grant(member_id, privilege_id)
         if privilege.kind not in SEATED:
@@ -67,5 +63,5 @@ async def cancel_seat(member_id: int, privilege_id: int) -> PrivilegeRsvp:
         )
         if rsvp is None or rsvp.status != RsvpStatus.RESERVED:
             raise fail("The member has no reserved seat.", None, Code.NOT_RESERVED)
-        await release_seat(privilege, rsvp, _now())
+        await release_seat(privilege, rsvp, datetime.now(UTC))
     return rsvp

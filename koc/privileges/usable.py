@@ -22,17 +22,13 @@ from koc.privileges.models import (
 from koc.privileges.rules import period_key
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def is_expired(grant: PrivilegeGrant, now: datetime) -> bool:
     return grant.expires_at is not None and grant.expires_at <= now
 
 
 def effective_status(grant: PrivilegeGrant, now: datetime | None = None) -> GrantStatus:
     """The status as of now: an active grant past its expiry is EXPIRED before any sweep."""
-    if grant.status == GrantStatus.ACTIVE and is_expired(grant, now or _now()):
+    if grant.status == GrantStatus.ACTIVE and is_expired(grant, now or datetime.now(UTC)):
         return GrantStatus.EXPIRED
     return GrantStatus(grant.status)
 

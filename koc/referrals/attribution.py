@@ -35,10 +35,6 @@ from koc.referrals.rewards import withdraw_rewards
 from koc.referrals.steps import add_step
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion | None]:
     """Attribute new orders to their referees' referrals when they qualify, as if one after
     the other, in a constant number of statements: one read when none of them converts, a
@@ -171,7 +167,7 @@ def _rewards(
         if referral.review_status is ReviewStatus.PENDING
         else RewardStatus.PENDING
     )
-    due_at = _now() + policy().hold
+    due_at = datetime.now(UTC) + policy().hold
     specs: list[tuple[RewardRole, RewardKind, int, str]] = []
     if tier.referrer_points:
         specs.append((RewardRole.REFERRER, RewardKind.POINTS, tier.referrer_points, ""))
@@ -204,7 +200,7 @@ async def reverse_order(order: Order) -> ReferralConversion | None:
     ).select_for_update()
     if conversion is None:
         return None
-    now = _now()
+    now = datetime.now(UTC)
     conversion.status = ConversionStatus.REVERSED
     conversion.reversed_at = now
     await conversion.save(update_fields=["status", "reversed_at"])

@@ -50,10 +50,6 @@ REFUSAL_MESSAGES = {
 }
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _person(member: Member) -> rules.Person:
     return rules.Person(id=member.id, unionid=member.unionid, phone=member.phone)
 
@@ -109,7 +105,7 @@ async def _bind(
     *,
     order: Order | None,
 ) -> BindResult:
-    at = order.occurred_at if order is not None else _now()
+    at = order.occurred_at if order is not None else datetime.now(UTC)
     # Locking the referee serializes two codes arriving at once for the same person.
     referee = await Member.get(id=referee_id).select_for_update()
     code = rules.normalize_code(text)
@@ -277,7 +273,7 @@ async def reattribute(
             status__in=[RewardStatus.PENDING, RewardStatus.HELD],
         ).update(member_id=referrer_id)
         await add_step(
-            referral, StepKind.REATTRIBUTED, _now(), staff_id=actor.staff_id, note=reason
+            referral, StepKind.REATTRIBUTED, datetime.now(UTC), staff_id=actor.staff_id, note=reason
         )
         await audit.record(
             actor,

@@ -35,10 +35,6 @@ from koc.referrals.steps import MAX_NOTE, add_step, check_note
 ISSUE_BATCH = 1000
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def withdraw_rewards(
     rewards: QuerySet[ReferralReward], final: RewardStatus, note: str
 ) -> None:
@@ -76,7 +72,7 @@ async def review_referral(
             raise DomainError(
                 ReferralErrorCode.NOT_PENDING, "This referral is not awaiting review.", "referralId"
             )
-        now = _now()
+        now = datetime.now(UTC)
         referral.review_status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
         referral.reviewed_by_id = actor.staff_id
         referral.reviewed_at = now
@@ -152,7 +148,7 @@ async def _issue(reward: ReferralReward, *, staff_id: int | None, note: str) -> 
     else:
         problem = await _grant_privilege(reward)
     reward.status = RewardStatus.FAILED if problem else RewardStatus.ISSUED
-    reward.issued_at = None if problem else _now()
+    reward.issued_at = None if problem else datetime.now(UTC)
     reward.decided_by_id = staff_id
     reward.note = (problem or note)[:MAX_NOTE]
     await reward.save(update_fields=["status", "issued_at", "decided_by_id", "note"])
@@ -171,7 +167,7 @@ async def issue_due_rewards(limit: int = ISSUE_BATCH) -> IssueResult:
     if not 1 <= limit <= 100_000:
         raise DomainError(ReferralErrorCode.INVALID, "limit is 1-100000.", "limit")
     ids = await (
-        ReferralReward.filter(status=RewardStatus.PENDING, due_at__lte=_now())
+        ReferralReward.filter(status=RewardStatus.PENDING, due_at__lte=datetime.now(UTC))
         .order_by("due_at", "id")
         .limit(limit)
         .values_list("id", flat=True)
