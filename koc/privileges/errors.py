@@ -1,4 +1,4 @@
-from koc.errors import ErrorCode
+from koc.errors import DomainError, ErrorCode
 
 
 class PrivilegeErrorCode(ErrorCode):
@@ -36,3 +36,10 @@ class PrivilegeErrorCode(ErrorCode):
         "IDEMPOTENCY_CONFLICT",
         "This idempotencyKey was already used for a different redemption.",
     )
+
+
+def fail(
+    message: str, field_name: str | None, code: PrivilegeErrorCode = PrivilegeErrorCode.INVALID
+) -> DomainError:
+    """A privileges error to raise: INVALID input unless ``code`` says otherwise."""
+    return DomainError(code, message, field_name)

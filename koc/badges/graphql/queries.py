@@ -8,8 +8,9 @@ import strawberry
 
 from koc.auth.models import PartnerScope, StaffRole
 from koc.auth.viewer import is_staff
-from koc.badges import models, services
+from koc.badges import models
 from koc.badges.graphql.types import Badge, BadgeVerification
+from koc.badges.showing import verify_token
 from koc.graphql.context import Info
 from koc.graphql.permissions import IsSignedIn, allow
 from koc.graphql.relay import Connection, SortKey, paginate
@@ -56,5 +57,5 @@ class Query:
         info: Info,
         token: Annotated[str, strawberry.argument(description="The scanned QR content.")],
     ) -> BadgeVerification:
-        result = await services.verify_token(info.context.settings.jwt_secret, token)
+        result = await verify_token(info.context.settings.jwt_secret, token)
         return BadgeVerification.from_result(result)

@@ -10,9 +10,10 @@ from strawberry import relay
 
 from koc.auth.models import PartnerScope
 from koc.auth.viewer import MemberViewer, is_partner_with, is_staff
-from koc.badges import models, services
+from koc.badges import models
 from koc.badges.errors import BadgeErrorCode, BadgeVerifyResult
 from koc.badges.graphql import dataloaders as dl
+from koc.badges.showing import Verification, token_for
 from koc.graphql.context import Info
 from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
@@ -171,7 +172,7 @@ class BadgeAward:
         if self.revoked_at is not None:
             return None
         settings = info.context.settings
-        token, expires_at = services.token_for(
+        token, expires_at = token_for(
             settings.jwt_secret, settings.badge_token_ttl_seconds, self.member_id, self.badge_id
         )
         return BadgeToken(token=token, expires_at=expires_at)
@@ -225,7 +226,7 @@ class BadgeVerification:
     )
 
     @classmethod
-    def from_result(cls, v: services.Verification) -> BadgeVerification:
+    def from_result(cls, v: Verification) -> BadgeVerification:
         valid = v.result is BadgeVerifyResult.VALID
         return cls(
             result=v.result,

@@ -14,7 +14,8 @@ from koc.graphql.context import Info
 from koc.graphql.errors import bad_input
 from koc.graphql.permissions import IsAnalyst, allow
 from koc.graphql.relay import Connection, paginate
-from koc.privileges import models, services
+from koc.privileges import models
+from koc.privileges.codes import verify_code
 from koc.privileges.graphql.types import (
     Privilege,
     PrivilegeKind,
@@ -22,6 +23,7 @@ from koc.privileges.graphql.types import (
     PrivilegeReport,
     PrivilegeReportRow,
 )
+from koc.privileges.report import report
 
 CanBrowsePrivileges = allow(
     staff=StaffRole.ANALYST,
@@ -73,7 +75,7 @@ class Query:
         info: Info,
         code: Annotated[str, strawberry.argument(description="The scanned code.")],
     ) -> PrivilegeRedemptionCheck:
-        check = await services.verify_code(info.context.settings.jwt_secret, code)
+        check = await verify_code(info.context.settings.jwt_secret, code)
         return PrivilegeRedemptionCheck.from_check(check)
 
     @strawberry.field(
@@ -96,7 +98,7 @@ class Query:
         start = from_ or datetime(now.year, 1, 1, tzinfo=UTC)
         end = to or now
         try:
-            rows = await services.report(start, end)
+            rows = await report(start, end)
         except DomainError as exc:
             raise bad_input(exc) from exc
         return PrivilegeReport(

@@ -14,10 +14,13 @@ from koc.graphql.context import Info
 from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type, errors_of
 from koc.graphql.loaders import loader
-from koc.privileges import models, services
+from koc.privileges import models
+from koc.privileges.codes import CodeCheck
+from koc.privileges.eligibility import criteria_of
 from koc.privileges.errors import PrivilegeErrorCode
 from koc.privileges.graphql import dataloaders as dl
 from koc.privileges.rules import period_key
+from koc.privileges.usable import effective_status
 
 PrivilegeKind = enum_type(
     models.PrivilegeKind,
@@ -128,7 +131,7 @@ class Privilege(relay.Node):
 
     @classmethod
     def from_model(cls, p: models.Privilege) -> Privilege:
-        criteria = services.criteria_of(p)
+        criteria = criteria_of(p)
         return cls(
             id=p.id,
             code=p.code,
@@ -203,7 +206,7 @@ class PrivilegeGrant:
     @classmethod
     def from_model(cls, g: models.PrivilegeGrant) -> PrivilegeGrant:
         return cls(
-            status=services.effective_status(g),
+            status=effective_status(g),
             source=g.source,
             reason=g.reason,
             granted_at=g.granted_at,
@@ -273,7 +276,7 @@ class PrivilegeRedemptionCheck:
     expires_at: datetime | None = strawberry.field(description="When the code expires.")
 
     @classmethod
-    def from_check(cls, check: services.CodeCheck) -> PrivilegeRedemptionCheck:
+    def from_check(cls, check: CodeCheck) -> PrivilegeRedemptionCheck:
         error = None
         if check.error is not None:
             (error,) = errors_of(check.error, PrivilegeError)

@@ -18,7 +18,7 @@ from koc.graphql.errors import bad_input
 from koc.graphql.ids import decode_id
 from koc.graphql.permissions import allow
 from koc.graphql.relay import Connection, SortKey, paginate
-from koc.referrals import models, reports, services
+from koc.referrals import models, reports
 from koc.referrals.graphql.inputs import (
     ReferralAttemptFilterInput,
     ReferralFilterInput,
@@ -37,6 +37,7 @@ from koc.referrals.graphql.types import (
     ReferralReward,
     ReferralTree,
 )
+from koc.referrals.program import get_program
 
 CanReadReferrals = allow(
     staff=StaffRole.ANALYST, scope=PartnerScope.REFERRALS_READ, name="CanReadReferrals"
@@ -79,7 +80,7 @@ class Query:
         permission_classes=[CanReadOwnReferrals],
     )
     async def referral_program(self) -> ReferralProgram:
-        return ReferralProgram.from_model(await services.get_program())
+        return ReferralProgram.from_model(await get_program())
 
     @strawberry.field(
         description="Referrals, newest bound first. `filter: {reviewStatus: PENDING}` is the "

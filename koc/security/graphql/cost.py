@@ -5,6 +5,9 @@ its selection by that page size, 20 when omitted; any other list of objects mult
 except the ``edges`` / ``nodes`` of a connection, whose size the connection already counted.
 The same walk refuses a page size outside 0..100 on any field, so no connection can forget to
 call ``check_first``.
+
+It walks a GraphQL document against the schema and shares the page-size limits of
+``koc.graphql.relay``, so it belongs to the GraphQL adapter, not to the security services.
 """
 
 from __future__ import annotations
