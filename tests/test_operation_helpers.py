@@ -30,36 +30,15 @@ from koc.graphql.mutations import (
 )
 from koc.graphql.schema import schema
 
-# Written by hand until the shape-split branch (referrals, privileges, badges) lands; a module
-# listed here that conforms fails the test, so the list is emptied when it does.
-PENDING = {
-    "koc.badges.graphql.queries",
-    "koc.privileges.graphql.queries",
-    "koc.referrals.graphql.queries",
-}
-
 
 def _root_fields(type_name: str) -> Iterator[tuple[str, StrawberryField]]:
     for name in schema._schema.get_type(type_name).fields:  # type: ignore[union-attr]
         yield name, schema.get_field_for_type(name, type_name)  # type: ignore[misc]
 
 
-def _module(field: StrawberryField) -> str:
-    return field.base_resolver.wrapped_func.__module__  # type: ignore[union-attr]
-
-
 def _misfits(type_name: str, conforms: Callable[[str, StrawberryField], bool]) -> list[str]:
-    """Fields of the root type that do not conform, and pending modules that now do."""
-    misfits, pending_seen = [], {}
-    for name, field in _root_fields(type_name):
-        ok = conforms(name, field)
-        module = _module(field)
-        if module in PENDING:
-            pending_seen[module] = pending_seen.get(module, True) and ok
-        elif not ok:
-            misfits.append(name)
-    done = [f"{m} conforms now: take it off PENDING" for m, ok in pending_seen.items() if ok]
-    return misfits + done
+    """Fields of the root type that do not conform."""
+    return [name for name, field in _root_fields(type_name) if not conforms(name, field)]
 
 
 def _payload_errors_are_typed(name: str) -> bool:

@@ -21,11 +21,6 @@ def test_committed_schema_is_current():
     assert committed == export_schema_sdl(), "schema.graphql is stale: run `koc export-schema`"
 
 
-# privilegesXxx(input) get their description when privileges' mutations use the helper (the
-# shape-split branch): take them off then (the test says so).
-PENDING: set[str] = set()
-
-
 def _undescribed() -> Iterator[str]:
     """Every type, field, argument, input field and enum value of the served schema that has
     no description."""
@@ -48,6 +43,4 @@ def _undescribed() -> Iterator[str]:
 
 
 def test_everything_in_the_schema_is_described():
-    missing = set(_undescribed())
-    assert sorted(missing - PENDING) == [], "undescribed"
-    assert sorted(PENDING - missing) == [], "described now: take them off PENDING"
+    assert sorted(_undescribed()) == [], "undescribed"

@@ -12,6 +12,7 @@ from koc.badges import models
 from koc.badges.graphql.types import Badge, BadgeVerification
 from koc.badges.showing import verify_token
 from koc.graphql.context import Info
+from koc.graphql.mutations import query
 from koc.graphql.permissions import IsSignedIn, allow
 from koc.graphql.relay import Connection, SortKey, paginate
 
@@ -22,10 +23,10 @@ CanVerifyBadges = allow(
 
 @strawberry.type
 class Query:
-    @strawberry.field(
+    @query(
+        allow=IsSignedIn,
         description="Badge definitions by family and level. Staff see all; others see the "
         "visible, active ones.",
-        permission_classes=[IsSignedIn],
     )
     async def badges(
         self,
@@ -47,10 +48,10 @@ class Query:
             order=[SortKey("family", descending=False), SortKey("level", descending=False)],
         )
 
-    @strawberry.field(
+    @query(
+        allow=CanVerifyBadges,
         description="Check a badge QR token (from BadgeAward.qrToken) at an event check-in, "
         "without a database of your own. Partners need the badges:verify scope.",
-        permission_classes=[CanVerifyBadges],
     )
     async def badge_verify(
         self,

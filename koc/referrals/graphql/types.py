@@ -194,11 +194,6 @@ ReferrerStatus = enum_type(
     BANNED="No: set by staff, or follows a banned KOC profile.",
 )
 
-First = Annotated[int | None, strawberry.argument(description="Page size, 0-100 (default 20).")]
-After = Annotated[
-    str | None, strawberry.argument(description="Return items after this cursor (endCursor).")
-]
-
 ReferralError = error_type(
     "ReferralError",
     ReferralErrorCode,
