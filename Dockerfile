@@ -18,7 +18,6 @@ ENV PIP_NO_CACHE_DIR=1 \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY koc ./koc
-COPY migrations ./migrations
 RUN pip wheel --wheel-dir /wheels .
 
 # --- runtime ----------------------------------------------------------------------------
