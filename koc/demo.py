@@ -50,6 +50,7 @@ from koc.members.services import (
     create_tag,
     create_tag_group,
     ensure_stages,
+    first_stage_id,
     set_member_stage,
 )
 from koc.members.stages import TEMPLATES
@@ -512,6 +513,7 @@ class Seeder:
                 gender=gender,
                 region=city,
                 phone=phone,
+                stage_id=await first_stage_id(),
             )
             await MemberIdentity.create(
                 member_id=member.id,
@@ -536,6 +538,8 @@ class Seeder:
             await self._event(j, MemberEventKind.ARTICLE_READ, next(clock), {"article": article})
         for index, stage in enumerate(pre_stages[: j.depth]):
             at = next(clock)
+            if stage.id == j.member.stage_id:
+                continue  # signed up on it
             if index == 1:
                 await self._event(
                     j, MemberEventKind.TEST_DRIVE, at, {"model": model, "store": j.showroom}
@@ -550,8 +554,6 @@ class Seeder:
                     {"model": model, "amountCents": deposit, "currency": CURRENCY},
                 )
                 reason = f"Paid a {_yuan(deposit)} deposit for the {model}"
-            elif index == 0:
-                reason = f"Asked about the {model} in the mini-program"
             else:
                 reason = f"Moved on by the sales team at {j.showroom}"
             await set_member_stage(j.member.id, stage.code, reason, actor=operator)

@@ -20,7 +20,7 @@ from koc import hooks
 from koc.errors import DomainError
 from koc.members.models import Member, MemberIdentity
 from koc.members.phones import normalize_phone
-from koc.members.services import count_order, count_orders
+from koc.members.services import count_order, count_orders, first_stage_id
 from koc.orders.errors import IngestionErrorCode
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
 
@@ -174,7 +174,9 @@ async def _create_prospect(**identity: Any) -> Member:
     # reads the winner's row. The savepoint keeps the outer transaction usable.
     try:
         async with in_transaction():
-            return await Member.create(source_channel="partner", **identity)
+            return await Member.create(
+                source_channel="partner", stage_id=await first_stage_id(), **identity
+            )
     except IntegrityError:
         member = await Member.get_or_none(**identity)
         if member is None:
