@@ -8,7 +8,9 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -64,19 +66,42 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from koc.logs import logging_config
+
     settings = get_settings()
+    if args.log_level:
+        settings = Settings(**{**settings.model_dump(), "log_level": args.log_level})
     if not args.no_migrate:
         asyncio.run(migrate_database(settings))
-    uvicorn.run(
-        "koc.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        proxy_headers=True,
-    )
+    with metrics_folder(settings, args.workers):
+        uvicorn.run(
+            "koc.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_config=logging_config(settings),
+            access_log=False,  # koc.access logs each request, with more than uvicorn knows
+            proxy_headers=True,
+        )
     return 0
+
+
+@contextmanager
+def metrics_folder(settings: Settings, workers: int) -> Iterator[None]:
+    """With several workers, prometheus-client's multiprocess mode: the workers (started
+    after this) write their values to one folder that any of them reads when scraped."""
+    from koc.metrics import MULTIPROC_ENV
+
+    if not settings.metrics_token or workers < 2 or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="koc-metrics-") as folder:
+        os.environ[MULTIPROC_ENV] = folder
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROC_ENV]
 
 
 def cmd_create_staff(args: argparse.Namespace) -> int:
@@ -230,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--log-level", default="info")
+    p.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default: $KOC_LOG_LEVEL)")
     p.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     p.set_defaults(func=cmd_serve)
 
