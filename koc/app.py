@@ -42,8 +42,13 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 def middleware(settings: Settings) -> list[Middleware]:
-    """Outermost first: the request id wraps everything, CORS answers preflights."""
+    """Outermost first: the request id wraps everything, then the trace, then CORS answers
+    preflights."""
     stack = [Middleware(RequestContext)]
+    if settings.tracing:
+        from koc.tracing import start_tracing  # needs the optional tracing extra
+
+        stack.append(start_tracing())
     if settings.cors_allow_origins:
         stack.append(
             Middleware(
