@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from koc.creators import cli as creators_cli
+from koc.devtools import cli as devtools_cli
 from koc.referrals import cli as referrals_cli
 from koc.settings import Settings, get_settings
 
@@ -311,6 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_seed_demo)
     creators_cli.register(sub)
     referrals_cli.register(sub)
+    devtools_cli.register(sub)
     return parser
 
 

@@ -23,8 +23,8 @@ from gql import Client, GraphQLRequest
 from gql.transport.httpx import HTTPXAsyncTransport
 
 from koc.cli import export_schema_sdl
+from koc.devtools.wechat import WeChatServer
 from tests.conftest import APPID, APPSECRET, TEST_SECRET
-from tests.fakes.wechat import FakeWeChatServer
 
 KOC = str(Path(sys.executable).parent / "koc")
 ADMIN_PASSWORD = "journey-admin-password-2026"
@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, wechat_server: FakeWeChatServer) -> Iterator[str]:
+def live_server(tmp_path: Path, wechat_server: WeChatServer) -> Iterator[str]:
     """A migrated SQLite file, an ADMIN named `admin`, and `koc serve` on it; stopped at the end."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOC_")}
     env.update(
@@ -185,7 +185,7 @@ query($id: ID!) {
 
 
 async def member_login(
-    base: str, sdl: str, wechat: FakeWeChatServer, code: str, openid: str
+    base: str, sdl: str, wechat: WeChatServer, code: str, openid: str
 ) -> Caller:
     wechat.state.login_codes[code] = (openid, f"union-{openid}")
     login = (await Caller(base, sdl).run(MEMBER_LOGIN, code=code))["memberLogin"]
@@ -194,7 +194,7 @@ async def member_login(
 
 
 async def test_a_member_journey_end_to_end(
-    live_server: str, wechat_server: FakeWeChatServer
+    live_server: str, wechat_server: WeChatServer
 ) -> None:
     base, sdl = live_server, export_schema_sdl()
     started = time.monotonic()
