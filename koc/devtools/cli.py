@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from typing import Any
 
@@ -37,10 +38,8 @@ def cmd_dev_wechat(args: argparse.Namespace) -> int:
             sys.stdout.flush()
             await asyncio.Event().wait()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
         asyncio.run(_with_db(settings, serve))
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

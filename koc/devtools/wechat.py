@@ -17,7 +17,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-
 # What a login code gives: (openid, unionid), or a WeChat errcode.
 LoginAnswer = tuple[str, str | None] | int
 # What a phone code gives: the number (without country code), or a WeChat errcode.

@@ -184,18 +184,14 @@ query($id: ID!) {
 }"""
 
 
-async def member_login(
-    base: str, sdl: str, wechat: WeChatServer, code: str, openid: str
-) -> Caller:
+async def member_login(base: str, sdl: str, wechat: WeChatServer, code: str, openid: str) -> Caller:
     wechat.state.login_codes[code] = (openid, f"union-{openid}")
     login = (await Caller(base, sdl).run(MEMBER_LOGIN, code=code))["memberLogin"]
     assert no_errors(login)["created"] is True
     return Caller(base, sdl, login["session"]["accessToken"])
 
 
-async def test_a_member_journey_end_to_end(
-    live_server: str, wechat_server: WeChatServer
-) -> None:
+async def test_a_member_journey_end_to_end(live_server: str, wechat_server: WeChatServer) -> None:
     base, sdl = live_server, export_schema_sdl()
     started = time.monotonic()
 
