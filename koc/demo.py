@@ -33,6 +33,7 @@ from koc import hooks
 from koc.auth.models import PartnerScope, PartnerToken, StaffRole, StaffUser
 from koc.auth.services import create_partner_token, create_staff
 from koc.auth.viewer import StaffViewer
+from koc.jobs import NO_PROGRESS, JobResult, Progress
 from koc.members.models import (
     Gender,
     LifecycleStage,
@@ -735,9 +736,12 @@ def _module_exists(name: str) -> bool:
         return False
 
 
-async def _run_feature_seeders(seed: int) -> list[str]:
+async def _run_feature_seeders(seed: int, progress: Progress) -> tuple[list[str], int]:
+    """Each feature's demo, in its own transaction: (summary lines, how many failed)."""
     lines = []
+    failed = 0
     for name in FEATURE_SEEDERS:
+        progress.advance()
         if not _module_exists(name):
             lines.append(f"{name}: not installed, skipped")
             continue
@@ -751,13 +755,17 @@ async def _run_feature_seeders(seed: int) -> list[str]:
         except Exception as exc:  # noqa: BLE001 - one broken seeder must not hide the rest
             log.exception("demo seeder %s failed", name)
             lines.append(f"{name}: FAILED and rolled back ({type(exc).__name__}: {exc})")
+            failed += 1
         else:
             lines.append(f"{name}: {summary}")
-    return lines
+    return lines, failed
 
 
-async def seed_demo(settings: Settings, members: int, seed: int) -> str:
-    """Fill the database with the demo brand; returns a summary for the terminal.
+async def seed_demo(
+    settings: Settings, members: int, seed: int, progress: Progress = NO_PROGRESS
+) -> JobResult:
+    """Fill the database with the demo brand; returns a summary for the terminal and how many
+    feature seeders failed (each rolled back alone).
 
     Run on a database that already holds the demo, it changes nothing and says so.
     """
@@ -765,7 +773,7 @@ async def seed_demo(settings: Settings, members: int, seed: int) -> str:
         raise ValueError("members must be at least 1")
     existing = await PartnerToken.get_or_none(name=DEMO_PARTNER)
     if existing is not None:
-        return (
+        return JobResult(
             f"The demo is already in this database (partner token '{DEMO_PARTNER}' "
             f"created {existing.created_at:%Y-%m-%d %H:%M} UTC, "
             f"{await Member.all().count()} members); nothing was added.\n"
@@ -778,6 +786,7 @@ async def seed_demo(settings: Settings, members: int, seed: int) -> str:
     if not pre_stages:
         raise RuntimeError("The lifecycle pipeline has no stage before the first purchase.")
 
+    progress.expect(members + len(FEATURE_SEEDERS))
     async with in_transaction():
         staff = await seeder.staff()
         token, secret = await seeder.partner(staff["admin"])
@@ -785,10 +794,12 @@ async def seed_demo(settings: Settings, members: int, seed: int) -> str:
         journeys = await seeder.members(members, pre_stages)
         for journey in journeys:
             await seeder.journey(journey, pre_stages, staff["operator"])
+            progress.advance()
         await seeder.member_tags(journeys, tags, staff["operator"])
 
-    feature_lines = await _run_feature_seeders(seed)
-    return await _summary(seeder, token, secret, replaced, settings, seed, feature_lines)
+    feature_lines, failed = await _run_feature_seeders(seed, progress)
+    summary = await _summary(seeder, token, secret, replaced, settings, seed, feature_lines)
+    return JobResult(summary, {"members": members}, failed=failed)
 
 
 async def _summary(

@@ -58,7 +58,7 @@ async def test_demo_gives_staff_a_brand_to_explore_in_graphiql(
     app: Any, http: httpx.AsyncClient, settings: Settings
 ) -> None:
     # given an empty, migrated database / when the demo is seeded with 40 members
-    summary = await seed_demo(settings, members=40, seed=7)
+    summary = (await seed_demo(settings, members=40, seed=7)).summary
 
     # then the admin signs in with the documented password, as GraphiQL's example shows
     login = await _login(http, "admin", "koc-demo-admin")
@@ -149,7 +149,7 @@ async def test_demo_is_the_same_for_the_same_seed_and_refuses_to_run_twice(
     transitions = await StageTransition.all().count()
 
     # when it is seeded again
-    summary = await seed_demo(settings, members=15, seed=3)
+    summary = (await seed_demo(settings, members=15, seed=3)).summary
 
     # then nothing is added and the summary says so
     assert "already" in summary

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 
 def cmd_kocs(args: argparse.Namespace) -> int:
-    from koc.cli import _with_db
     from koc.creators.signals import rebuild_all
-    from koc.settings import get_settings
+    from koc.jobs import JobResult, Progress, run_job
 
-    count = asyncio.run(_with_db(get_settings(), rebuild_all))
-    print(f"Recomputed the KOC candidate scores of {count} members")
-    return 0
+    async def work(progress: Progress) -> JobResult:
+        count = await rebuild_all(progress)
+        return JobResult(
+            f"Recomputed the KOC candidate scores of {count} members", {"members": count}
+        )
+
+    return run_job("kocs recompute-scores", work)
 
 
 def register(sub: Any) -> None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import Any
 
 
 def cmd_rewards(args: argparse.Namespace) -> int:
-    from koc.cli import _with_db
+    from koc.jobs import JobResult, Progress, run_job
     from koc.referrals.services import issue_due_rewards
-    from koc.settings import get_settings
 
-    result = asyncio.run(_with_db(get_settings(), lambda: issue_due_rewards(args.limit)))
-    print(f"Issued {result.issued} referral rewards, {result.failed} failed")
-    return 1 if result.failed else 0
+    async def work(progress: Progress) -> JobResult:
+        result = await issue_due_rewards(args.limit, progress)
+        return JobResult(
+            f"Issued {result.issued} referral rewards, {result.failed} failed",
+            {"issued": result.issued},
+            failed=result.failed,
+        )
+
+    return run_job("rewards issue-due", work)
 
 
 def register(sub: Any) -> None:
