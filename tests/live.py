@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -20,6 +21,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def koc_env(**values: str) -> dict[str, str]:
+    """This process's environment without koc's and its libraries' settings, plus ``values``
+    (``KOC_ENV="production"`` and so on)."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("KOC_", "OTEL_", "PROMETHEUS_"))
+    }
+    return {**env, **values}
 
 
 def koc(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

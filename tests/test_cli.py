@@ -16,6 +16,7 @@ import pytest
 
 from koc import demo
 from koc.cli import build_parser
+from tests.live import koc_env
 
 
 def koc(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -130,12 +131,11 @@ raise SystemExit(run_job("sample job", work))
 
 
 def _job(tmp_path, outcome: str, **kwargs):
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("KOC_")},
-        "KOC_ENV": "production",
-        "KOC_JWT_SECRET": "j" * 40,
-        "KOC_DATABASE_URL": f"sqlite://{tmp_path}/job.sqlite3",
-    }
+    env = koc_env(
+        KOC_ENV="production",
+        KOC_JWT_SECRET="j" * 40,
+        KOC_DATABASE_URL=f"sqlite://{tmp_path}/job.sqlite3",
+    )
     code = "from koc.logs import configure_logging; from koc.settings import get_settings;"
     code += "configure_logging(get_settings())\n" + JOB
     return subprocess.run(

@@ -3,7 +3,6 @@ memberLogin's code2Session with the member the code names; `koc member-token` mi
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ from koc.devtools.signin import dev_wechat_server, issue_member_session
 from koc.errors import DomainError
 from koc.members.models import Member, MemberIdentity
 from tests.conftest import APPID, gid
-from tests.live import free_port, koc
+from tests.live import free_port, koc, koc_env
 
 LOGIN = """mutation($code: String!) { memberLogin(code: $code) {
   created session { accessToken } member { id nickname } errors { code } } }"""
@@ -85,8 +84,7 @@ async def test_an_operator_mints_an_audited_member_session(endpoint, settings):
 
 def test_koc_dev_wechat_serves_until_stopped(tmp_path: Path):
     # given a fresh development database
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KOC_")}
-    env.update(KOC_ENV="development", KOC_DATABASE_URL=f"sqlite://{tmp_path / 'dev.sqlite3'}")
+    env = koc_env(KOC_ENV="development", KOC_DATABASE_URL=f"sqlite://{tmp_path / 'dev.sqlite3'}")
     koc(env, "migrate")
     # when the developer starts koc dev wechat
     port = free_port()
@@ -120,8 +118,7 @@ def test_koc_dev_wechat_serves_until_stopped(tmp_path: Path):
 
 
 def test_koc_dev_wechat_refuses_to_run_in_production(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KOC_")}
-    env.update(KOC_ENV="production", KOC_JWT_SECRET="p" * 40)
+    env = koc_env(KOC_ENV="production", KOC_JWT_SECRET="p" * 40)
     result = subprocess.run(
         [sys.executable, "-m", "koc.cli", "dev", "wechat"],
         env=env,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import TEST_SECRET
-from tests.live import koc, serving
+from tests.live import koc, koc_env, serving
 
 TOKEN = "scrape-token-0123456789"
 SCRAPER = {"Authorization": f"Bearer {TOKEN}"}
@@ -93,8 +92,7 @@ async def test_rate_limit_refusals_are_counted(endpoint):
 
 def test_a_scrape_sums_every_worker(tmp_path: Path):
     # given koc serve with two workers and metrics on
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KOC_", "PROMETHEUS_"))}
-    env.update(
+    env = koc_env(
         KOC_ENV="production",
         KOC_JWT_SECRET=TEST_SECRET,
         KOC_DATABASE_URL=f"sqlite://{tmp_path / 'metrics.sqlite3'}",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -10,12 +9,11 @@ import httpx
 
 from tests.conftest import TEST_SECRET
 from tests.fakes.otlp import FakeCollector
-from tests.live import koc, serving
+from tests.live import koc, koc_env, serving
 
 
 def test_a_request_is_one_trace_from_http_to_sql(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KOC_", "OTEL_"))}
-    env.update(
+    env = koc_env(
         KOC_ENV="production",
         KOC_JWT_SECRET=TEST_SECRET,
         KOC_DATABASE_URL=f"sqlite://{tmp_path / 'traced.sqlite3'}",
