@@ -13,11 +13,14 @@ and scripts; each one is written to the audit log.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from koc.audit import services as audit
 from koc.auth.errors import AuthErrorCode
@@ -55,11 +58,29 @@ def dev_wechat_server(settings: Settings, host: str, port: int) -> Iterator[WeCh
     """The development WeChat server, answering from the database through the running event
     loop (its HTTP handlers run on their own threads)."""
     loop = asyncio.get_running_loop()
+    # The database connection lives in this context (Tortoise keeps it in a context variable);
+    # lookups asked for by the server's threads run on the loop inside it.
+    context = contextvars.copy_context()
+
+    def on_loop(lookup: Coroutine[Any, Any, LoginAnswer | None]) -> LoginAnswer | None:
+        answer: Future[LoginAnswer | None] = Future()
+
+        def start() -> None:
+            task = loop.create_task(lookup)
+            task.add_done_callback(
+                lambda t: (
+                    answer.set_exception(exc)
+                    if (exc := t.exception())
+                    else answer.set_result(t.result())
+                )
+            )
+
+        loop.call_soon_threadsafe(start, context=context)
+        return answer.result(timeout=10)
 
     def resolve_login(code: str) -> LoginAnswer | None:
         if match := MEMBER_CODE.fullmatch(code):
-            lookup = _identity(settings.wechat_appid, int(match[1]))
-            return asyncio.run_coroutine_threadsafe(lookup, loop).result(timeout=10)
+            return on_loop(_identity(settings.wechat_appid, int(match[1])))
         return _new_user(code)
 
     def resolve_phone(code: str) -> str | None:

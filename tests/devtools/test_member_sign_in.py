@@ -82,10 +82,41 @@ async def test_an_operator_mints_an_audited_member_session(endpoint, settings):
     assert await AuditEntry.all().count() == 1
 
 
+CREATE_MEMBER = """
+import asyncio
+from koc.cli import _with_db
+from koc.members.models import Member, MemberIdentity
+from koc.settings import get_settings
+
+async def create():
+    member = await Member.create(nickname="Li Lei", region="Hangzhou")
+    await MemberIdentity.create(member_id=member.id, appid="wx-demo-appid", openid="oW-li")
+    print(member.id)
+
+asyncio.run(_with_db(get_settings(), create))
+"""
+
+
+def _code2session(port: int, code: str) -> dict:
+    return httpx.get(
+        f"http://127.0.0.1:{port}/sns/jscode2session",
+        params={
+            "appid": "wx-demo-appid",
+            "secret": "wx-demo-secret",
+            "js_code": code,
+            "grant_type": "authorization_code",
+        },
+    ).json()
+
+
 def test_koc_dev_wechat_serves_until_stopped(tmp_path: Path):
-    # given a fresh development database
+    # given a development database with a WeChat member
     env = koc_env(KOC_ENV="development", KOC_DATABASE_URL=f"sqlite://{tmp_path / 'dev.sqlite3'}")
     koc(env, "migrate")
+    created = subprocess.run(
+        [sys.executable, "-c", CREATE_MEMBER], env=env, capture_output=True, text=True, check=True
+    )
+    member_id = int(created.stdout.split()[-1])
     # when the developer starts koc dev wechat
     port = free_port()
     process = subprocess.Popen(
@@ -98,20 +129,13 @@ def test_koc_dev_wechat_serves_until_stopped(tmp_path: Path):
     try:
         assert process.stdout is not None
         lines = [process.stdout.readline() for _ in range(4)]
-        # then it says how to point koc at it, and that seed-demo brings members to be
+        # then it says how to point koc at it and which code is the member ...
         assert f"KOC_WECHAT_API_BASE=http://127.0.0.1:{port} koc serve" in lines[1]
-        assert "koc seed-demo" in lines[3]
-        # and it answers code2Session as WeChat would, for the demo appid and secret
-        answer = httpx.get(
-            f"http://127.0.0.1:{port}/sns/jscode2session",
-            params={
-                "appid": "wx-demo-appid",
-                "secret": "wx-demo-secret",
-                "js_code": "alice",
-                "grant_type": "authorization_code",
-            },
-        ).json()
-        assert answer["openid"].startswith("dev-") and answer["unionid"].startswith("dev-union-")
+        assert f"member-{member_id}" in lines[3] and "Li Lei" in lines[3]
+        # ... and answers code2Session as WeChat would (demo appid and secret): the member's
+        # openid for their code, a new user's for any other
+        assert _code2session(port, f"member-{member_id}")["openid"] == "oW-li"
+        assert _code2session(port, "alice")["openid"].startswith("dev-")
     finally:
         process.terminate()
         process.communicate(timeout=10)
