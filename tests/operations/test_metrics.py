@@ -77,7 +77,12 @@ async def test_requests_latency_and_errors_are_counted_per_operation(endpoint):
 
 async def test_rate_limit_refusals_are_counted(endpoint):
     # given a bucket of one point for anonymous callers
-    koc_app = endpoint(metrics_token=TOKEN, rate_limit_capacity=1, max_query_cost=1)
+    koc_app = endpoint(
+        metrics_token=TOKEN,
+        rate_limit_capacity=1,
+        max_query_cost=1,
+        rate_limit_refill_per_second=0.001,
+    )
     caller = koc_app.anonymous()
     before = samples(await scrape(koc_app.http), "koc_rate_limit_refusals_total")
     # when an anonymous caller sends two requests
