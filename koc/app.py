@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from koc import metrics
+from koc.access import REQUEST_ID_HEADER, RequestContext
 from koc.auth.wechat import WeChatClient
 from koc.db import ensure_sqlite_directory, tortoise_config
 from koc.graphql.graphiql import STATIC_PREFIX, static_files
@@ -34,6 +39,28 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, status_code=503)
     return JSONResponse({"status": "ok"})
+
+
+def middleware(settings: Settings) -> list[Middleware]:
+    """Outermost first: the request id wraps everything, then the trace, then CORS answers
+    preflights."""
+    stack = [Middleware(RequestContext)]
+    if settings.tracing:
+        from koc.tracing import start_tracing  # needs the optional tracing extra
+
+        stack.append(start_tracing())
+    if settings.cors_allow_origins:
+        stack.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_allow_origins,
+                allow_methods=settings.cors_allow_methods,
+                allow_headers=settings.cors_allow_headers,
+                expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
+                max_age=settings.cors_max_age_seconds,
+            )
+        )
+    return stack
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -58,9 +85,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             gc.freeze()  # start-up objects leave the collector's scans: shorter GC pauses
+            sampler = asyncio.create_task(metrics.sample_pool_forever())
             try:
                 yield
             finally:
+                sampler.cancel()
+                metrics.worker_exited()
                 await wechat.aclose()
                 await rate_limiter.aclose()
 
@@ -71,9 +101,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     if settings.graphiql:
         routes.append(Mount(STATIC_PREFIX, static_files(), name="graphql-static"))
+    if settings.metrics_token:
+        routes.append(Route("/metrics", metrics.metrics_endpoint))
     app = Starlette(
         debug=False,
         routes=routes,
+        middleware=middleware(settings),
         lifespan=lifespan,
     )
     app.state.settings = settings

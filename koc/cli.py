@@ -1,5 +1,4 @@
-"""The ``koc`` command: serve, migrate, create-staff, partner-token, documents, export-schema,
-seed-demo."""
+"""The ``koc`` command line: serving, migrations, accounts and tokens, and the jobs."""
 
 from __future__ import annotations
 
@@ -8,12 +7,17 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from koc import jobs
 from koc.creators import cli as creators_cli
+from koc.devtools import cli as devtools_cli
+from koc.jobs import JobResult, Progress
 from koc.referrals import cli as referrals_cli
 from koc.settings import Settings, get_settings
 
@@ -57,8 +61,14 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> An
 
 def run_with_db(work: Callable[[], Awaitable[T]]) -> T:
     """Run ``work`` against the configured database, every feature connected: what a
-    feature's command line (``register(sub, run_with_db)``) is handed to reach the database."""
+    command line of a feature or of the dev tools is handed to reach the database."""
     return asyncio.run(_with_db(get_settings(), work))
+
+
+def run_job(name: str, work: Callable[[Progress], Awaitable[JobResult]]) -> int:
+    """Run a long job against the configured database (see ``koc.jobs``): what a feature's
+    command line (``register(sub, run_job)``) is handed to reach the database."""
+    return jobs.run_job(name, work, run_with_db)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -71,19 +81,42 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from koc.logs import logging_config
+
     settings = get_settings()
+    if args.log_level:
+        settings = Settings(**{**settings.model_dump(), "log_level": args.log_level})
     if not args.no_migrate:
         asyncio.run(migrate_database(settings))
-    uvicorn.run(
-        "koc.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        proxy_headers=True,
-    )
+    with metrics_folder(settings, args.workers):
+        uvicorn.run(
+            "koc.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_config=logging_config(settings),
+            access_log=False,  # koc.access logs each request, with more than uvicorn knows
+            proxy_headers=True,
+        )
     return 0
+
+
+@contextmanager
+def metrics_folder(settings: Settings, workers: int) -> Iterator[None]:
+    """With several workers, prometheus-client's multiprocess mode: the workers (started
+    after this) write their values to one folder that any of them reads when scraped."""
+    from koc.metrics import MULTIPROC_ENV
+
+    if not settings.metrics_token or workers < 2 or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="koc-metrics-") as folder:
+        os.environ[MULTIPROC_ENV] = folder
+        try:
+            yield
+        finally:
+            del os.environ[MULTIPROC_ENV]
 
 
 def cmd_create_staff(args: argparse.Namespace) -> int:
@@ -185,20 +218,25 @@ def cmd_benefits_refresh(args: argparse.Namespace) -> int:
     from koc.badges.awards import evaluate_all
     from koc.privileges.eligibility import refresh_all
 
-    async def work() -> str:
+    async def work(progress: Progress) -> JobResult:
+        progress.expect(2)
         awarded = await evaluate_all()
-        return f"Awarded {awarded} badges by rule; {await refresh_all()}"
+        progress.advance()
+        privileges = await refresh_all()
+        progress.advance()
+        return JobResult(f"Awarded {awarded} badges by rule; {privileges}", {"badges": awarded})
 
-    print(run_with_db(work))
-    return 0
+    return run_job("benefits-refresh", work)
 
 
 def cmd_referrals(args: argparse.Namespace) -> int:
     from koc.referrals.rollup import rebuild
 
-    rows = run_with_db(rebuild)
-    print(f"Rebuilt the referral report rollup: {rows} rows")
-    return 0
+    async def work(progress: Progress) -> JobResult:
+        rows = await rebuild(progress)
+        return JobResult(f"Rebuilt the referral report rollup: {rows} rows", {"rows": rows})
+
+    return run_job("referrals rollup-rebuild", work)
 
 
 def export_schema_sdl() -> str:
@@ -222,22 +260,42 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     asyncio.run(migrate_database(settings))
-    summary = asyncio.run(
-        _with_db(settings, lambda: seed_demo(settings, members=args.members, seed=args.seed))
+    return run_job(
+        "seed-demo", lambda progress: seed_demo(settings, args.members, args.seed, progress)
     )
-    print(summary)
-    return 0
+
+
+class DefaultsShown(argparse.ArgumentDefaultsHelpFormatter):
+    """``(default: X)`` after each option's help, unless there is none or the help says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default in (None, False, argparse.SUPPRESS):
+            return text
+        return super()._get_help_string(action) or text
+
+
+class HelpfulParser(argparse.ArgumentParser):
+    """Every command's ``--help`` shows each option's default (subcommands inherit the class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", DefaultsShown)
+        super().__init__(*args, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="koc", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = HelpfulParser(
+        prog="koc",
+        description="koc: the KOC membership and referral service. Settings come from KOC_* "
+        "environment variables (README, Settings); `koc COMMAND --help` tells more.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("serve", help="migrate, then serve the API with uvicorn")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--log-level", default="info")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on")
+    p.add_argument("--workers", type=int, default=1, help="worker processes")
+    p.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default: $KOC_LOG_LEVEL)")
     p.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     p.set_defaults(func=cmd_serve)
 
@@ -245,28 +303,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("create-staff", help="create a staff account (the first admin)")
-    p.add_argument("username")
-    p.add_argument("--role", default="ADMIN", choices=["ADMIN", "OPERATOR", "ANALYST"])
+    p.add_argument("username", help="the login name")
+    p.add_argument(
+        "--role", default="ADMIN", choices=["ADMIN", "OPERATOR", "ANALYST"], help="what they may do"
+    )
     p.add_argument("--password", help="default: $KOC_STAFF_PASSWORD, else asked for")
     p.set_defaults(func=cmd_create_staff)
 
     p = sub.add_parser("partner-token", help="create, list or revoke partner API tokens")
-    psub = p.add_subparsers(dest="action", required=True)
-    c = psub.add_parser("create")
-    c.add_argument("name")
+    psub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    c = psub.add_parser("create", help="create a token and print its secret once")
+    c.add_argument("name", help="who uses it, e.g. 'Dealer DMS'")
     c.add_argument(
         "--scope", action="append", required=True, help="repeat: orders:write, events:write, ..."
     )
-    c.add_argument("--expires-at", help="ISO 8601 with a time zone")
-    psub.add_parser("list")
-    r = psub.add_parser("revoke")
-    r.add_argument("id", type=int)
+    c.add_argument("--expires-at", help="ISO 8601 with a time zone (default: never)")
+    psub.add_parser("list", help="list tokens (never their secrets)")
+    r = psub.add_parser("revoke", help="revoke a token at once")
+    r.add_argument("id", type=int, help="the token's id (from list)")
     p.set_defaults(func=cmd_partner_token)
 
     p = sub.add_parser("documents", help="register trusted GraphQL documents")
-    dsub = p.add_subparsers(dest="action", required=True)
+    dsub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     d = dsub.add_parser("add", help="register a manifest {sha256: document} or a .graphql file")
-    d.add_argument("file")
+    d.add_argument("file", help="a JSON manifest or a .graphql file")
     p.set_defaults(func=cmd_documents)
 
     p = sub.add_parser(
@@ -284,20 +344,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_referrals)
 
     p = sub.add_parser("export-schema", help="write the GraphQL schema (SDL)")
-    p.add_argument("output", nargs="?", default=str(SCHEMA_PATH))
+    p.add_argument(
+        "output", nargs="?", default=str(SCHEMA_PATH), help="file to write, or - for stdout"
+    )
     p.set_defaults(func=cmd_export_schema)
 
     p = sub.add_parser("seed-demo", help="fill the database with a realistic car-brand demo")
-    p.add_argument("--members", type=int, default=200)
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--members", type=int, default=200, help="how many members to invent")
+    p.add_argument("--seed", type=int, default=7, help="the same seed gives the same data")
     p.set_defaults(func=cmd_seed_demo)
-    creators_cli.register(sub, run_with_db)
-    referrals_cli.register(sub, run_with_db)
+    creators_cli.register(sub, run_job)
+    referrals_cli.register(sub, run_job)
+    devtools_cli.register(sub, run_with_db)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from koc.logs import configure_logging
+
     args = build_parser().parse_args(argv)
+    configure_logging(get_settings())
     return args.func(args)
 
 

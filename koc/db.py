@@ -61,7 +61,7 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
             label: {
                 "models": modules,
                 "default_connection": "default",
-                "migrations": f"migrations.{label}",
+                "migrations": f"koc.migrations.{label}",
             }
             for label, modules in APPS.items()
         },

@@ -59,6 +59,7 @@ from koc.demo_brand import (
     TAG_GROUPS,
     demo_password,
 )
+from koc.jobs import NO_PROGRESS, JobResult, Progress
 from koc.members.models import (
     Gender,
     LifecycleStage,
@@ -75,6 +76,7 @@ from koc.members.services import (
     create_tag,
     create_tag_group,
     ensure_stages,
+    first_stage_id,
     set_member_stage,
 )
 from koc.members.stages import TEMPLATES
@@ -292,6 +294,7 @@ class Seeder:
                 gender=gender,
                 region=city,
                 phone=phone,
+                stage_id=await first_stage_id(),
             )
             await MemberIdentity.create(
                 member_id=member.id,
@@ -316,6 +319,8 @@ class Seeder:
             await self._event(j, MemberEventKind.ARTICLE_READ, next(clock), {"article": article})
         for index, stage in enumerate(pre_stages[: j.depth]):
             at = next(clock)
+            if stage.id == j.member.stage_id:
+                continue  # signed up on it
             if index == 1:
                 await self._event(
                     j, MemberEventKind.TEST_DRIVE, at, {"model": model, "store": j.showroom}
@@ -330,8 +335,6 @@ class Seeder:
                     {"model": model, "amountCents": deposit, "currency": CURRENCY},
                 )
                 reason = f"Paid a {_yuan(deposit)} deposit for the {model}"
-            elif index == 0:
-                reason = f"Asked about the {model} in the mini-program"
             else:
                 reason = f"Moved on by the sales team at {j.showroom}"
             await set_member_stage(j.member.id, stage.code, reason, actor=operator)
@@ -506,9 +509,12 @@ async def _pre_purchase_stages() -> list[LifecycleStage]:
     return [s for s in stages if s.auto_rule is None and s.position < limit]
 
 
-async def _run_feature_seeders(seed: int) -> list[str]:
+async def _run_feature_seeders(seed: int, progress: Progress) -> tuple[list[str], int]:
+    """Each feature's demo, in its own transaction: (summary lines, how many failed)."""
     lines = []
+    failed = 0
     for module in FEATURE_SEEDERS:
+        progress.advance()
         name = module.__name__
         # Each feature draws from its own generator, so adding a feature leaves the others'
         # data unchanged for a given seed.
@@ -519,13 +525,17 @@ async def _run_feature_seeders(seed: int) -> list[str]:
         except Exception as exc:  # noqa: BLE001 - one broken seeder must not hide the rest
             log.exception("demo seeder %s failed", name)
             lines.append(f"{name}: FAILED and rolled back ({type(exc).__name__}: {exc})")
+            failed += 1
         else:
             lines.append(f"{name}: {summary}")
-    return lines
+    return lines, failed
 
 
-async def seed_demo(settings: Settings, members: int, seed: int) -> str:
-    """Fill the database with the demo brand; returns a summary for the terminal.
+async def seed_demo(
+    settings: Settings, members: int, seed: int, progress: Progress = NO_PROGRESS
+) -> JobResult:
+    """Fill the database with the demo brand; returns a summary for the terminal and how many
+    feature seeders failed (each rolled back alone).
 
     Run on a database that already holds the demo, it changes nothing and says so.
     """
@@ -533,7 +543,7 @@ async def seed_demo(settings: Settings, members: int, seed: int) -> str:
         raise ValueError("members must be at least 1")
     existing = await PartnerToken.get_or_none(name=DEMO_PARTNER)
     if existing is not None:
-        return (
+        return JobResult(
             f"The demo is already in this database (partner token '{DEMO_PARTNER}' "
             f"created {existing.created_at:%Y-%m-%d %H:%M} UTC, "
             f"{await Member.all().count()} members); nothing was added.\n"
@@ -546,6 +556,7 @@ async def seed_demo(settings: Settings, members: int, seed: int) -> str:
     if not pre_stages:
         raise RuntimeError("The lifecycle pipeline has no stage before the first purchase.")
 
+    progress.expect(members + len(FEATURE_SEEDERS))
     async with in_transaction():
         staff = await seeder.staff()
         token, secret = await seeder.partner(staff["admin"])
@@ -553,10 +564,12 @@ async def seed_demo(settings: Settings, members: int, seed: int) -> str:
         journeys = await seeder.members(members, pre_stages)
         for journey in journeys:
             await seeder.journey(journey, pre_stages, staff["operator"])
+            progress.advance()
         await seeder.member_tags(journeys, tags, staff["operator"])
 
-    feature_lines = await _run_feature_seeders(seed)
-    return await _summary(seeder, token, secret, replaced, settings, seed, feature_lines)
+    feature_lines, failed = await _run_feature_seeders(seed, progress)
+    summary = await _summary(seeder, token, secret, replaced, settings, seed, feature_lines)
+    return JobResult(summary, {"members": members}, failed=failed)
 
 
 async def _summary(

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "dev-insecure-change-me"
 MIN_SECRET_LENGTH = 32
@@ -26,6 +27,16 @@ class TrustedDocumentsMode(StrEnum):
     OFF = "off"  # hashes are not looked up; every request carries its document
     ALLOWED = "allowed"  # hashes are looked up; free-form documents are accepted too
     REQUIRED = "required"  # members and partners may only run registered documents
+
+
+class LogFormat(StrEnum):
+    AUTO = "auto"  # text in development, JSON in production
+    JSON = "json"
+    TEXT = "text"
+
+
+# A list setting is written comma-separated: KOC_CORS_ALLOW_ORIGINS=https://a.example,https://b.example
+CommaList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -66,6 +77,29 @@ class Settings(BaseSettings):
     referral_idle_referees: int = Field(default=10, ge=1)
     referral_idle_days: int = Field(default=30, ge=1)
     referral_risk_rank: int = Field(default=3, ge=0, le=4)
+    # Operations: logs, CORS, metrics, traces (README "Operations").
+    log_format: LogFormat = LogFormat.AUTO
+    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+    cors_allow_origins: CommaList = []
+    cors_allow_methods: CommaList = ["GET", "POST"]
+    cors_allow_headers: CommaList = ["Authorization", "Content-Type", "X-Request-ID"]
+    cors_max_age_seconds: int = Field(default=600, ge=0, le=86400)
+    metrics_token: str | None = Field(default=None, min_length=16)
+    tracing: bool = False
+
+    @field_validator(
+        "cors_allow_origins", "cors_allow_methods", "cors_allow_headers", mode="before"
+    )
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

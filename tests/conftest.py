@@ -28,9 +28,9 @@ from koc.auth.services import create_partner_token
 from koc.auth.tokens import issue_member_access_token, issue_staff_access_token
 from koc.cli import migrate_database
 from koc.db import is_postgres
+from koc.devtools.wechat import WeChatServer
 from koc.members.models import Member
 from koc.settings import Settings
-from tests.fakes.wechat import FakeWeChatServer
 
 TEST_SECRET = "test-secret-" + "x" * 40
 APPID = "wx-test-app"
@@ -66,7 +66,7 @@ async def _drop_pg_database(base_url: str, url: str) -> None:
 
 @pytest.fixture(scope="session")
 def wechat_server() -> Any:
-    server = FakeWeChatServer(APPID, APPSECRET).start()
+    server = WeChatServer(APPID, APPSECRET).start()
     yield server
     server.stop()
 
@@ -98,7 +98,7 @@ def make_settings(database_url: str, wechat_base: str, **overrides: Any) -> Sett
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, wechat_server: FakeWeChatServer) -> Settings:
+def settings(database_url: str, wechat_server: WeChatServer) -> Settings:
     # Tests run as production does, so masked errors and refused defaults are what we test.
     return make_settings(database_url, wechat_server.base_url)
 

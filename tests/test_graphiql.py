@@ -140,7 +140,7 @@ async def test_example_operations_in_the_page_are_valid_against_the_schema(
     response = await http.post(
         "/graphql",
         json={
-            "query": query.replace('password: "koc-demo-admin"', 'password: "wrong-password"'),
+            "query": query.replace('password: ""', 'password: "wrong-password"'),
             "operationName": "StaffLogin",
         },
     )
@@ -149,6 +149,20 @@ async def test_example_operations_in_the_page_are_valid_against_the_schema(
     body = response.json()
     assert "errors" not in body, body
     assert body["data"]["staffLogin"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
+
+
+async def test_the_demo_password_is_shown_in_development_only(settings: Settings) -> None:
+    for env, shown in [("production", False), ("development", True)]:
+        # given koc in production or development
+        app = create_app(make_settings(settings.database_url, settings.wechat_api_base, env=env))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://koc.test") as http:
+            # when staff open GraphiQL
+            _, page = await _page(http)
+        query = json.loads(page.config_text)["defaultQuery"]
+        # then only a development server pre-fills the demo's password
+        assert ("koc-demo-admin" in query) is shown, env
+        assert 'staffLogin(username: "admin", password: "' in query
 
 
 async def test_licences_of_the_vendored_builds_are_served_with_them(

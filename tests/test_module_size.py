@@ -13,7 +13,10 @@ REASON = re.compile(r"\b(over|about) \d[\d,]* lines\b", re.IGNORECASE)
 def test_a_long_module_gives_its_reason_in_its_docstring():
     # given every module of koc
     found = []
+    # (generated migrations excepted: the migration tool writes them, nobody edits them)
     for path in sorted(KOC.rglob("*.py")):
+        if "migrations" in path.relative_to(KOC).parts:
+            continue
         text = path.read_text()
         if text.count("\n") <= LIMIT:
             continue

@@ -14,6 +14,7 @@ from koc.auth.wechat import WeChatClient
 from koc.errors import DomainError
 from koc.members.models import Member, MemberIdentity
 from koc.members.phones import normalize_phone
+from koc.members.services import first_stage_id
 from koc.orders.prospects import merge_prospect
 from koc.settings import Settings
 
@@ -53,7 +54,11 @@ async def member_login(
             # or a partner's report): attach this app's openid to that member.
             member = await Member.get_or_none(unionid=session.unionid) if session.unionid else None
             if member is None:
-                member = await Member.create(unionid=session.unionid, source_channel=channel or "")
+                member = await Member.create(
+                    unionid=session.unionid,
+                    source_channel=channel or "",
+                    stage_id=await first_stage_id(),
+                )
                 created = True
             try:
                 async with in_transaction():

@@ -1,4 +1,4 @@
-"""``koc kocs recompute-scores``: rebuild every member's discovery signals and scores."""
+"""``koc kocs recompute-scores``: rebuild every member's discovery signals and rescore them."""
 
 from __future__ import annotations
 
@@ -7,16 +7,23 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from koc.creators.signals import rebuild_all
+from koc.jobs import JobResult, Progress
+
+RunJob = Callable[[str, Callable[[Progress], Awaitable[JobResult]]], int]
 
 
-def register(sub: Any, run_with_db: Callable[[Callable[[], Awaitable[Any]]], Any]) -> None:
-    """Add the ``kocs`` command to the ``koc`` command line; ``run_with_db`` (from ``koc.cli``)
-    runs a coroutine against the database."""
+def register(sub: Any, run_job: RunJob) -> None:
+    """Add the ``kocs`` command to the ``koc`` command line; ``run_job`` (from ``koc.cli``)
+    runs a long job against the database."""
 
     def cmd_kocs(args: argparse.Namespace) -> int:
-        count = run_with_db(rebuild_all)
-        print(f"Recomputed the KOC candidate scores of {count} members")
-        return 0
+        async def work(progress: Progress) -> JobResult:
+            count = await rebuild_all(progress)
+            return JobResult(
+                f"Recomputed the KOC candidate scores of {count} members", {"members": count}
+            )
+
+        return run_job("kocs recompute-scores", work)
 
     p = sub.add_parser("kocs", help="KOC discovery maintenance")
     p.add_argument(

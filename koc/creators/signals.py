@@ -27,6 +27,7 @@ from koc.creators.models import (
 from koc.creators.rules import RANKED_OUT
 from koc.creators.scoring import Signal, Signals, SignalWeight, score, weights_from_json
 from koc.db import update_rows
+from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import Member
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
 
@@ -315,7 +316,7 @@ async def _aggregate(member_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
 KEPT = ("converted_referrals", "survey_answers")
 
 
-async def rebuild_all() -> int:
+async def rebuild_all(progress: Progress = NO_PROGRESS) -> int:
     """Rebuild every member's signals from the recorded data, then rescore everyone.
 
     Used by ``koc kocs recompute-scores`` (and the demo): it also creates the rows of members
@@ -326,6 +327,7 @@ async def rebuild_all() -> int:
     now = _now()
     done = 0
     last_id = 0
+    progress.expect(await Member.all().count())
     while True:
         members = (
             await Member.filter(id__gt=last_id)
@@ -366,4 +368,5 @@ async def rebuild_all() -> int:
                 old_rows, [*fields, "is_koc", *SCORE_COLUMNS.values(), "scored_at"]
             )
         done += len(members)
+        progress.advance(len(members))
         last_id = ids[-1]

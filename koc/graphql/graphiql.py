@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from string import Template
 
 from starlette.requests import Request
 from starlette.staticfiles import StaticFiles
@@ -26,19 +27,24 @@ SCRIPTS = [
     "koc-graphiql.js",
 ]
 
-DEFAULT_QUERY = """\
+# The demo's credentials (koc seed-demo) are shown in development only.
+DEMO_SIGN_IN = ("On the demo database: admin / koc-demo-admin.", "koc-demo-admin")
+SIGN_IN = ("Type your username and password.", "")
+
+DEFAULT_QUERY = Template("""\
 # koc: the KOC membership and referral API
 #
 # 1. Sign in: put the cursor in StaffLogin and press Ctrl-Enter
-#    (or the play button). On the demo database: admin / koc-demo-admin.
+#    (or the play button). $sign_in_hint
 # 2. Copy session.accessToken into the Headers tab below:
 #      {"Authorization": "Bearer eyJ..."}
+#    The schema (Docs, completion) loads once the token is there.
 #    Partner apps paste their koc_pt_... token the same way.
 # 3. Run Members. Ctrl-Space completes fields; the Docs panel (book icon)
 #    describes every type, field and argument.
 
 mutation StaffLogin {
-  staffLogin(username: "admin", password: "koc-demo-admin") {
+  staffLogin(username: "admin", password: "$password") {
     session {
       accessToken
       expiresIn
@@ -83,7 +89,7 @@ query Members {
     }
   }
 }
-"""
+""")
 
 PAGE = """\
 <!doctype html>
@@ -116,9 +122,10 @@ def static_files() -> StaticFiles:
 def render_page(request: Request) -> str:
     """The GraphiQL page for ``request`` (posted back to the URL it was served from)."""
     base = request.scope.get("root_path", "") + STATIC_PREFIX
+    hint, password = DEMO_SIGN_IN if request.app.state.settings.is_development else SIGN_IN
     config = {
         "endpoint": request.url.path,
-        "defaultQuery": DEFAULT_QUERY,
+        "defaultQuery": DEFAULT_QUERY.substitute(sign_in_hint=hint, password=password),
     }
     # In a <script> element only "</" can end the element early; JSON allows "<\\/".
     config_json = json.dumps(config).replace("</", "<\\/")

@@ -7,6 +7,7 @@ from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from koc.audit.graphql import queries as audit_queries
 from koc.auth.graphql import mutations as auth_mutations
@@ -15,8 +16,10 @@ from koc.badges.graphql import mutations as badge_mutations
 from koc.badges.graphql import queries as badge_queries
 from koc.creators.graphql import mutations as creator_mutations
 from koc.creators.graphql import queries as creator_queries
+from koc.graphql.observe import RecordOperation, is_unexpected, log_errors
 from koc.graphql.permissions import IsSignedIn
 from koc.graphql.scalars import SCALAR_MAP
+from koc.logs import request_id
 from koc.members.graphql import mutations as member_mutations
 from koc.members.graphql import queries as member_queries
 from koc.orders.graphql import batch as order_batch
@@ -67,18 +70,17 @@ class Mutation(*MUTATIONS):  # type: ignore[misc]
     pass
 
 
-def _should_mask(error: GraphQLError) -> bool:
-    # Errors we raise on purpose (permissions, bad input) are GraphQLErrors with a code, and
-    # parse/validation errors have no original error; anything else is a bug whose message may
-    # leak internals.
-    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
-
-
 class MaskUnexpectedErrors(MaskErrors):
-    """Hide the message of unexpected errors, except when ``KOC_ENV=development``."""
+    """Hide the message of unexpected errors, except when ``KOC_ENV=development``; the masked
+    error keeps a code and the request id, which the log line of its traceback carries too."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=_should_mask, error_message="Internal server error.")
+        super().__init__(should_mask_error=is_unexpected, error_message="Internal server error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id.get()}
+        return masked
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         context = self.execution_context.context
@@ -87,11 +89,25 @@ class MaskUnexpectedErrors(MaskErrors):
         return super()._process_errors(errors)
 
 
+class KocSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # strawberry logs every error with a traceback; a refusal deserves one line.
+        log_errors(errors)
+
+
 # One schema per process: its fields are bound once, and per-request behaviour comes from the
 # context (settings, viewer).
-schema = strawberry.Schema(
+schema = KocSchema(
     query=Query,
     mutation=Mutation,
-    extensions=[MaskUnexpectedErrors, *SECURITY_EXTENSIONS, ParserCache, ValidationCache],
+    extensions=[
+        MaskUnexpectedErrors,
+        RecordOperation,
+        *SECURITY_EXTENSIONS,
+        ParserCache,
+        ValidationCache,
+    ],
     config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
 )

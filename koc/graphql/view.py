@@ -24,6 +24,7 @@ from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
+from koc.access import note_caller, note_codes, note_errors
 from koc.auth import services as auth_services
 from koc.auth.services import PARTNER_TOKEN_PREFIX
 from koc.auth.tokens import InvalidToken, decode_access_token
@@ -109,6 +110,7 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """A request error: no ``data``, one error with ``extensions.code``."""
+    note_codes([code])
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return Response(
         json.dumps(body, separators=(",", ":")),
@@ -155,6 +157,7 @@ class KocGraphQL(GraphQL):
                 {"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
         else:
+            note_caller(viewer.kind)
             scope.setdefault("state", {})["viewer"] = viewer
             try:
                 response = await self.run(request)
@@ -180,6 +183,8 @@ class KocGraphQL(GraphQL):
     ) -> Response:
         media_type = sub_response.media_type or JSON
         status_code = sub_response.status_code or 200
+        if isinstance(response_data, dict):
+            note_errors(response_data.get("errors") or ())
         # With application/json every well-formed request gets 200; the newer media type
         # tells a request error (nothing executed: no data) by a 4xx.
         if (

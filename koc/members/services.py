@@ -61,6 +61,12 @@ async def ensure_stages(template: str) -> int:
     return len(specs)
 
 
+async def first_stage_id() -> int | None:
+    """The pipeline's first stage, where every new member starts (strangers are a layer too)."""
+    first = await LifecycleStage.all().order_by("position").first().values_list("id", flat=True)
+    return first  # type: ignore[return-value]
+
+
 async def set_member_stage(member_id: int, stage_code: str, reason: str, *, actor: Actor) -> Member:
     """Move a member to a stage by hand; the transition keeps who and why."""
     reason = reason.strip()

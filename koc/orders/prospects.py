@@ -14,7 +14,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from koc.members.models import Member
-from koc.members.services import fold_member
+from koc.members.services import first_stage_id, fold_member
 from koc.orders.models import MemberEvent, Order
 
 
@@ -24,7 +24,9 @@ async def create_prospect(**identity: Any) -> Member:
     # reads the winner's row. The savepoint keeps the outer transaction usable.
     try:
         async with in_transaction():
-            return await Member.create(source_channel="partner", **identity)
+            return await Member.create(
+                source_channel="partner", stage_id=await first_stage_id(), **identity
+            )
     except IntegrityError:
         member = await Member.get_or_none(**identity)
         if member is None:

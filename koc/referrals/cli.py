@@ -6,17 +6,26 @@ import argparse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from koc.jobs import JobResult, Progress
 from koc.referrals.rewards import issue_due_rewards
 
+RunJob = Callable[[str, Callable[[Progress], Awaitable[JobResult]]], int]
 
-def register(sub: Any, run_with_db: Callable[[Callable[[], Awaitable[Any]]], Any]) -> None:
-    """Add the ``rewards`` command to the ``koc`` command line; ``run_with_db`` (from
-    ``koc.cli``) runs a coroutine against the database."""
+
+def register(sub: Any, run_job: RunJob) -> None:
+    """Add the ``rewards`` command to the ``koc`` command line; ``run_job`` (from ``koc.cli``)
+    runs a long job against the database."""
 
     def cmd_rewards(args: argparse.Namespace) -> int:
-        result = run_with_db(lambda: issue_due_rewards(args.limit))
-        print(f"Issued {result.issued} referral rewards, {result.failed} failed")
-        return 1 if result.failed else 0
+        async def work(progress: Progress) -> JobResult:
+            result = await issue_due_rewards(args.limit, progress)
+            return JobResult(
+                f"Issued {result.issued} referral rewards, {result.failed} failed",
+                {"issued": result.issued},
+                failed=result.failed,
+            )
+
+        return run_job("rewards issue-due", work)
 
     p = sub.add_parser("rewards", help="referral rewards")
     p.add_argument(

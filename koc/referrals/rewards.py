@@ -15,6 +15,7 @@ from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
+from koc.jobs import NO_PROGRESS, Progress
 from koc.orders.models import Order
 from koc.privileges.grants import grant_privilege
 from koc.referrals.errors import ReferralErrorCode
@@ -161,7 +162,9 @@ class IssueResult:
     failed: int
 
 
-async def issue_due_rewards(limit: int = ISSUE_BATCH) -> IssueResult:
+async def issue_due_rewards(
+    limit: int = ISSUE_BATCH, progress: Progress = NO_PROGRESS
+) -> IssueResult:
     """Issue PENDING rewards whose hold has passed, oldest first, each in its own
     transaction (a concurrent run skips what this one took)."""
     if not 1 <= limit <= 100_000:
@@ -173,7 +176,9 @@ async def issue_due_rewards(limit: int = ISSUE_BATCH) -> IssueResult:
         .values_list("id", flat=True)
     )
     issued = failed = 0
+    progress.expect(len(ids))
     for reward_id in ids:
+        progress.advance()
         async with in_transaction():
             reward = await ReferralReward.get(id=reward_id).select_for_update()
             if reward.status is not RewardStatus.PENDING:

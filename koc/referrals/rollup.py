@@ -20,6 +20,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from koc.db import execute, on_postgres, query_rows
+from koc.jobs import NO_PROGRESS, Progress
 from koc.orders.models import Order, OrderStatus, Refund
 from koc.referrals.models import EVERY_ORDER, ConversionStatus, ReferralConversion
 from koc.referrals.reports import utc_day
@@ -161,7 +162,7 @@ async def on_member_merged(prospect: Any, member: Any, **_: Any) -> None:
     await execute(f"DELETE FROM {TABLE} WHERE referrer_id = ?", [prospect.id])
 
 
-async def rebuild() -> int:
+async def rebuild(progress: Progress = NO_PROGRESS) -> int:
     """Recompute the rollup from the orders and conversions; returns the number of rows.
 
     Run it after writing orders straight into the tables (bench/seed.py) and as a repair.
@@ -171,6 +172,7 @@ async def rebuild() -> int:
     net = "o.amount_cents - o.refunded_cents"
     standing = f"o.status <> '{OrderStatus.REFUNDED.value}'"
     active = f"c.order_id = o.id AND c.status = '{ConversionStatus.ACTIVE.value}'"
+    progress.expect(2)
     async with in_transaction():
         await execute(f"DELETE FROM {TABLE}", [])
         await execute(
@@ -181,6 +183,7 @@ async def rebuild() -> int:
             f"WHERE {standing} GROUP BY o.currency, {day}, o.category {ADD_ON_CONFLICT}",
             [],
         )
+        progress.advance()
         await execute(
             f"INSERT INTO {TABLE} ({COLUMNS}) "
             f"SELECT o.currency, c.referrer_id, {day}, o.category, COUNT(*), SUM({net}), "
@@ -190,6 +193,7 @@ async def rebuild() -> int:
             f"{ADD_ON_CONFLICT}",
             [],
         )
+        progress.advance()
         rows = await query_rows(f"SELECT COUNT(*) AS n FROM {TABLE}", [])
     if on_postgres():
         await execute(f"ANALYZE {TABLE}", [])

@@ -7,40 +7,28 @@ server. The client validates every document against the exported schema before s
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from gql import Client, GraphQLRequest
 from gql.transport.httpx import HTTPXAsyncTransport
 
 from koc.cli import export_schema_sdl
+from koc.devtools.wechat import WeChatServer
 from tests.conftest import APPID, APPSECRET, TEST_SECRET
-from tests.fakes.wechat import FakeWeChatServer
+from tests.live import koc, koc_env, serving
 
-KOC = str(Path(sys.executable).parent / "koc")
 ADMIN_PASSWORD = "journey-admin-password-2026"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def live_server(tmp_path: Path, wechat_server: FakeWeChatServer) -> Iterator[str]:
+def live_server(tmp_path: Path, wechat_server: WeChatServer) -> Iterator[str]:
     """A migrated SQLite file, an ADMIN named `admin`, and `koc serve` on it; stopped at the end."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KOC_")}
-    env.update(
+    env = koc_env(
         KOC_ENV="production",
         KOC_JWT_SECRET=TEST_SECRET,
         KOC_DATABASE_URL=f"sqlite://{tmp_path / 'journey.sqlite3'}",
@@ -48,43 +36,10 @@ def live_server(tmp_path: Path, wechat_server: FakeWeChatServer) -> Iterator[str
         KOC_WECHAT_SECRET=APPSECRET,
         KOC_WECHAT_API_BASE=wechat_server.base_url,
     )
-    subprocess.run([KOC, "migrate"], env=env, check=True, capture_output=True, timeout=60)
-    subprocess.run(
-        [KOC, "create-staff", "admin", "--role", "ADMIN", "--password", ADMIN_PASSWORD],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [KOC, "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                assert server.poll() is None, log.read_text()
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "koc serve did not become ready"
-                time.sleep(0.1)
-            yield base
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    koc(env, "migrate")
+    koc(env, "create-staff", "admin", "--role", "ADMIN", "--password", ADMIN_PASSWORD)
+    with serving(env, tmp_path / "serve.log") as base:
+        yield base
 
 
 class Caller:
@@ -184,18 +139,14 @@ query($id: ID!) {
 }"""
 
 
-async def member_login(
-    base: str, sdl: str, wechat: FakeWeChatServer, code: str, openid: str
-) -> Caller:
+async def member_login(base: str, sdl: str, wechat: WeChatServer, code: str, openid: str) -> Caller:
     wechat.state.login_codes[code] = (openid, f"union-{openid}")
     login = (await Caller(base, sdl).run(MEMBER_LOGIN, code=code))["memberLogin"]
     assert no_errors(login)["created"] is True
     return Caller(base, sdl, login["session"]["accessToken"])
 
 
-async def test_a_member_journey_end_to_end(
-    live_server: str, wechat_server: FakeWeChatServer
-) -> None:
+async def test_a_member_journey_end_to_end(live_server: str, wechat_server: WeChatServer) -> None:
     base, sdl = live_server, export_schema_sdl()
     started = time.monotonic()
 

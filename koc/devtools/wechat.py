@@ -1,27 +1,39 @@
-"""A small local fake of WeChat's mini-program server API, over real HTTP.
+"""WeChat's mini-program server API on your machine, over real HTTP: the fake the tests use
+and the one ``koc dev wechat`` serves to front-end developers.
 
-Tests register login codes and phone codes; the product's httpx client talks to it exactly as
-it would to api.weixin.qq.com.
+koc's WeChat client talks to it exactly as it would to api.weixin.qq.com (point
+``KOC_WECHAT_API_BASE`` at it). Codes are answered from what was registered (``login_codes``,
+``phone_codes``: tests do this), else by the optional resolvers (``koc dev wechat`` turns
+``member-12`` into that member's openid), else with WeChat's "invalid code" 40029.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+# What a login code gives: (openid, unionid), or a WeChat errcode.
+LoginAnswer = tuple[str, str | None] | int
+# What a phone code gives: the number (without country code), or a WeChat errcode.
+PhoneAnswer = str | int
+INVALID_CODE = 40029
+
 
 @dataclass
-class FakeWeChatState:
+class WeChatState:
     appid: str
     secret: str
-    # login code -> (openid, unionid) or an errcode int
-    login_codes: dict[str, tuple[str, str | None] | int] = field(default_factory=dict)
-    # phone code -> phone number (pure, without country code) or an errcode int
-    phone_codes: dict[str, str | int] = field(default_factory=dict)
+    # codes registered for one use (tests): code -> answer
+    login_codes: dict[str, LoginAnswer] = field(default_factory=dict)
+    phone_codes: dict[str, PhoneAnswer] = field(default_factory=dict)
+    # codes worked out from the code itself (koc dev wechat): None = not such a code
+    resolve_login: Callable[[str], LoginAnswer | None] = lambda code: None
+    resolve_phone: Callable[[str], PhoneAnswer | None] = lambda code: None
     access_tokens: set[str] = field(default_factory=set)
     token_counter: int = 0
     requests: list[str] = field(default_factory=list)
@@ -35,9 +47,9 @@ class FakeWeChatState:
         self.broken = False
 
 
-def _handler(state: FakeWeChatState) -> type[BaseHTTPRequestHandler]:
+def _handler(state: WeChatState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:  # keep test output clean
+        def log_message(self, *args: Any) -> None:  # koc logs what it asked
             pass
 
         def _send(self, payload: dict[str, Any], status: int = 200) -> None:
@@ -59,9 +71,10 @@ def _handler(state: FakeWeChatState) -> type[BaseHTTPRequestHandler]:
                 if q.get("appid") != state.appid or q.get("secret") != state.secret:
                     self._send({"errcode": 40125, "errmsg": "invalid appsecret"})
                     return
-                found = state.login_codes.pop(q.get("js_code", ""), 40029)
-                if isinstance(found, int):
-                    self._send({"errcode": found, "errmsg": "error"})
+                code = q.get("js_code", "")
+                found = state.login_codes.pop(code, None) or state.resolve_login(code)
+                if found is None or isinstance(found, int):
+                    self._send({"errcode": found or INVALID_CODE, "errmsg": "error"})
                     return
                 openid, unionid = found
                 answer = {"openid": openid, "session_key": "c2Vzc2lvbmtleQ=="}
@@ -94,9 +107,10 @@ def _handler(state: FakeWeChatState) -> type[BaseHTTPRequestHandler]:
             if q.get("access_token") not in state.access_tokens:
                 self._send({"errcode": 40001, "errmsg": "invalid credential"})
                 return
-            found = state.phone_codes.pop(body.get("code", ""), 40029)
-            if isinstance(found, int):
-                self._send({"errcode": found, "errmsg": "error"})
+            code = body.get("code", "")
+            found = state.phone_codes.pop(code, None) or state.resolve_phone(code)
+            if found is None or isinstance(found, int):
+                self._send({"errcode": found or INVALID_CODE, "errmsg": "error"})
                 return
             self._send(
                 {
@@ -114,10 +128,12 @@ def _handler(state: FakeWeChatState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class FakeWeChatServer:
-    def __init__(self, appid: str, secret: str) -> None:
-        self.state = FakeWeChatState(appid=appid, secret=secret)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self.state))
+class WeChatServer:
+    def __init__(
+        self, appid: str, secret: str, host: str = "127.0.0.1", port: int = 0, **resolvers: Any
+    ) -> None:
+        self.state = WeChatState(appid=appid, secret=secret, **resolvers)
+        self._server = ThreadingHTTPServer((host, port), _handler(self.state))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
@@ -125,7 +141,7 @@ class FakeWeChatServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> FakeWeChatServer:
+    def start(self) -> WeChatServer:
         self._thread.start()
         return self
 

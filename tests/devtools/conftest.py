@@ -1,0 +1,1 @@
+from tests.security.conftest import endpoint  # noqa: F401 - a fixture
