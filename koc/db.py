@@ -6,9 +6,11 @@ app label (``"core.Member"``).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Sequence
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,20 @@ def ensure_sqlite_directory(database_url: str) -> None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+@functools.cache
+def table_of(model: type[Model]) -> tuple[str, list[dict[str, Any]]]:
+    """The table of ``model`` and its columns, the primary key first, as Tortoise's public
+    ``describe`` tells them (``name``, ``db_column``, ``python_type``, ``nullable``, ...)."""
+    described = model.describe(serializable=False)
+    return described["table"], [described["pk_field"], *described["data_fields"]]
+
+
+def db_value(value: Any) -> Any:
+    """A value as the drivers take it: an enum member by its value (datetimes and numbers as
+    they are)."""
+    return value.value if isinstance(value, Enum) else value
+
+
 async def update_rows(rows: Sequence[Model], fields: Sequence[str]) -> None:
     """Write ``fields`` of each row (all of one model) back by primary key, in one round trip.
 
@@ -86,24 +102,12 @@ async def update_rows(rows: Sequence[Model], fields: Sequence[str]) -> None:
     build than to run."""
     if not rows:
         return
-    meta = rows[0]._meta
-    db = meta.db
-    columns = [meta.fields_map[f].source_field or f for f in fields]
-    pk = meta.fields_map[meta.pk_attr]
-    if db.capabilities.dialect == "postgres":
-        marks = [f"${i}" for i in range(1, len(columns) + 2)]
-    else:
-        marks = ["?"] * (len(columns) + 1)
-    assignments = ", ".join(f'"{c}" = {m}' for c, m in zip(columns, marks, strict=False))
-    key = pk.source_field or meta.pk_attr
-    sql = f'UPDATE "{meta.db_table}" SET {assignments} WHERE "{key}" = {marks[-1]}'
-    await db.execute_many(
-        sql,
-        [
-            [meta.fields_map[f].to_db_value(getattr(row, f), row) for f in fields]
-            + [pk.to_db_value(row.pk, row)]
-            for row in rows
-        ],
+    table, columns = table_of(type(rows[0]))
+    column_of = {c["name"]: c["db_column"] for c in columns}
+    assignments = ", ".join(f'"{column_of[f]}" = ?' for f in fields)
+    sql = _for_engine(f'UPDATE "{table}" SET {assignments} WHERE "{columns[0]["db_column"]}" = ?')
+    await connections.get("default").execute_many(
+        sql, [[db_value(getattr(row, f)) for f in fields] + [row.pk] for row in rows]
     )
 
 

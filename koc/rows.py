@@ -1,85 +1,185 @@
-"""Batched lookups by key, with the SQL statement built once per batch size: the hot path of
-the per-request DataLoaders.
+"""Fixed-shape batched lookups in plain parameterised SQL: the hot path of the per-request
+DataLoaders.
 
-Tortoise builds a query's SQL anew on every call, about 0.1 ms of Python per statement (filter
+Building a query through Tortoise costs about 0.1 ms of Python per statement (filter
 resolution, pypika copies and rendering), more than SQLite takes to answer a lookup by an
-indexed key. The mini-program's home screen runs a dozen batched lookups per request, so the
-loaders behind it keep the statement Tortoise rendered for a batch size and only bind new keys.
-Rows still become model instances through Tortoise's own conversion (``_init_from_db``, the
-step its executor runs on every row), so field types and defaults are the ORM's.
+indexed key, and the mini-program's home screen runs a dozen batched lookups per request. Those
+loaders are fixed statements (some columns of one table, by one key), so they are written here
+as SQL, run through ``koc.db``, and give small typed tuples rather than model instances.
+
+A row type is a ``NamedTuple`` whose fields are the columns its readers need, each with its
+Python type. The type converts what a driver returns (SQLite gives text for datetimes and 0 / 1
+for booleans; both engines give text for JSON) as the ORM would, and the first statement of a
+row type checks it against the model's columns (``Model.describe``): a column renamed or
+retyped in the model fails the first test that reads it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import functools
+import json
+import types
+import typing
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
+from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from tortoise.models import Model
 
-M = TypeVar("M", bound=Model)
+from koc.db import db_value, fetch, table_of
+
+R = TypeVar("R", bound=tuple[Any, ...])
 
 
 def _bucket(size: int) -> int:
-    """The next power of two: a few cached statements serve every batch size."""
+    """The next power of two: a few statement texts serve every batch size."""
     return 1 << (size - 1).bit_length()
 
 
-class KeyedQuery:
-    """A query over a batch of keys, ``build(keys)`` giving the Tortoise query, rendered once
-    per batch size.
+async def fetch_by_keys(
+    sql: str, keys: Sequence[Any], params: Sequence[Any] = ()
+) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (``?`` placeholders), whose ``{keys}`` stands for one placeholder per
+    key; the keys are bound first, then ``params``.
 
-    A batch is padded to the next power of two by repeating its last key (``IN`` ignores
-    repeats), so the cache holds at most one statement per power of two. ``build`` must use the
-    keys only as the values of one ``__in`` lookup; everything else in it is constant.
-    """
-
-    def __init__(self, model: type[Model], build: Callable[[list[Any]], Any]) -> None:
-        self.model = model
-        self.build = build
-        self._statements: dict[int, tuple[str, list[Any], int]] = {}
-
-    def _statement(self, size: int) -> tuple[str, list[Any], int]:
-        """SQL, the constant parameters, and where the keys start among the parameters."""
-        found = self._statements.get(size)
-        if found is None:
-            # Tortoise renders IN values in order; sentinel keys tell where they sit.
-            sentinels = [-(10**12) - i for i in range(size)]
-            query = self.build(sentinels)
-            query.sql()  # renders query.query for this connection's dialect
-            sql, params = query.query.get_parameterized_sql()
-            start = params.index(sentinels[0])
-            if params[start : start + size] != sentinels:
-                raise RuntimeError(f"cannot bind keys into {sql!r}")
-            found = self._statements[size] = (sql, params, start)
-        return found
-
-    async def rows(self, keys: Sequence[Any]) -> Sequence[Mapping[str, Any]]:
-        """The raw rows (column name to database value) for ``keys``."""
-        unique = list(dict.fromkeys(keys))
-        if not unique:
-            return []
-        size = _bucket(len(unique))
-        sql, params, start = self._statement(size)
-        bound = unique + [unique[-1]] * (size - len(unique))
-        values = [*params[:start], *bound, *params[start + size :]]
-        _, rows = await self.model._choose_db().execute_query(sql, values)
-        return rows
+    Keys are deduplicated and the batch padded to the next power of two by repeating its last
+    key (``IN`` ignores repeats), so the engine sees one statement text per power of two and
+    PostgreSQL's driver prepares each once."""
+    unique = list(dict.fromkeys(keys))
+    if not unique:
+        return []
+    size = _bucket(len(unique))
+    bound = unique + [unique[-1]] * (size - len(unique))
+    return await fetch(sql.replace("{keys}", ", ".join("?" * size)), [*bound, *params])
 
 
-class RowsByKey(KeyedQuery, Generic[M]):
-    """``SELECT * FROM <model> WHERE <key> IN (...) [AND <filters>] ORDER BY ...`` as model
-    instances; ``filters`` are constant (``active=True``)."""
+def _unwrap(annotation: Any) -> tuple[Any, bool]:
+    """The type of ``X`` or ``X | None``, and whether None is allowed."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = typing.get_args(annotation)
+        kinds = [a for a in args if a is not type(None)]
+        if len(kinds) == 1:
+            return kinds[0], len(args) > 1
+    return annotation, False
+
+
+def _to_datetime(value: Any) -> datetime:
+    # SQLite keeps the ISO text Tortoise wrote; PostgreSQL gives an aware datetime. Naive text
+    # is UTC, as Tortoise's ``timezone: UTC`` reads it.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _to_date(value: Any) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _from_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _converter(annotation: Any) -> Callable[[Any], Any] | None:
+    """How a column of this type turns from the driver's value into Python's, None when the
+    drivers already give it (numbers, text)."""
+    kind, _ = _unwrap(annotation)
+    origin = typing.get_origin(kind) or kind
+    if kind is datetime:
+        return _to_datetime
+    if kind is date:
+        return _to_date
+    if kind is bool:
+        return bool
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return kind
+    if origin in (list, dict):
+        return _from_json
+    return None
+
+
+@functools.cache
+def column_types(cls: type) -> dict[str, Any]:
+    """Field name to Python type, of a row type or of a model (its data fields)."""
+    if issubclass(cls, Model):
+        return {c["name"]: c["python_type"] for c in table_of(cls)[1]}
+    return {name: _unwrap(kind)[0] for name, kind in typing.get_type_hints(cls).items()}
+
+
+@functools.cache
+def table_and_columns(model: type[Model], row: type) -> tuple[str, str]:
+    """The table of ``model`` and the quoted column list of ``row``, once ``row`` is checked
+    against the model: every field a column, of its type, optional where the column is
+    nullable."""
+    table, described = table_of(model)
+    columns = {c["db_column"]: c for c in described}
+    for name, annotation in typing.get_type_hints(row).items():
+        column = columns.get(name)
+        kind, optional = _unwrap(annotation)
+        if (
+            column is None
+            or optional != column["nullable"]
+            or not issubclass(typing.get_origin(kind) or kind, column["python_type"])
+        ):
+            raise TypeError(f"{row.__name__}.{name} does not match a column of {model.__name__}")
+    quoted = ", ".join(f'"{name}"' for name in typing.get_type_hints(row))
+    return table, quoted
+
+
+@functools.cache
+def row_maker(row: type[R]) -> Callable[[Sequence[Any]], R]:
+    """A function from a driver's row (the columns in ``row``'s order) to a ``row``."""
+    conversions = [
+        (i, convert)
+        for i, annotation in enumerate(typing.get_type_hints(row).values())
+        if (convert := _converter(annotation)) is not None
+    ]
+
+    def make(values: Sequence[Any]) -> R:
+        converted = list(values)
+        for i, convert in conversions:
+            if converted[i] is not None:
+                converted[i] = convert(converted[i])
+        return row(*converted)
+
+    return make
+
+
+class RowsByKey(Generic[R]):
+    """``SELECT <row's columns> FROM <model's table> WHERE <key> IN (...) [AND <column> =
+    <constant> ...] [ORDER BY ...]``, as ``row`` tuples.
+
+    ``order_by`` names columns, ``-`` first for descending; ``equal`` holds the constants
+    (``active=True``)."""
 
     def __init__(
-        self, model: type[M], key: str, *, order_by: Sequence[str] = (), **filters: Any
+        self,
+        model: type[Model],
+        row: type[R],
+        key: str,
+        *,
+        order_by: Sequence[str] = (),
+        **equal: Any,
     ) -> None:
-        super().__init__(
-            model,
-            lambda keys: model.filter(**{f"{key}__in": keys}, **filters).order_by(*order_by),
-        )
-        self.model: type[M] = model
+        self.model = model
+        self.row = row
+        self.key = key
+        self.order_by = order_by
+        self.equal = equal
 
-    async def fetch(self, keys: Sequence[Any]) -> list[M]:
+    @functools.cached_property
+    def statement(self) -> str:
+        table, columns = table_and_columns(self.model, self.row)
+        conditions = [f'"{self.key}" IN ({{keys}})', *(f'"{c}" = ?' for c in self.equal)]
+        sql = f'SELECT {columns} FROM "{table}" WHERE {" AND ".join(conditions)}'
+        if self.order_by:
+            sql += " ORDER BY " + ", ".join(
+                f'"{c[1:]}" DESC' if c.startswith("-") else f'"{c}"' for c in self.order_by
+            )
+        return sql
+
+    async def fetch(self, keys: Sequence[Any]) -> list[R]:
         """The rows whose key is one of ``keys``, in the statement's order."""
-        init = self.model._init_from_db
-        return [init(**dict(row)) for row in await self.rows(keys)]
+        make = row_maker(self.row)
+        params = [db_value(v) for v in self.equal.values()]
+        return [make(r) for r in await fetch_by_keys(self.statement, keys, params)]

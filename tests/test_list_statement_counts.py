@@ -469,3 +469,47 @@ async def test_nested_pages_are_per_parent_and_follow_their_cursors(staff_client
             break
         after = ledger["pageInfo"]["endCursor"]
     assert seen == [204, 203, 202, 201, 200]
+
+
+REFERRALS_PAGE = """
+query($id: ID!, $after: String) { member(id: $id) {
+  referrals(first: 1, after: $after) { totalCount edges { node { id } }
+    pageInfo { hasNextPage endCursor } } } }"""
+
+
+async def test_a_nested_page_follows_a_cursor_over_times_and_ids(staff_client):
+    # Given a referrer who brought four referees: two bound at the same time, one earlier, one
+    # later (the binding time orders them, newest first, then the id)
+    referrer, *referees = await ids_of(Member, [Member(nickname=f"m{i}") for i in range(5)])
+    times = [NOW - timedelta(hours=1), NOW, NOW, NOW + timedelta(hours=1)]
+    referrals = await ids_of(
+        Referral,
+        [
+            Referral(
+                referrer_id=referrer,
+                referee_id=referee,
+                code="CODE",
+                channel=ReferralChannel.SHARE,
+                bound_at=at,
+                expires_at=at + timedelta(days=180),
+                milestone_at=at,
+            )
+            for referee, at in zip(referees, times, strict=True)
+        ],
+    )
+    admin = await staff_client(StaffRole.ADMIN)
+
+    # When staff page through the referrer's referrals one at a time
+    seen, after = [], None
+    while True:
+        data = await admin.execute(REFERRALS_PAGE, {"id": gid("Member", referrer), "after": after})
+        page = data["member"]["referrals"]
+        assert page["totalCount"] == 4
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+
+    # Then each comes once, newest binding first, the later id first among equal times
+    newest_first = [referrals[3], referrals[2], referrals[1], referrals[0]]
+    assert seen == [gid("Referral", r) for r in newest_first]

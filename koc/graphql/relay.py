@@ -12,25 +12,26 @@ from __future__ import annotations
 
 import base64
 import json
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any
+from functools import reduce
+from typing import Annotated, Any, Generic
 
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.relay.types import NodeType
 from strawberry.types.nodes import SelectedField, Selection
-from tortoise import fields
-from tortoise.expressions import Q, RawSQL
-from tortoise.functions import Count
+from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from koc.db import db_value
 from koc.graphql.context import Info
 from koc.graphql.loaders import loader
-from koc.rows import KeyedQuery
+from koc.rows import R, column_types, fetch_by_keys, row_maker, table_and_columns
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
@@ -83,17 +84,46 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
     return values
 
 
+# A comparison of a column with a value: (field, operator, value), the operator one of these.
+_SQL_OPERATORS = {"eq": "=", "lt": "<", "gt": ">"}
+
+
+def _after_terms(
+    keys: Sequence[SortKey], values: Sequence[Any]
+) -> list[list[tuple[str, str, Any]]]:
+    """(k1, k2, ...) strictly after ``values`` in the ordering, as OR-ed prefixes, each an AND
+    of comparisons: k1 after v1, or k1 = v1 and k2 after v2, ..."""
+    return [
+        [
+            *((prev.field, "eq", value) for prev, value in zip(keys[:i], values, strict=False)),
+            (key.field, "lt" if key.descending else "gt", values[i]),
+        ]
+        for i, key in enumerate(keys)
+    ]
+
+
 def _after_condition(keys: Sequence[SortKey], values: Sequence[Any]) -> Q:
-    """(k1, k2, ...) strictly after ``values`` in the ordering, as OR-ed prefixes."""
-    condition: Q | None = None
-    for i, key in enumerate(keys):
-        op = "lt" if key.descending else "gt"
-        term = Q(**{f"{key.field}__{op}": values[i]})
-        for prev, value in zip(keys[:i], values[:i], strict=False):
-            term &= Q(**{prev.field: value})
-        condition = term if condition is None else condition | term
-    assert condition is not None
-    return condition
+    """``_after_terms`` as an ORM condition."""
+    return reduce(
+        operator.or_,
+        (
+            reduce(
+                operator.and_,
+                (Q(**{field if op == "eq" else f"{field}__{op}": v}) for field, op, v in term),
+            )
+            for term in _after_terms(keys, values)
+        ),
+    )
+
+
+def _after_sql(keys: Sequence[SortKey], values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """``_after_terms`` as an SQL condition with ``?`` placeholders, and its parameters."""
+    terms = _after_terms(keys, values)
+    sql = " OR ".join(
+        "(" + " AND ".join(f'"{field}" {_SQL_OPERATORS[op]} ?' for field, op, _ in term) + ")"
+        for term in terms
+    )
+    return sql, [v for term in terms for _, _, v in term]
 
 
 async def paginate(
@@ -122,21 +152,36 @@ async def paginate(
 
 
 @dataclass(frozen=True)
-class _Children:
-    """The rows of ``model`` whose ``parent`` column names their parent, narrowed by ``filters``
-    (field lookups with hashable values, as ``Model.filter`` takes them)."""
+class Children(Generic[R]):
+    """The rows of ``model``'s table whose ``parent`` column names their parent, as ``row``
+    tuples (``koc.rows``), narrowed by ``where``: a constant SQL condition on its columns."""
 
     model: type[Model]
+    row: type[R]
     parent: str
-    filters: tuple[tuple[str, Any], ...]
+    where: str = ""
 
-    def of(self, parent_ids: Iterable[int]) -> QuerySet[Any]:
-        return self.model.filter(**{f"{self.parent}__in": list(parent_ids)}, **dict(self.filters))
+
+@dataclass(frozen=True)
+class _Selected:
+    """``children`` with the columns of ``equal`` equal to their values (hashable)."""
+
+    children: Children[Any]
+    equal: tuple[tuple[str, Any], ...]
+
+    def condition(self) -> tuple[str, list[Any]]:
+        """The WHERE condition over a batch of parents (``{keys}``, bound first) and its other
+        parameters."""
+        conditions = [f'"{self.children.parent}" IN ({{keys}})']
+        if self.children.where:
+            conditions.append(f"({self.children.where})")
+        conditions += [f'"{column}" = ?' for column, _ in self.equal]
+        return " AND ".join(conditions), [db_value(v) for _, v in self.equal]
 
 
 @dataclass(frozen=True)
 class _PageKey:
-    children: _Children
+    selected: _Selected
     keys: tuple[SortKey, ...]
     size: int
     after: tuple[Any, ...] | None  # the cursor's values, typed
@@ -145,40 +190,40 @@ class _PageKey:
 
 @dataclass(frozen=True)
 class _CountKey:
-    children: _Children
+    selected: _Selected
     parent_id: int
 
 
 async def paginate_children(
     info: Info,
-    model: type[Model],
+    children: Children[Any],
     *,
-    parent: str,
     parent_id: int,
     first: int | None,
     after: str | None,
     to_node: Callable[[Any], NodeType],
     order: Sequence[SortKey] = (),
-    filters: Mapping[str, Any] | None = None,
+    equal: Mapping[str, Any] | None = None,
 ) -> Connection[NodeType]:
-    """The page ``paginate`` would give of ``model.filter(<parent>=parent_id, **filters)``,
-    batched with every other parent of the request: one statement for the pages of all of them
-    (numbered per parent with ROW_NUMBER, which SQLite has since 3.25), one for their counts,
-    each run only when the caller selected it. ``after`` applies within each parent."""
+    """The page ``paginate`` would give of the children of ``parent_id`` whose ``equal``
+    columns hold those values, batched with every other parent of the request: one statement
+    for the pages of all of them (numbered per parent with ROW_NUMBER, which SQLite has since
+    3.25), one for their counts, each run only when the caller selected it. ``after`` applies
+    within each parent."""
     size = check_first(first)
     keys = tuple(_sort_keys(order))
-    children = _Children(model, parent, tuple(sorted((filters or {}).items())))
-    selected = _selected_names(info)
+    selected = _Selected(children, tuple(sorted((equal or {}).items())))
+    selected_names = _selected_names(info)
     rows: list[Any] = []
     has_next = False
-    if size and selected & {"edges", "pageInfo"}:
-        values = tuple(_cursor_values(model, keys, after)) if after else None
-        page_key = _PageKey(children, keys, size, values, parent_id)
+    if size and selected_names & {"edges", "pageInfo"}:
+        values = tuple(_cursor_values(children.row, keys, after)) if after else None
+        page_key = _PageKey(selected, keys, size, values, parent_id)
         rows, has_next = await loader(info, _load_pages).load(page_key)
     # Not selected, the count is never read: 0 stands in rather than a statement.
     total = 0
-    if "totalCount" in selected:
-        total = await loader(info, _load_counts).load(_CountKey(children, parent_id))
+    if "totalCount" in selected_names:
+        total = await loader(info, _load_counts).load(_CountKey(selected, parent_id))
     return _connection(rows, keys, has_next, after, total, to_node)
 
 
@@ -187,83 +232,57 @@ async def _load_pages(page_keys: Sequence[_PageKey]) -> list[tuple[list[Any], bo
     statement per distinct (children, ordering, size, cursor), in practice one per field."""
     groups: dict[tuple[Any, ...], set[int]] = {}
     for k in page_keys:
-        groups.setdefault((k.children, k.keys, k.size, k.after), set()).add(k.parent_id)
+        groups.setdefault((k.selected, k.keys, k.size, k.after), set()).add(k.parent_id)
     found: dict[_PageKey, tuple[list[Any], bool]] = {}
-    for (children, keys, size, after), parent_ids in groups.items():
+    for (selected, keys, size, after), parent_ids in groups.items():
         per_parent: dict[int, list[Any]] = {p: [] for p in parent_ids}
-        for row in await _first_rows(children, keys, size + 1, after, parent_ids):
-            per_parent[getattr(row, children.parent)].append(row)
+        for row in await _first_rows(selected, keys, size + 1, after, parent_ids):
+            per_parent[getattr(row, selected.children.parent)].append(row)
         for parent_id, rows in per_parent.items():
-            key = _PageKey(children, keys, size, after, parent_id)
+            key = _PageKey(selected, keys, size, after, parent_id)
             found[key] = (rows[:size], len(rows) > size)
     return [found[k] for k in page_keys]
 
 
 async def _first_rows(
-    children: _Children,
+    selected: _Selected,
     keys: Sequence[SortKey],
     limit: int,
     after: Sequence[Any] | None,
     parent_ids: Iterable[int],
 ) -> list[Any]:
     """Up to ``limit`` rows per parent, each parent's in page order, in one statement."""
-    model = children.model
-    qs = children.of(parent_ids)
+    children = selected.children
+    table, columns = table_and_columns(children.model, children.row)
+    where, params = selected.condition()
     if after is not None:
-        qs = qs.filter(_after_condition(keys, after))
-    table = model._meta.db_table
-
-    def column(name: str) -> str:
-        return f'"{table}"."{model._meta.fields_db_projection[name]}"'
-
-    ordering = ", ".join(f"{column(k.field)} {'DESC' if k.descending else 'ASC'}" for k in keys)
-    qs = qs.annotate(
-        page_row=RawSQL(
-            f"ROW_NUMBER() OVER (PARTITION BY {column(children.parent)} ORDER BY {ordering})"
-        )
+        after_sql, after_params = _after_sql(keys, after)
+        where += f" AND ({after_sql})"
+        params += after_params
+    ordering = ", ".join(f'"{k.field}" {"DESC" if k.descending else "ASC"}' for k in keys)
+    numbered = f'ROW_NUMBER() OVER (PARTITION BY "{children.parent}" ORDER BY {ordering})'
+    sql = (
+        f'SELECT {columns} FROM (SELECT {columns}, {numbered} AS "page_row" FROM "{table}" '
+        f'WHERE {where}) AS "page" WHERE "page_row" <= ? ORDER BY "page_row"'
     )
-    # The ORM cannot filter on a window function: wrap its statement (as its own Subquery does)
-    # and let its executor turn the rows into model instances, column types converted.
-    qs._choose_db_if_not_chosen()
-    qs._make_query()
-    sql, params = qs.query.get_parameterized_sql()
-    wrapped = (
-        f'SELECT * FROM ({sql}) AS "page" WHERE "page_row" <= {int(limit)} ORDER BY "page_row"'
-    )
-    executor = qs._db.executor_class(model=model, db=qs._db)
-    return await executor.execute_select(wrapped, params)
+    make = row_maker(children.row)
+    return [make(r) for r in await fetch_by_keys(sql, list(parent_ids), [*params, limit])]
 
 
 async def _load_counts(count_keys: Sequence[_CountKey]) -> list[int]:
     """Per key, how many rows its parent has: one GROUP BY statement per kind of children."""
-    groups: dict[_Children, set[int]] = {}
+    groups: dict[_Selected, set[int]] = {}
     for k in count_keys:
-        groups.setdefault(k.children, set()).add(k.parent_id)
-    counts: dict[tuple[_Children, int], int] = {}
-    for children, parent_ids in groups.items():
-        column = children.model._meta.fields_db_projection[children.parent]
-        for row in await _counter(children).rows(list(parent_ids)):
-            counts[(children, row[column])] = row["n"]
-    return [counts.get((k.children, k.parent_id), 0) for k in count_keys]
-
-
-# One counting statement per kind of children, kept across requests (koc.rows says why).
-_COUNTERS: dict[_Children, KeyedQuery] = {}
-
-
-def _counter(children: _Children) -> KeyedQuery:
-    found = _COUNTERS.get(children)
-    if found is None:
-        found = _COUNTERS[children] = KeyedQuery(
-            children.model,
-            lambda keys: (
-                children.of(keys)
-                .group_by(children.parent)
-                .annotate(n=Count("id"))
-                .values(children.parent, "n")
-            ),
-        )
-    return found
+        groups.setdefault(k.selected, set()).add(k.parent_id)
+    counts: dict[tuple[_Selected, int], int] = {}
+    for selected, parent_ids in groups.items():
+        table, _ = table_and_columns(selected.children.model, selected.children.row)
+        parent = selected.children.parent
+        where, params = selected.condition()
+        sql = f'SELECT "{parent}", COUNT(*) FROM "{table}" WHERE {where} GROUP BY "{parent}"'
+        for parent_id, n in await fetch_by_keys(sql, list(parent_ids), params):
+            counts[(selected, parent_id)] = n
+    return [counts.get((k.selected, k.parent_id), 0) for k in count_keys]
 
 
 def paginate_rows(
@@ -360,13 +379,13 @@ def _cursor_value(value: Any) -> Any:
 
 
 def _typed_value(model: Any, field_name: str, value: Any) -> Any:
-    """A cursor value back in its column's Python type: a datetime compared as a string would
-    sort differently from the database's own format."""
-    field = model._meta.fields_map.get(field_name)
+    """A cursor value back in its column's Python type (``model`` a model or a row type): a
+    datetime compared as a string would sort differently from the database's own format."""
+    kind = column_types(model).get(field_name)
     try:
-        if isinstance(field, fields.DatetimeField) and isinstance(value, str):
+        if kind is datetime and isinstance(value, str):
             return datetime.fromisoformat(value)
-        if isinstance(field, fields.DateField) and isinstance(value, str):
+        if kind is date and isinstance(value, str):
             return date.fromisoformat(value)
     except ValueError as exc:
         raise GraphQLError("Invalid cursor.", extensions={"code": "BAD_USER_INPUT"}) from exc

@@ -403,7 +403,7 @@ async def _lock_buyers(members: Sequence[Member]) -> dict[int, Member]:
     SQLite runs one write transaction at a time, so the rows already read are current.
     """
     buyers = {m.id: m for m in members}
-    if buyers and Member._meta.db.capabilities.support_for_update:
+    if buyers and connections.get("default").capabilities.support_for_update:
         query = Member.filter(id__in=sorted(buyers)).order_by("id")
         buyers = {m.id: m for m in await query.select_for_update(no_key=True)}
     return buyers

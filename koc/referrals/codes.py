@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -19,19 +21,32 @@ from koc.referrals.models import ReferralCode
 from koc.rows import RowsByKey
 
 _rng = random.SystemRandom()
+
+
+class CodeRow(NamedTuple):
+    """A member's referral code, as the screens that show it read it."""
+
+    id: int
+    member_id: int
+    code: str
+    vanity: bool
+    active: bool
+    created_at: datetime
+
+
 # Read on every screen that shows a member's code.
-ACTIVE_CODES = RowsByKey(ReferralCode, "member_id", active=True)
+ACTIVE_CODES = RowsByKey(ReferralCode, CodeRow, "member_id", active=True)
 
 
-def _best_code(rows: Sequence[ReferralCode]) -> ReferralCode | None:
+def _best_code(rows: Sequence[CodeRow]) -> CodeRow | None:
     return max(rows, key=lambda c: (c.vanity, c.id), default=None)
 
 
-async def primary_codes(member_ids: Sequence[int]) -> list[ReferralCode]:
+async def primary_codes(member_ids: Sequence[int]) -> list[CodeRow]:
     """The code each member shares: their newest active vanity code, else their generated
     code, generated on first use. A constant number of statements for any number of members."""
     ids = list(dict.fromkeys(member_ids))
-    found: dict[int, ReferralCode] = {}
+    found: dict[int, CodeRow] = {}
     missing = ids
     # A generated code can collide with an existing one (31^8 codes): that member is simply
     # still missing after the insert and gets another try.

@@ -4,22 +4,55 @@ progress, which needs five for any number of members)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
 
-from koc.badges.models import Badge, BadgeAwardEvent, BadgeHolding
+from koc.badges.models import AwardSource, Badge, BadgeAwardEvent, BadgeHolding, BadgeRule
 from koc.badges.rules import Progress
 from koc.badges.showing import progress_of
 from koc.graphql.loaders import by_key, group_by_key
 from koc.rows import RowsByKey
 
-BADGES = RowsByKey(Badge, "id")
-HOLDINGS = RowsByKey(BadgeHolding, "member_id", order_by=("awarded_at", "id"))
+
+class BadgeRow(NamedTuple):
+    """What the Badge type reads of a badge."""
+
+    id: int
+    code: str
+    family: str
+    level: int
+    name: str
+    description: str
+    image_url: str
+    visible: bool
+    rule: BadgeRule
+    threshold: int
+    koc_role: str
+    active: bool
+    created_at: datetime
 
 
-async def load_badges(ids: Sequence[int]) -> list[Badge | None]:
+class HoldingRow(NamedTuple):
+    """What the BadgeAward type reads of a holding."""
+
+    source: AwardSource
+    reason: str
+    awarded_at: datetime
+    revoked_at: datetime | None
+    member_id: int
+    badge_id: int
+    staff_id: int | None
+
+
+BADGES = RowsByKey(Badge, BadgeRow, "id")
+HOLDINGS = RowsByKey(BadgeHolding, HoldingRow, "member_id", order_by=("awarded_at", "id"))
+
+
+async def load_badges(ids: Sequence[int]) -> list[BadgeRow | None]:
     return by_key(await BADGES.fetch(ids), ids, lambda b: b.id)
 
 
-async def load_holdings(member_ids: Sequence[int]) -> list[list[BadgeHolding]]:
+async def load_holdings(member_ids: Sequence[int]) -> list[list[HoldingRow]]:
     return group_by_key(await HOLDINGS.fetch(member_ids), member_ids, lambda h: h.member_id)
 
 

@@ -85,7 +85,7 @@ class Badge(relay.Node):
     created_at: datetime = strawberry.field(description="When it was defined (UTC).")
 
     @classmethod
-    def from_model(cls, b: models.Badge) -> Badge:
+    def from_model(cls, b: models.Badge | dl.BadgeRow) -> Badge:
         return cls(
             id=b.id,
             code=b.code,
@@ -140,7 +140,7 @@ class BadgeAward:
     staff_id: strawberry.Private[int | None]
 
     @classmethod
-    def from_model(cls, h: models.BadgeHolding) -> BadgeAward:
+    def from_model(cls, h: models.BadgeHolding | dl.HoldingRow) -> BadgeAward:
         return cls(
             source=h.source,
             reason=h.reason,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from koc.creators import rules, signals
 from koc.creators.models import (
@@ -17,17 +18,36 @@ from koc.creators.models import (
     KocProfile,
     KocRole,
     KocRoleGrant,
+    KocStatus,
     MemberSignals,
 )
 from koc.creators.scoring import Signal, SignalWeight
 from koc.graphql.loaders import by_key, group_by_key
 from koc.rows import RowsByKey
 
-PROFILES = RowsByKey(KocProfile, "member_id")
-ROLE_GRANTS = RowsByKey(KocRoleGrant, "member_id")
+
+class ProfileRow(NamedTuple):
+    """What the KocProfile type reads of a profile."""
+
+    id: int
+    status: KocStatus
+    status_changed_at: datetime
+    activated_at: datetime | None
+    certificate_number: str | None
+    certificate_issued_at: datetime | None
+    member_id: int
 
 
-async def load_profiles(member_ids: Sequence[int]) -> list[KocProfile | None]:
+class RoleGrantRow(NamedTuple):
+    member_id: int
+    role: KocRole
+
+
+PROFILES = RowsByKey(KocProfile, ProfileRow, "member_id")
+ROLE_GRANTS = RowsByKey(KocRoleGrant, RoleGrantRow, "member_id")
+
+
+async def load_profiles(member_ids: Sequence[int]) -> list[ProfileRow | None]:
     return by_key(await PROFILES.fetch(member_ids), member_ids, lambda p: p.member_id)
 
 

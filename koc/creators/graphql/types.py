@@ -254,7 +254,7 @@ class KocProfile(relay.Node):
     member_id: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, p: models.KocProfile) -> KocProfile:
+    def from_model(cls, p: models.KocProfile | dl.ProfileRow) -> KocProfile:
         certificate = (
             KocCertificate(number=p.certificate_number, issued_at=p.certificate_issued_at)
             if p.certificate_number and p.certificate_issued_at

@@ -3,21 +3,62 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
+from typing import NamedTuple
 
 from koc.auth.models import StaffUser
 from koc.graphql.loaders import by_key, group_by_key
-from koc.members.models import LifecycleStage, Member, MemberTag, StageTransition, Tag, TagGroup
+from koc.members.models import (
+    Gender,
+    LifecycleStage,
+    Member,
+    MemberTag,
+    StageAutoRule,
+    StageTransition,
+    Tag,
+    TagGroup,
+)
 from koc.rows import RowsByKey
 
-MEMBERS = RowsByKey(Member, "id")
-STAGES = RowsByKey(LifecycleStage, "id")
+
+class MemberRow(NamedTuple):
+    """What the Member type reads of a member."""
+
+    id: int
+    unionid: str | None
+    phone: str | None
+    nickname: str
+    avatar_url: str
+    gender: Gender
+    birthday: date | None
+    region: str
+    source_channel: str
+    order_count: int
+    created_at: datetime
+    last_active_at: datetime | None
+    stage_id: int | None
 
 
-async def load_members(ids: Sequence[int]) -> list[Member | None]:
+class StageRow(NamedTuple):
+    """What the LifecycleStage type reads of a stage."""
+
+    id: int
+    code: str
+    name: str
+    position: int
+    auto_rule: StageAutoRule | None
+    description: str
+
+
+MEMBERS = RowsByKey(Member, MemberRow, "id")
+STAGES = RowsByKey(LifecycleStage, StageRow, "id")
+
+
+async def load_members(ids: Sequence[int]) -> list[MemberRow | None]:
     return by_key(await MEMBERS.fetch(ids), ids, lambda m: m.id)
 
 
-async def load_stages(ids: Sequence[int]) -> list[LifecycleStage | None]:
+async def load_stages(ids: Sequence[int]) -> list[StageRow | None]:
     return by_key(await STAGES.fetch(ids), ids, lambda s: s.id)
 
 

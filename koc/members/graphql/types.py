@@ -72,7 +72,7 @@ class LifecycleStage(relay.Node):
     description: str = strawberry.field(description="What this stage means for the brand.")
 
     @classmethod
-    def from_model(cls, s: models.LifecycleStage) -> LifecycleStage:
+    def from_model(cls, s: models.LifecycleStage | dl.StageRow) -> LifecycleStage:
         return cls(
             id=s.id,
             code=s.code,
@@ -222,7 +222,7 @@ class Member(*MEMBER_EXTENSIONS, relay.Node):  # type: ignore[misc]
     unionid_raw: strawberry.Private[str | None]
 
     @classmethod
-    def from_model(cls, m: models.Member) -> Member:
+    def from_model(cls, m: models.Member | dl.MemberRow) -> Member:
         return cls(
             id=m.id,
             nickname=m.nickname,

@@ -3,23 +3,77 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
 
 from koc.graphql.loaders import by_key, group_by_key
-from koc.privileges.models import Privilege, PrivilegeGrant, PrivilegeRsvp, PrivilegeUsage
+from koc.privileges.models import (
+    Channel,
+    EligibilityMatch,
+    GrantSource,
+    GrantStatus,
+    Privilege,
+    PrivilegeGrant,
+    PrivilegeKind,
+    PrivilegeRsvp,
+    PrivilegeUsage,
+    QuotaPeriod,
+)
 from koc.rows import RowsByKey
 
-PRIVILEGES = RowsByKey(Privilege, "id")
-GRANTS = RowsByKey(PrivilegeGrant, "member_id", order_by=("-granted_at", "id"))
+
+class PrivilegeRow(NamedTuple):
+    """What the Privilege type and the eligibility criteria read of a privilege."""
+
+    id: int
+    code: str
+    name: str
+    description: str
+    kind: PrivilegeKind
+    match: EligibilityMatch
+    koc_roles: list[str]
+    stages: list[str]
+    badges: list[str]
+    tag_ids: list[int]
+    starts_at: datetime | None
+    ends_at: datetime | None
+    total_stock: int | None
+    remaining_stock: int | None
+    quota: int
+    quota_period: QuotaPeriod
+    channel: Channel
+    grant_days: int | None
+    active: bool
+    created_at: datetime
+
+
+class GrantRow(NamedTuple):
+    """What the PrivilegeGrant type reads of a grant."""
+
+    id: int
+    status: GrantStatus
+    source: GrantSource
+    reason: str
+    granted_at: datetime
+    expires_at: datetime | None
+    redeemed_at: datetime | None
+    revoked_at: datetime | None
+    member_id: int
+    privilege_id: int
+
+
+PRIVILEGES = RowsByKey(Privilege, PrivilegeRow, "id")
+GRANTS = RowsByKey(PrivilegeGrant, GrantRow, "member_id", order_by=("-granted_at", "id"))
 
 # (member_id, privilege_id, period_key)
 UsageKey = tuple[int, int, str]
 
 
-async def load_privileges(ids: Sequence[int]) -> list[Privilege | None]:
+async def load_privileges(ids: Sequence[int]) -> list[PrivilegeRow | None]:
     return by_key(await PRIVILEGES.fetch(ids), ids, lambda p: p.id)
 
 
-async def load_grants(member_ids: Sequence[int]) -> list[list[PrivilegeGrant]]:
+async def load_grants(member_ids: Sequence[int]) -> list[list[GrantRow]]:
     return group_by_key(await GRANTS.fetch(member_ids), member_ids, lambda g: g.member_id)
 
 

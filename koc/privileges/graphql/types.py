@@ -130,7 +130,7 @@ class Privilege(relay.Node):
     created_at: datetime = strawberry.field(description="When it was created (UTC).")
 
     @classmethod
-    def from_model(cls, p: models.Privilege) -> Privilege:
+    def from_model(cls, p: models.Privilege | dl.PrivilegeRow) -> Privilege:
         criteria = criteria_of(p)
         return cls(
             id=p.id,
@@ -204,7 +204,7 @@ class PrivilegeGrant:
     privilege_id: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, g: models.PrivilegeGrant) -> PrivilegeGrant:
+    def from_model(cls, g: models.PrivilegeGrant | dl.GrantRow) -> PrivilegeGrant:
         return cls(
             status=effective_status(g),
             source=g.source,

@@ -12,7 +12,6 @@ from koc.graphql.context import Info
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
 from koc.graphql.relay import After, Connection, First, SortKey, paginate_children
-from koc.referrals import models
 from koc.referrals.graphql import dataloaders as dl
 from koc.referrals.graphql.types import (
     PointsEntry,
@@ -55,8 +54,7 @@ class ReferralMemberFields:
         _check(info, self.id)
         return await paginate_children(
             info,
-            models.Referral,
-            parent="referrer_id",
+            dl.REFERRALS_BROUGHT,
             parent_id=self.id,
             first=first,
             after=after,
@@ -89,8 +87,7 @@ class ReferralMemberFields:
         _check(info, self.id)
         return await paginate_children(
             info,
-            models.PointsEntry,
-            parent="member_id",
+            dl.POINTS_LEDGER,
             parent_id=self.id,
             first=first,
             after=after,
@@ -110,13 +107,12 @@ class ReferralMemberFields:
         _check(info, self.id)
         return await paginate_children(
             info,
-            models.ReferralReward,
-            parent="member_id",
+            dl.REWARDS_EARNED,
             parent_id=self.id,
             first=first,
             after=after,
             to_node=ReferralReward.from_model,
-            filters={} if status is None else {"status": status},
+            equal={} if status is None else {"status": status},
         )
 
     @strawberry.field(description="Whether this member may bring referees now.")

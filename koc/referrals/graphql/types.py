@@ -28,6 +28,7 @@ from koc.graphql.permissions import forbidden
 from koc.graphql.scalars import Long
 from koc.members.graphql import dataloaders as member_dl
 from koc.referrals import models, reports, rules
+from koc.referrals.codes import CodeRow
 from koc.referrals.errors import ReferralErrorCode
 from koc.referrals.graphql import dataloaders as dl
 from koc.referrals.program import program_tiers
@@ -210,7 +211,9 @@ def viewer_member_id(viewer: Viewer) -> int | None:
     return viewer.member_id if isinstance(viewer, MemberViewer) else None
 
 
-def referrer_status(account: models.ReferralAccount | None) -> ReferrerStatusValue:
+def referrer_status(
+    account: models.ReferralAccount | dl.AccountRow | None,
+) -> ReferrerStatusValue:
     reason = rules.referrer_block(account.koc_status, account.banned) if account else None
     if reason is models.RefusalReason.REFERRER_BANNED:
         return ReferrerStatusValue.BANNED
@@ -238,7 +241,7 @@ class ReferralCode:
     created_at: datetime = strawberry.field(description="When the code was made (UTC).")
 
     @classmethod
-    def from_model(cls, c: models.ReferralCode) -> ReferralCode:
+    def from_model(cls, c: models.ReferralCode | CodeRow) -> ReferralCode:
         return cls(code=c.code, vanity=c.vanity, active=c.active, created_at=c.created_at)
 
     @strawberry.field(description="The mini-program share `scene`: `r=<code>` (<= 32 characters).")
@@ -294,10 +297,10 @@ class Referral(relay.Node):
     review_status: ReviewStatus = strawberry.field(description="Fraud review state.")  # type: ignore[valid-type]
     referrer_id: strawberry.Private[int]
     referee_id: strawberry.Private[int]
-    row: strawberry.Private[models.Referral]
+    row: strawberry.Private[models.Referral | dl.ReferralRow]
 
     @classmethod
-    def from_model(cls, r: models.Referral) -> Referral:
+    def from_model(cls, r: models.Referral | dl.ReferralRow) -> Referral:
         return cls(
             id=r.id,
             code=r.code,
@@ -431,7 +434,7 @@ class ReferralReward(relay.Node):
     referral_id: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, r: models.ReferralReward) -> ReferralReward:
+    def from_model(cls, r: models.ReferralReward | dl.RewardRow) -> ReferralReward:
         return cls(
             id=r.id,
             role=r.role,
@@ -479,7 +482,7 @@ class PointsEntry(relay.Node):
     member_id: strawberry.Private[int]
 
     @classmethod
-    def from_model(cls, e: models.PointsEntry) -> PointsEntry:
+    def from_model(cls, e: models.PointsEntry | dl.PointsEntryRow) -> PointsEntry:
         return cls(
             id=e.id,
             delta=e.delta,

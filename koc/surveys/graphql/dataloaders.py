@@ -4,27 +4,64 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from tortoise.functions import Count
 
 from koc.graphql.loaders import by_key, group_by_key
+from koc.graphql.relay import Children
 from koc.rows import RowsByKey
 from koc.surveys import rules
 from koc.surveys.audience import open_surveys_of
 from koc.surveys.models import (
+    AudienceMode,
     Survey,
+    SurveyAnswer,
     SurveyAudienceMember,
     SurveyAudienceRule,
     SurveyCodebookRule,
     SurveyParticipation,
+    SurveyPurpose,
+    SurveyStatus,
     SurveyVersion,
 )
 from koc.surveys.services import load_questions_of_versions
 
-SURVEYS = RowsByKey(Survey, "id")
+
+class SurveyRow(NamedTuple):
+    """What the Survey type reads of a survey."""
+
+    id: int
+    title: str
+    introduction: str
+    purpose: SurveyPurpose
+    status: SurveyStatus
+    anonymous: bool
+    closes_at: datetime | None
+    response_cap: int | None
+    response_count: int
+    audience_mode: AudienceMode
+    bought_from: datetime | None
+    bought_to: datetime | None
+    current_version_id: int | None
+    created_at: datetime
+    published_at: datetime | None
+    closed_at: datetime | None
 
 
-async def load_surveys(ids: Sequence[int]) -> list[Survey | None]:
+class TextAnswerRow(NamedTuple):
+    id: int
+    text: str | None
+    question_id: int
+
+
+SURVEYS = RowsByKey(Survey, SurveyRow, "id")
+TEXT_ANSWERS = Children(
+    SurveyAnswer, TextAnswerRow, parent="question_id", where='"text" IS NOT NULL'
+)
+
+
+async def load_surveys(ids: Sequence[int]) -> list[SurveyRow | None]:
     return by_key(await SURVEYS.fetch(ids), ids, lambda s: s.id)
 
 

@@ -372,7 +372,7 @@ class Survey(relay.Node):
     bought_to: strawberry.Private[datetime | None]
 
     @classmethod
-    def from_model(cls, s: models.Survey) -> Survey:
+    def from_model(cls, s: models.Survey | dl.SurveyRow) -> Survey:
         return cls(
             id=s.id,
             title=s.title,
@@ -680,13 +680,11 @@ class SurveyQuestionResult:
     ) -> Connection[SurveyTextAnswer]:
         return await paginate_children(
             info,
-            models.SurveyAnswer,
-            parent="question_id",
+            dl.TEXT_ANSWERS,
             parent_id=self.question.id,
             first=first,
             after=after,
             to_node=lambda a: SurveyTextAnswer(id=a.id, text=a.text or ""),
-            filters={"text__isnull": False},
         )
 
 
