@@ -44,11 +44,12 @@ SQLITE_PRAGMAS = {"synchronous": "NORMAL", "cache_size": "-65536"}
 
 
 def connection_config(database_url: str) -> str | dict[str, Any]:
-    """The ``default`` connection: the URL itself, or for SQLite the server client and
-    pragmas."""
-    if not database_url.startswith("sqlite://"):
-        return database_url
+    """The ``default`` connection: koc's engine for the URL (see koc.sqlite and
+    koc.asyncpg_engine), with SQLite's pragmas."""
     config = expand_db_url(database_url)
+    if not database_url.startswith("sqlite://"):
+        config["engine"] = "koc.asyncpg_engine"  # keeps its pool where /metrics reads it
+        return config
     config["engine"] = "koc.sqlite"  # transactions that take the write lock at BEGIN
     for pragma, value in SQLITE_PRAGMAS.items():
         config["credentials"].setdefault(pragma, value)

@@ -30,6 +30,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from tortoise.connection import connections
 
+from koc.asyncpg_engine import PoolKeepingClient
+from koc.sqlite import ServerSqliteClient
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # --- the metrics ----------------------------------------------------------------------------
@@ -76,12 +79,11 @@ def observe_graphql(
 def pool_use() -> tuple[int, int]:
     """(open connections, connections in use) of this worker's database client."""
     client = connections.get("default")
-    pool = getattr(client, "_pool", None)  # asyncpg's pool (Tortoise keeps it private)
-    if pool is not None:
-        return pool.get_size(), pool.get_size() - pool.get_idle_size()
-    # SQLite: one connection, in use while a transaction holds it.
-    lock = getattr(client, "_lock", None)
-    return 1, int(lock is not None and lock.locked())
+    if isinstance(client, PoolKeepingClient):
+        pool = client.pool
+        return (pool.get_size(), pool.get_size() - pool.get_idle_size()) if pool else (0, 0)
+    # SQLite: one connection, in use while a statement or transaction holds it.
+    return 1, int(isinstance(client, ServerSqliteClient) and client.in_use)
 
 
 async def sample_pool_forever() -> None:

@@ -131,6 +131,11 @@ class ServerSqliteClient(SqliteClient):
     already runs one transaction at a time, so nothing changes there.
     """
 
+    @property
+    def in_use(self) -> bool:
+        """A statement or transaction holds the one connection (for /metrics)."""
+        return self._lock.locked()
+
     def _in_transaction(self) -> TransactionContext:
         return SqliteTransactionContext(_WriterTransaction(self), self._lock)
 

@@ -19,7 +19,9 @@ def test_sqlite_gets_the_server_pragmas_and_the_url_can_override_them():
     full = tortoise_config("sqlite://./var/x.sqlite3?synchronous=FULL")["connections"]["default"]
     assert full["credentials"]["synchronous"] == "FULL"
     postgres = "postgres://postgres@127.0.0.1:5432/koc"
-    assert tortoise_config(postgres)["connections"]["default"] == postgres
+    pg = tortoise_config(postgres)["connections"]["default"]
+    assert pg["engine"] == "koc.asyncpg_engine"
+    assert pg["credentials"]["database"] == "koc" and pg["credentials"]["port"] == 5432
 
 
 def _sqlite_path(database_url: str) -> str:

@@ -103,6 +103,19 @@ class _Uses(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+    def visit_Call(self, node: ast.Call) -> None:
+        # getattr(client, "_pool") reads a private name as surely as client._pool does
+        if (
+            isinstance(node.func, ast.Name)
+            and node.func.id in ("getattr", "setattr", "hasattr")
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value in self.private
+        ):
+            self.found.append((node.lineno, node.args[1].value))
+        self.generic_visit(node)
+
+
 def private_tortoise_uses(source: str) -> list[tuple[int, str]]:
     uses = _Uses(tortoise_private_names())
     uses.visit(ast.parse(source))
@@ -121,6 +134,7 @@ def test_the_check_finds_private_tortoise_names_and_spares_koc_own() -> None:
         "def page(qs):\n"
         "    qs._make_query()\n"
         "    return Member._meta.db_table\n"
+        "pool = getattr(client, '_pool', None)\n"
     )
     own = "class Cache:\n    def __init__(self):\n        self._meta = {}\n        self._db = 1\n"
 
@@ -132,6 +146,7 @@ def test_the_check_finds_private_tortoise_names_and_spares_koc_own() -> None:
         (6, "_meta"),
         (8, "_make_query"),
         (9, "_meta"),
+        (10, "_pool"),
     ]
     assert private_tortoise_uses(own) == []
 
