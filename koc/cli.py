@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from koc.creators import cli as creators_cli
+from koc.privacy import cli as privacy_cli
 from koc.referrals import cli as referrals_cli
 from koc.settings import Settings, get_settings
 
@@ -286,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_seed_demo)
     creators_cli.register(sub)
     referrals_cli.register(sub)
+    privacy_cli.register(sub)
     return parser
 
 
