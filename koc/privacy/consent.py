@@ -100,7 +100,8 @@ def _effective(granted: bool, policy_id: int | None, floor: int) -> bool:
 
 async def may_process(member_ids: Iterable[int], purpose: Purpose) -> set[int]:
     """The members among ``member_ids`` whose data may be processed for ``purpose``: one
-    statement for any number of members."""
+    statement for any number of members (up to ~30,000, the engines' limit on parameters:
+    callers go through a large audience in batches)."""
     ids = list(dict.fromkeys(member_ids))
     if not ids:
         return set()
