@@ -1,11 +1,15 @@
-"""Records of who read a member's unmasked phone or unionid, or exported their data, and why."""
+"""Records of who read a member's unmasked phone or unionid, or exported their data, and why.
+They follow a prospect merged into the member it turned out to be."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from koc import hooks
 from koc.auth.viewer import PartnerViewer, StaffViewer
-from koc.privacy.models import AccessField, AccessRecord
+from koc.members.models import Member
+from koc.privacy.models import AccessField, AccessRecord, ConsentDecision, ErasureRequest
 
 Reader = StaffViewer | PartnerViewer
 
@@ -22,3 +26,13 @@ def access_record(reader: Reader, member_id: int, field: AccessField, reason: st
 async def record_reads(reads: Sequence[tuple[Reader, int, AccessField, str]]) -> None:
     """Record many reads in one statement (the reads of one request)."""
     await AccessRecord.bulk_create([access_record(*read) for read in reads])
+
+
+async def _on_member_merged(prospect: Member, member: Member, **_: Any) -> None:
+    # The records are the brand's evidence of who read what: they follow the person, where a
+    # cascade would delete them with the prospect's row.
+    for model in (AccessRecord, ConsentDecision, ErasureRequest):
+        await model.filter(member_id=prospect.id).update(member_id=member.id)
+
+
+hooks.member_merged.connect(_on_member_merged)

@@ -71,3 +71,22 @@ async def test_a_member_reads_their_own_phone_without_a_record(app: Any, member_
     data = await me.execute("{ me { phone } }")
     assert data["me"]["phone"] == "+8613700000003"
     assert await AccessRecord.all().count() == 0
+
+
+async def test_records_follow_a_prospect_merged_into_a_member(
+    app: Any, member_client, staff_client, wechat_server
+) -> None:
+    # given an operator read the phone of a prospect a dealer reported
+    prospect = await Member.create(phone="+8613700000004")
+    operator = await staff_client(StaffRole.OPERATOR)
+    await operator.execute(UNMASK, {"id": gid("Member", prospect.id), "reason": "Dealer lead"})
+    # when the person signs in and binds that phone, the prospect merges into them
+    member = await member_client()
+    wechat_server.state.phone_codes["merge-phone"] = "13700000004"
+    bound = await member.execute(
+        'mutation { memberPhoneBind(code: "merge-phone") { errors { code } } }'
+    )
+    assert bound["memberPhoneBind"]["errors"] == []
+    # then the record of who read it is still there, on the member
+    records = await AccessRecord.filter(member_id=member.member_id)
+    assert [(r.field, r.reason) for r in records] == [("PHONE", "Dealer lead")]
