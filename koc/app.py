@@ -23,6 +23,7 @@ from koc.db import ensure_sqlite_directory, tortoise_config
 from koc.graphql.graphiql import STATIC_PREFIX, static_files
 from koc.graphql.schema import schema
 from koc.graphql.view import KocGraphQL
+from koc.privacy import logs
 from koc.security.ratelimit import rate_limiter_for
 from koc.settings import Settings, get_settings
 
@@ -65,6 +66,7 @@ def middleware(settings: Settings) -> list[Middleware]:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
+    logs.install()  # before anything logs: no personal data in any record
     ensure_sqlite_directory(settings.database_url)
     wechat = WeChatClient(
         settings.wechat_api_base,

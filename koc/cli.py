@@ -18,6 +18,7 @@ from koc import jobs
 from koc.creators import cli as creators_cli
 from koc.devtools import cli as devtools_cli
 from koc.jobs import JobResult, Progress
+from koc.privacy import cli as privacy_cli
 from koc.referrals import cli as referrals_cli
 from koc.settings import Settings, get_settings
 
@@ -356,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     creators_cli.register(sub, run_job)
     referrals_cli.register(sub, run_job)
     devtools_cli.register(sub, run_with_db)
+    privacy_cli.register(sub, run_job)
     return parser
 
 

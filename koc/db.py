@@ -29,6 +29,7 @@ APPS: dict[str, list[str]] = {
     "creators": ["koc.creators.models"],
     "security": ["koc.security.models"],
     "surveys": ["koc.surveys.models"],
+    "privacy": ["koc.privacy.models"],
 }
 
 

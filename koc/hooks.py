@@ -83,5 +83,8 @@ survey_responded = Hook("survey_responded")
 member_tags_changed = Hook("member_tags_changed")
 # member=Member: the member moved to another lifecycle stage, by staff or a rule (members)
 member_stage_changed = Hook("member_stage_changed")
+# member_id=int, purpose=Purpose, granted=bool: what features may do with the member's data
+# for a purpose changed (privacy); sent inside the decision's transaction
+consent_changed = Hook("consent_changed")
 # member_ids=list[int]: badges were awarded to or revoked from these members (badges)
 member_badges_changed = Hook("member_badges_changed")

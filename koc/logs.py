@@ -55,6 +55,8 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:  # already formatted (and cleaned: koc.privacy.logs)
+            line["exception"] = record.exc_text
         return json.dumps(line, default=str, ensure_ascii=False)
 
 

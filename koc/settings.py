@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     referral_idle_referees: int = Field(default=10, ge=1)
     referral_idle_days: int = Field(default=30, ge=1)
     referral_risk_rank: int = Field(default=3, ge=0, le=4)
+    # privacy: erasure cooling-off, retention of prospects and raw member events (koc.privacy)
+    privacy_erasure_cooling_off_days: int = Field(default=15, ge=0, le=90)
+    privacy_prospect_retention_days: int = Field(default=365, ge=30, le=3650)
+    privacy_event_retention_days: int = Field(default=730, ge=30, le=3650)
     # Operations: logs, CORS, metrics, traces (README "Operations").
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")

@@ -53,6 +53,17 @@ from koc.members.models import (
     TagSource,
 )
 from koc.orders.models import Order
+from koc.privacy.models import (
+    AccessField,
+    AccessRecord,
+    ConsentChannel,
+    ConsentDecision,
+    ErasureChannel,
+    ErasureRequest,
+    ErasureStatus,
+    PrivacyPolicy,
+    Purpose,
+)
 from koc.privileges.models import GrantSource, Privilege, PrivilegeGrant, PrivilegeKind
 from koc.referrals.models import (
     Milestone,
@@ -314,6 +325,36 @@ async def seed() -> dict[str, str]:
     await AuditEntry.bulk_create(
         AuditEntry(staff_id=staff.id, actor="seeder", action="member.update", object_type="Member")
         for _ in members
+    )
+    policies = await ids_of(
+        PrivacyPolicy,
+        [PrivacyPolicy(version=f"v{n}", url="https://brand.example/p") for n in range(SMALL_LISTS)],
+    )
+    await ConsentDecision.bulk_create(
+        ConsentDecision(
+            member_id=m,
+            purpose=purpose,
+            granted=True,
+            policy_id=policies[-1],
+            channel=ConsentChannel.MINI_PROGRAM,
+            decided_at=NOW,
+        )
+        for m in members
+        for purpose in Purpose
+    )
+    await ErasureRequest.bulk_create(
+        ErasureRequest(
+            member_id=m,
+            status=ErasureStatus.CANCELLED,
+            channel=ErasureChannel.MEMBER,
+            requested_at=NOW,
+            due_at=NOW,
+        )
+        for m in members
+    )
+    await AccessRecord.bulk_create(
+        AccessRecord(member_id=m, field=AccessField.PHONE, reason="seed", actor="seeder")
+        for m in members
     )
     return {"kocCampaignSubmissions": f'campaignId: "{gid("KocCampaign", campaigns[0])}"'}
 

@@ -102,7 +102,6 @@ class _Uses(ast.NodeVisitor):
                 self.found.append((node.lineno, node.attr))
         self.generic_visit(node)
 
-
     def visit_Call(self, node: ast.Call) -> None:
         # getattr(client, "_pool") reads a private name as surely as client._pool does
         if (

@@ -30,6 +30,8 @@ from koc.db import update_rows
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import Member
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
+from koc.privacy.consent import may_process
+from koc.privacy.models import Purpose
 
 BATCH = 500
 
@@ -69,17 +71,22 @@ Change = Callable[[MemberSignals], None]
 SAVED_FIELDS = [*SIGNAL_FIELDS, *SCORE_COLUMNS.values(), "scored_at"]
 
 
-async def update_signals(member_id: int, change: Change) -> MemberSignals:
+async def update_signals(member_id: int, change: Change) -> None:
     """Apply ``change`` to the member's signals (created when missing) and rescore them.
 
     Call inside the transaction of the change that produced the signal.
     """
-    return (await update_signals_many([(member_id, change)]))[member_id]
+    await update_signals_many([(member_id, change)])
 
 
 async def update_signals_many(changes: Sequence[tuple[int, Change]]) -> dict[int, MemberSignals]:
     """``update_signals`` for many (member, change) pairs, in order, in a few statements: the
-    rows are read (locked) together, each rescored once and written back together."""
+    rows are read (locked) together, each rescored once and written back together. Members who
+    withdrew PROFILING get no signals and no score."""
+    profiled = await may_process([member_id for member_id, _ in changes], Purpose.PROFILING)
+    changes = [(member_id, change) for member_id, change in changes if member_id in profiled]
+    if not changes:
+        return {}
     member_ids = list(dict.fromkeys(member_id for member_id, _ in changes))
     rows = await _locked_rows(member_ids)
     missing = [m for m in member_ids if m not in rows]
@@ -233,6 +240,13 @@ async def merge_signals(from_member_id: int, into_member_id: int) -> None:
     await update_signals(into_member_id, change)
 
 
+async def _on_consent_changed(member_id: int, purpose: Purpose, granted: bool, **_: Any) -> None:
+    # Scores profile the member. A new grant starts again from the next signal, and the daily
+    # ``koc kocs recompute-scores`` rebuilds the rest from orders, events and campaigns.
+    if purpose is Purpose.PROFILING and not granted:
+        await MemberSignals.filter(member_id=member_id).delete()
+
+
 hooks.order_recorded.connect_batch(_on_orders_recorded)
 hooks.order_refunded.connect(_on_order_refunded)
 hooks.member_event_recorded.connect(_on_member_event)
@@ -240,6 +254,7 @@ hooks.member_logged_in.connect(_on_logged_in)
 hooks.referral_converted.connect_batch(_on_referrals_converted)
 hooks.referral_reversed.connect(_on_referral_reversed)
 hooks.survey_responded.connect(_on_survey_responded)
+hooks.consent_changed.connect(_on_consent_changed)
 
 
 # --- batch recomputation ----------------------------------------------------------------------
@@ -321,7 +336,8 @@ async def rebuild_all(progress: Progress = NO_PROGRESS) -> int:
 
     Used by ``koc kocs recompute-scores`` (and the demo): it also creates the rows of members
     whose data arrived before this feature was installed. Converted referrals and survey answers
-    come only from their features' hooks and are kept.
+    come only from their features' hooks and are kept. Members who withdrew PROFILING are left
+    without signals.
     """
     weights = await load_weights()
     now = _now()
@@ -338,6 +354,8 @@ async def rebuild_all(progress: Progress = NO_PROGRESS) -> int:
         if not members:
             return done
         ids = [m[0] for m in members]
+        profiled = await may_process(ids, Purpose.PROFILING)
+        members = [m for m in members if m[0] in profiled]
         agg = await _aggregate(ids)
         existing = {r.member_id: r for r in await MemberSignals.filter(member_id__in=ids)}
         ranked_out = set(

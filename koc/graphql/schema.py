@@ -24,6 +24,8 @@ from koc.members.graphql import mutations as member_mutations
 from koc.members.graphql import queries as member_queries
 from koc.orders.graphql import batch as order_batch
 from koc.orders.graphql import mutations as order_mutations
+from koc.privacy.graphql import mutations as privacy_mutations
+from koc.privacy.graphql import queries as privacy_queries
 from koc.privileges.graphql import mutations as privilege_mutations
 from koc.privileges.graphql import queries as privilege_queries
 from koc.referrals.graphql import mutations as referral_mutations
@@ -42,6 +44,7 @@ QUERIES = (
     creator_queries.Query,
     referral_queries.Query,
     survey_queries.Query,
+    privacy_queries.Query,
 )
 MUTATIONS = (
     badge_mutations.Mutation,
@@ -54,6 +57,7 @@ MUTATIONS = (
     security_mutations.Mutation,
     referral_mutations.Mutation,
     survey_mutations.Mutation,
+    privacy_mutations.Mutation,
 )
 
 

@@ -27,3 +27,10 @@ def mask_phone(phone: str) -> str:
         return "*" * len(phone)
     head, tail = phone[:-8], phone[-4:]
     return f"{head}****{tail}"
+
+
+def mask_identifier(value: str) -> str:
+    """oAbcDEFGhijklmnop1234 -> oAbc****1234: tells two members apart without revealing either."""
+    if len(value) <= 8:
+        return "****"
+    return f"{value[:4]}****{value[-4:]}"

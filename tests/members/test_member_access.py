@@ -1,8 +1,11 @@
-"""A member reads only their own data; staff and members:read partners read everyone."""
+"""A member reads only their own data; staff and members:read partners read everyone, with
+phones and unionids masked (tests/privacy covers unmasking and partners' consent)."""
 
 from koc.auth.models import StaffRole
 from koc.members.models import Member
+from koc.privacy.models import Purpose
 from tests.conftest import gid
+from tests.privacy.factories import decide
 
 MEMBER = """query($id: ID!) { member(id: $id) { id nickname phone unionid } }"""
 NODE = """query($id: ID!) { node(id: $id) { id ... on Member { nickname phone } } }"""
@@ -34,20 +37,22 @@ async def test_anonymous_cannot_read_members(anon_client):
         assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-async def test_staff_and_reader_partners_see_full_data(staff_client, partner_client):
-    member = await Member.create(nickname="x", phone="+8613800000003", unionid="u-3")
+async def test_staff_and_reader_partners_see_masked_identifiers(staff_client, partner_client):
+    member = await Member.create(nickname="x", phone="+8613800000003", unionid="union-0003")
+    await decide(member.id, Purpose.SHARING)
     for client in [await staff_client(StaffRole.ANALYST), await partner_client(["members:read"])]:
         data = await client.execute(MEMBER, {"id": gid("Member", member.id)})
         assert data["member"] == {
             "id": gid("Member", member.id),
             "nickname": "x",
-            "phone": "+8613800000003",
-            "unionid": "u-3",
+            "phone": "+86138****0003",
+            "unionid": "unio****0003",
         }
 
 
 async def test_partner_without_members_read_sees_a_masked_phone(partner_client):
     dealer = await partner_client(["orders:write"])
+    await decide((await Member.create(phone="+8613812345678")).id, Purpose.SHARING)
     data = await dealer.execute(
         """mutation { orderRecord(input: {externalId: "o-1", member: {phone: "+8613812345678"}, amountCents: 100,
         category: "charger", occurredAt: "2026-01-01T00:00:00Z"}) { order { member { phone unionid } } } }"""

@@ -153,6 +153,18 @@ RULES: dict[str, Rule] = {
     "Mutation.surveyRespond": MEMBER,
     "Mutation.surveyDraftSave": MEMBER,
     "Mutation.surveyInterviewRecord": OPERATOR,
+    # privacy
+    "Query.privacyPolicy": PUBLIC,
+    "Query.privacyPolicies": ANALYST,
+    "Query.meDataExport": MEMBER,
+    "Query.accessRecords": ADMIN,
+    "Query.erasureRequests": ADMIN,
+    "Mutation.privacyPolicyPublish": ADMIN,
+    "Mutation.meConsentSet": MEMBER,
+    "Mutation.meErasureRequest": MEMBER,
+    "Mutation.meErasureCancel": MEMBER,
+    "Mutation.memberErase": ADMIN,
+    "Mutation.memberDataExport": ADMIN,
 }
 
 

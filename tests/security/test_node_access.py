@@ -19,6 +19,7 @@ from tests.security.test_fuzz import seed
 PUBLIC_TO_MEMBERS = "public"
 PRIVATE = "private"
 NODE_RULES = {
+    "AccessRecord": PRIVATE,
     "AuditEntry": PRIVATE,
     "Badge": PUBLIC_TO_MEMBERS,
     "KocApplication": PRIVATE,
@@ -27,11 +28,13 @@ NODE_RULES = {
     "KocProfile": PRIVATE,
     "KocSubmission": PRIVATE,
     "LifecycleStage": PUBLIC_TO_MEMBERS,
+    "ErasureRequest": PRIVATE,
     "Member": PRIVATE,
     "MemberEvent": PRIVATE,
     "Order": PRIVATE,
     "PartnerToken": PRIVATE,
     "PointsEntry": PRIVATE,
+    "PrivacyPolicy": PUBLIC_TO_MEMBERS,
     "Privilege": PUBLIC_TO_MEMBERS,
     "Referral": PRIVATE,
     "ReferralAttempt": PRIVATE,
@@ -87,6 +90,13 @@ async def test_node_reads_follow_the_rules(
         log["lifecycleStages"][0]["id"],
     }
     ids.add(gid("StaffUser", admin.staff_id))
+    policy = await admin.execute(
+        """mutation { privacyPolicyPublish(input: {version: "v1",
+        url: "https://brand.example/privacy"}) { policy { id } } }"""
+    )
+    ids.add(policy["privacyPolicyPublish"]["policy"]["id"])
+    erasure = await referee.execute("mutation { meErasureRequest { erasureRequest { id } } }")
+    ids.add(erasure["meErasureRequest"]["erasureRequest"]["id"])
 
     outsider = await member_client()
     covered = set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from koc.badges.graphql.member_fields import BadgeMemberFields
 from koc.creators.graphql.member_fields import KocMemberFields
+from koc.privacy.graphql.member_fields import PrivacyMemberFields
 from koc.privileges.graphql.member_fields import PrivilegeMemberFields
 from koc.referrals.graphql.member_fields import ReferralMemberFields
 from koc.surveys.graphql.member_fields import SurveyMemberFields
@@ -19,4 +20,5 @@ MEMBER_EXTENSIONS: tuple[type, ...] = (
     KocMemberFields,
     ReferralMemberFields,
     SurveyMemberFields,
+    PrivacyMemberFields,
 )

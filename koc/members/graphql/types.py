@@ -19,7 +19,8 @@ from koc.members import models
 from koc.members.errors import MemberErrorCode, TagErrorCode
 from koc.members.graphql import dataloaders as dl
 from koc.members.graphql.extensions import MEMBER_EXTENSIONS
-from koc.members.phones import mask_phone
+from koc.members.phones import mask_identifier, mask_phone
+from koc.privacy.graphql.sharing import shared, shares_with_partners
 
 Gender = enum_type(
     models.Gender,
@@ -204,58 +205,72 @@ class StageTransition:
 
 
 @strawberry.type(
-    description="A person known to the brand by a WeChat identity and/or a phone number."
+    description="A person known to the brand by a WeChat identity and/or a phone number. "
+    "Partner apps see the personal fields (nickname to tags) only when the member shares their "
+    "data with partners (SHARING consent); otherwise they are empty."
 )
 class Member(*MEMBER_EXTENSIONS, relay.Node):  # type: ignore[misc]
     id: relay.NodeID[int]
-    nickname: str = strawberry.field(description="WeChat nickname or what the member set.")
-    avatar_url: str = strawberry.field(description="Avatar image URL.")
-    gender: Gender = strawberry.field(description="Gender.")  # type: ignore[valid-type]
-    birthday: date | None = strawberry.field(description="Birthday.")
-    region: str = strawberry.field(description="Region, e.g. 'Shanghai'.")
     source_channel: str = strawberry.field(description="Where the member first came from.")
     order_count: int = strawberry.field(description="Orders paid and not fully refunded.")
     created_at: datetime = strawberry.field(description="When the member became known (UTC).")
     last_active_at: datetime | None = strawberry.field(description="Last login or activity (UTC).")
     stage_id: strawberry.Private[int | None]
-    phone_e164: strawberry.Private[str | None]
-    unionid_raw: strawberry.Private[str | None]
+    profile: strawberry.Private[models.Member]
 
     @classmethod
     def from_model(cls, m: models.Member | dl.MemberRow) -> Member:
         return cls(
             id=m.id,
-            nickname=m.nickname,
-            avatar_url=m.avatar_url,
-            gender=m.gender,
-            birthday=m.birthday,
-            region=m.region,
             source_channel=m.source_channel,
             order_count=m.order_count,
             created_at=m.created_at,
             last_active_at=m.last_active_at,
             stage_id=m.stage_id,
-            phone_e164=m.phone,
-            unionid_raw=m.unionid,
+            profile=m,
         )
 
+    @strawberry.field(description="WeChat nickname or what the member set.")
+    def nickname(self, info: Info) -> str:
+        return shared(info, self.id, self.profile.nickname, "")  # type: ignore[return-value]
+
+    @strawberry.field(description="Avatar image URL.")
+    def avatar_url(self, info: Info) -> str:
+        return shared(info, self.id, self.profile.avatar_url, "")  # type: ignore[return-value]
+
+    @strawberry.field(description="Gender.")
+    def gender(self, info: Info) -> Gender:  # type: ignore[valid-type]
+        return shared(info, self.id, self.profile.gender, models.Gender.UNKNOWN)
+
+    @strawberry.field(description="Birthday.")
+    def birthday(self, info: Info) -> date | None:
+        return shared(info, self.id, self.profile.birthday, None)  # type: ignore[return-value]
+
+    @strawberry.field(description="Region, e.g. 'Shanghai'.")
+    def region(self, info: Info) -> str:
+        return shared(info, self.id, self.profile.region, "")  # type: ignore[return-value]
+
     @strawberry.field(
-        description="Phone in E.164. Masked (+86138****5678) unless the caller is staff, a partner "
-        "with members:read, or the member."
+        description="Phone in E.164 for the member themselves; masked (+86138****5678) for "
+        "everyone else. Staff who may read it whole use `phoneUnmasked(reason:)`, which is "
+        "recorded."
     )
     def phone(self, info: Info) -> str | None:
-        if self.phone_e164 is None:
-            return None
+        phone = self.profile.phone
         viewer = info.context.viewer
-        if _is_staff_or_reader(info) or (
-            isinstance(viewer, MemberViewer) and viewer.member_id == self.id
-        ):
-            return self.phone_e164
-        return mask_phone(self.phone_e164)
+        if phone is None or (isinstance(viewer, MemberViewer) and viewer.member_id == self.id):
+            return phone
+        return shared(info, self.id, mask_phone(phone), None)  # type: ignore[return-value]
 
-    @strawberry.field(description="WeChat unionid (staff and partners with members:read only).")
+    @strawberry.field(
+        description="WeChat unionid, masked (oAbc****wxyz), for staff and partners with "
+        "members:read; whole through `unionidUnmasked(reason:)`, which is recorded."
+    )
     def unionid(self, info: Info) -> str | None:
-        return self.unionid_raw if _is_staff_or_reader(info) else None
+        unionid = self.profile.unionid
+        if unionid is None or not _is_staff_or_reader(info):
+            return None
+        return shared(info, self.id, mask_identifier(unionid), None)  # type: ignore[return-value]
 
     @strawberry.field(description="The member's lifecycle stage.")
     async def stage(self, info: Info) -> LifecycleStage | None:
@@ -265,6 +280,8 @@ class Member(*MEMBER_EXTENSIONS, relay.Node):  # type: ignore[misc]
 
     @strawberry.field(description="Tags held. Members see only tags marked member-visible.")
     async def tags(self, info: Info) -> list[MemberTag]:
+        if not await shares_with_partners(info, self.id):
+            return []
         rows = await loader(info, dl.load_member_tags).load(self.id)
         if not is_staff(info.context.viewer) and not is_partner_with(
             info.context.viewer, PartnerScope.MEMBERS_READ

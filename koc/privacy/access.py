@@ -1,0 +1,38 @@
+"""Records of who read a member's unmasked phone or unionid, or exported their data, and why.
+They follow a prospect merged into the member it turned out to be."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from koc import hooks
+from koc.auth.viewer import PartnerViewer, StaffViewer
+from koc.members.models import Member
+from koc.privacy.models import AccessField, AccessRecord, ConsentDecision, ErasureRequest
+
+Reader = StaffViewer | PartnerViewer
+
+
+def access_record(reader: Reader, member_id: int, field: AccessField, reason: str) -> AccessRecord:
+    """An unsaved record of one read (save it, or ``bulk_create`` many)."""
+    if isinstance(reader, StaffViewer):
+        who = {"staff_id": reader.staff_id, "actor": reader.username}
+    else:
+        who = {"partner_id": reader.token_id, "actor": reader.name[:100]}
+    return AccessRecord(member_id=member_id, field=field, reason=reason, **who)
+
+
+async def record_reads(reads: Sequence[tuple[Reader, int, AccessField, str]]) -> None:
+    """Record many reads in one statement (the reads of one request)."""
+    await AccessRecord.bulk_create([access_record(*read) for read in reads])
+
+
+async def _on_member_merged(prospect: Member, member: Member, **_: Any) -> None:
+    # The records are the brand's evidence of who read what: they follow the person, where a
+    # cascade would delete them with the prospect's row.
+    for model in (AccessRecord, ConsentDecision, ErasureRequest):
+        await model.filter(member_id=prospect.id).update(member_id=member.id)
+
+
+hooks.member_merged.connect(_on_member_merged)
