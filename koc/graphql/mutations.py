@@ -22,9 +22,11 @@ from typing import Any, Generic, TypeVar, get_args, get_origin
 import strawberry
 from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission
+from strawberry.types.base import StrawberryList
 from strawberry.types.field import StrawberryField
 
 from koc.errors import DomainError, DomainErrors
+from koc.graphql.boundary import ArgumentChecks
 from koc.graphql.context import Info
 from koc.graphql.errors import errors_of
 
@@ -50,16 +52,22 @@ class Public(BasePermission):
 
 
 def _error_type(field: StrawberryField) -> Any:
-    """The ``XxxError`` of the ``Payload[XxxError]`` the field returns."""
+    """The ``XxxError`` of the ``Payload[XxxError]`` the field returns (or of the ``errors``
+    list of a payload that declares it itself, as mutations written before this module do)."""
     for cls in getattr(field.type, "__mro__", ()):
         for base in getattr(cls, "__orig_bases__", ()):
             if get_origin(base) is Payload:
                 return get_args(base)[0]
+    definition = getattr(field.type, "__strawberry_definition__", None)
+    for payload_field in definition.fields if definition else ():
+        if payload_field.python_name == "errors" and isinstance(payload_field.type, StrawberryList):
+            return payload_field.type.of_type
     raise TypeError(f"{field.python_name}: a mutation returns a Payload[XxxError] subclass")
 
 
 class DomainErrorsAsPayload(FieldExtension):
-    """Hands the resolver its viewer and turns a raised ``DomainError`` into the payload."""
+    """Checks the argument values (``koc.graphql.boundary``), hands the resolver its viewer and
+    turns a raised ``DomainError`` into the payload."""
 
     def apply(self, field: StrawberryField) -> None:
         self.payload = field.type
@@ -67,6 +75,7 @@ class DomainErrorsAsPayload(FieldExtension):
         names = [a.python_name for a in field.arguments]
         self.wants_viewer = VIEWER in names
         field.arguments = [a for a in field.arguments if a.python_name != VIEWER]
+        self.arguments = ArgumentChecks(field)
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         raise TypeError("koc mutations are async")  # pragma: no cover - a wiring mistake
@@ -74,9 +83,10 @@ class DomainErrorsAsPayload(FieldExtension):
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        if self.wants_viewer:
-            kwargs[VIEWER] = info.context.viewer
         try:
+            self.arguments.raise_problems(kwargs)
+            if self.wants_viewer:
+                kwargs[VIEWER] = info.context.viewer
             return await next_(source, info, **kwargs)
         except (DomainError, DomainErrors) as exc:
             return self.payload(errors=errors_of(exc, self.error_type))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -12,6 +13,7 @@ from strawberry.scalars import JSON
 from koc.audit import models
 from koc.auth.models import StaffRole
 from koc.auth.viewer import is_staff
+from koc.graphql.boundary import MaxLength
 from koc.graphql.context import Info
 from koc.graphql.permissions import IsAdmin, forbidden
 from koc.graphql.relay import Connection, paginate
@@ -59,9 +61,15 @@ class Query:
     )
     async def audit_log(
         self,
-        action: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
+        action: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only this action, e.g. member.stage_set.",
+                directives=[MaxLength(chars=64)],
+            ),
+        ] = None,
+        first: Annotated[int | None, strawberry.argument(description="Page size, <= 100.")] = None,
+        after: Annotated[str | None, strawberry.argument(description="Cursor.")] = None,
     ) -> Connection[AuditEntry]:
         qs = models.AuditEntry.all()
         if action:
