@@ -13,9 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from koc.creators import cli as creators_cli
 from koc.referrals import cli as referrals_cli
-from koc.settings import Settings, get_settings
+from koc.settings import Settings, get_settings, settings_problems
 
 SCHEMA_PATH = Path("schema.graphql")
 
@@ -291,6 +293,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Every command reads the settings (importing the schema does too): a bad one is one line
+    # per variable and exit status 2, before anything starts.
+    try:
+        get_settings()
+    except ValidationError as exc:
+        for line in settings_problems(exc):
+            print(f"koc: {line}", file=sys.stderr)
+        return 2
     return args.func(args)
 
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import connections
 from tortoise.models import Model
 
-from koc.settings import get_settings
+from koc.settings import DEFAULT_DATABASE_URL, get_settings, sqlite_path
 
 # label -> model modules. A new feature adds one line here.
 APPS: dict[str, list[str]] = {
@@ -71,11 +70,10 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 def ensure_sqlite_directory(database_url: str) -> None:
-    """SQLite cannot create the folder of its file; do it so the default ``./var/`` works."""
-    if database_url.startswith("sqlite://"):
-        path = database_url.removeprefix("sqlite://").split("?", 1)[0]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """SQLite cannot create the folder of its file: create the default ``./var/`` so a fresh
+    clone works. (Settings refuse any other SQLite path whose folder is missing.)"""
+    if database_url == DEFAULT_DATABASE_URL:
+        sqlite_path(database_url).parent.mkdir(parents=True, exist_ok=True)
 
 
 async def update_rows(rows: Sequence[Model], fields: Sequence[str]) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType
 from strawberry import relay
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from koc.audit.graphql import queries as audit_queries
@@ -15,6 +17,9 @@ from koc.badges.graphql import mutations as badge_mutations
 from koc.badges.graphql import queries as badge_queries
 from koc.creators.graphql import mutations as creator_mutations
 from koc.creators.graphql import queries as creator_queries
+from koc.dbfaults import FAULT_MESSAGES, RETRY_AFTER_SECONDS, database_fault
+from koc.graphql.boundary import NODE_TYPES, CheckedArguments
+from koc.graphql.mutations import DomainErrorsAsPayload
 from koc.graphql.permissions import IsSignedIn
 from koc.graphql.scalars import SCALAR_MAP
 from koc.members.graphql import mutations as member_mutations
@@ -67,6 +72,16 @@ class Mutation(*MUTATIONS):  # type: ignore[misc]
     pass
 
 
+# Every root field checks its argument values at the boundary: a mutation in its payload
+# (DomainErrorsAsPayload, which koc.graphql.mutations.mutation() declares; a mutation written
+# without it gets it here), any other field with a top-level error.
+for _field in Mutation.__strawberry_definition__.fields:
+    if not any(isinstance(e, DomainErrorsAsPayload) for e in _field.extensions):
+        _field.extensions.insert(0, DomainErrorsAsPayload())
+for _field in Query.__strawberry_definition__.fields:
+    CheckedArguments.add_to(_field)
+
+
 def _should_mask(error: GraphQLError) -> bool:
     # Errors we raise on purpose (permissions, bad input) are GraphQLErrors with a code, and
     # parse/validation errors have no original error; anything else is a bug whose message may
@@ -87,11 +102,50 @@ class MaskUnexpectedErrors(MaskErrors):
         return super()._process_errors(errors)
 
 
+class DatabaseFaults(SchemaExtension):
+    """An operation that failed because the database cannot answer now (unreachable, or SQLite's
+    write lock held too long by another process) gets HTTP 503 and a code saying so, with
+    ``Retry-After``, rather than a masked bug."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        faults = [
+            database_fault(e.original_error) if e.original_error else None for e in result.errors
+        ]
+        if not any(faults):
+            return
+        result.errors = [
+            GraphQLError(FAULT_MESSAGES[fault], e.nodes, path=e.path, extensions={"code": fault})
+            if fault
+            else e
+            for e, fault in zip(result.errors, faults, strict=True)
+        ]
+        response = self.execution_context.context.response
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+
+
 # One schema per process: its fields are bound once, and per-request behaviour comes from the
 # context (settings, viewer).
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
-    extensions=[MaskUnexpectedErrors, *SECURITY_EXTENSIONS, ParserCache, ValidationCache],
+    # DatabaseFaults after MaskUnexpectedErrors: extensions finish in reverse order, so it sees
+    # the errors before they are masked.
+    extensions=[
+        MaskUnexpectedErrors,
+        DatabaseFaults,
+        *SECURITY_EXTENSIONS,
+        ParserCache,
+        ValidationCache,
+    ],
     config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
+)
+NODE_TYPES.update(
+    t.name
+    for t in schema._schema.type_map.values()
+    if isinstance(t, GraphQLObjectType) and any(i.name == "Node" for i in t.interfaces)
 )

@@ -7,84 +7,25 @@ server. The client validates every document against the exported schema before s
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from gql import Client, GraphQLRequest
 from gql.transport.httpx import HTTPXAsyncTransport
 
 from koc.cli import export_schema_sdl
-from tests.conftest import APPID, APPSECRET, TEST_SECRET
 from tests.fakes.wechat import FakeWeChatServer
-
-KOC = str(Path(sys.executable).parent / "koc")
-ADMIN_PASSWORD = "journey-admin-password-2026"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.live import ADMIN_PASSWORD, live_koc
 
 
 @pytest.fixture
 def live_server(tmp_path: Path, wechat_server: FakeWeChatServer) -> Iterator[str]:
-    """A migrated SQLite file, an ADMIN named `admin`, and `koc serve` on it; stopped at the end."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KOC_")}
-    env.update(
-        KOC_ENV="production",
-        KOC_JWT_SECRET=TEST_SECRET,
-        KOC_DATABASE_URL=f"sqlite://{tmp_path / 'journey.sqlite3'}",
-        KOC_WECHAT_APPID=APPID,
-        KOC_WECHAT_SECRET=APPSECRET,
-        KOC_WECHAT_API_BASE=wechat_server.base_url,
-    )
-    subprocess.run([KOC, "migrate"], env=env, check=True, capture_output=True, timeout=60)
-    subprocess.run(
-        [KOC, "create-staff", "admin", "--role", "ADMIN", "--password", ADMIN_PASSWORD],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [KOC, "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                assert server.poll() is None, log.read_text()
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "koc serve did not become ready"
-                time.sleep(0.1)
-            yield base
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    with live_koc(tmp_path, wechat_server.base_url) as base:
+        yield base
 
 
 class Caller:
