@@ -343,9 +343,9 @@ class World:
             self.koc_roles[m] = sorted(rng.sample(roles, rng.randint(1, 2)))
 
     def _referrals(self) -> None:
+        from koc.referrals.attribution import EVENT_MILESTONES
         from koc.referrals.models import Milestone, ReferralChannel
         from koc.referrals.rules import advance
-        from koc.referrals.services import EVENT_MILESTONES
 
         rng, n = self.rng, self.n
         milestone_of = {k.value: m.value for k, m in EVENT_MILESTONES.items()}
@@ -781,8 +781,8 @@ class Seeder:
             ReferralStep,
         )
         from koc.referrals.models import Referral as ReferralRow
+        from koc.referrals.program import get_program, program_tiers
         from koc.referrals.rules import generate_code, period_start, tier_for
-        from koc.referrals.services import get_program, program_tiers
 
         w, rng = self.w, self.rng
         codes: dict[int, str] = {}

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -20,6 +20,7 @@ from koc.referrals import cli as referrals_cli
 from koc.settings import Settings, get_settings, settings_problems
 
 SCHEMA_PATH = Path("schema.graphql")
+T = TypeVar("T")
 
 
 async def migrate_database(settings: Settings) -> None:
@@ -54,6 +55,12 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> An
         return await work()
     finally:
         await Tortoise.close_connections()
+
+
+def run_with_db(work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work`` against the configured database, every feature connected: what a
+    feature's command line (``register(sub, run_with_db)``) is handed to reach the database."""
+    return asyncio.run(_with_db(get_settings(), work))
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -177,21 +184,21 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 
 def cmd_benefits_refresh(args: argparse.Namespace) -> int:
-    from koc.badges.services import evaluate_all
-    from koc.privileges.services import refresh_all
+    from koc.badges.awards import evaluate_all
+    from koc.privileges.eligibility import refresh_all
 
     async def work() -> str:
         awarded = await evaluate_all()
         return f"Awarded {awarded} badges by rule; {await refresh_all()}"
 
-    print(asyncio.run(_with_db(get_settings(), work)))
+    print(run_with_db(work))
     return 0
 
 
 def cmd_referrals(args: argparse.Namespace) -> int:
     from koc.referrals.rollup import rebuild
 
-    rows = asyncio.run(_with_db(get_settings(), rebuild))
+    rows = run_with_db(rebuild)
     print(f"Rebuilt the referral report rollup: {rows} rows")
     return 0
 
@@ -286,8 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--members", type=int, default=200)
     p.add_argument("--seed", type=int, default=7)
     p.set_defaults(func=cmd_seed_demo)
-    creators_cli.register(sub)
-    referrals_cli.register(sub)
+    creators_cli.register(sub, run_with_db)
+    referrals_cli.register(sub, run_with_db)
     return parser
 
 

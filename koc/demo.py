@@ -11,13 +11,15 @@ fresh database; if the database has no member yet but the stages of another temp
 replaced. A database that already has members keeps its stages, and the journeys are spread over
 whatever pre-purchase stages it has.
 
-Everything is drawn from ``random.Random(seed)``: the same seed gives the same brand.
+Everything is drawn from ``random.Random(seed)``: the same seed gives the same brand. The
+brand's literal data (cities, models, names, tags, notes) is in ``koc.demo_brand``.
+
+About 600 lines on purpose: one seeder that tells the brand's story in order (staff, partner,
+tag groups, members and their journeys, tags, then each feature), read top to bottom.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import random
 import string
@@ -30,9 +32,33 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from koc import hooks
-from koc.auth.models import PartnerScope, PartnerToken, StaffRole, StaffUser
+from koc.auth.models import PartnerToken, StaffUser
 from koc.auth.services import create_partner_token, create_staff
 from koc.auth.viewer import StaffViewer
+from koc.badges import demo as badges_demo
+from koc.creators import demo as creators_demo
+from koc.demo_brand import (
+    ARTICLES,
+    BRAND,
+    CHANNELS,
+    CITIES,
+    CONTENT,
+    CURRENCY,
+    DEMO_PARTNER,
+    DEMO_PARTNER_SCOPES,
+    DEMO_STAFF,
+    EVENTS,
+    FEMALE_GIVEN,
+    HANDLES,
+    LATIN_NAMES,
+    MALE_GIVEN,
+    MANUAL_NOTES,
+    MODELS,
+    PLATFORMS,
+    SURNAMES,
+    TAG_GROUPS,
+    demo_password,
+)
 from koc.members.models import (
     Gender,
     LifecycleStage,
@@ -41,7 +67,6 @@ from koc.members.models import (
     StageAutoRule,
     StageTransition,
     Tag,
-    TagFamily,
     TagGroup,
     TagSource,
 )
@@ -61,260 +86,15 @@ from koc.orders.services import (
     record_order,
     refund_order,
 )
+from koc.privileges import demo as privileges_demo
+from koc.referrals import demo as referrals_demo
 from koc.settings import Settings
+from koc.surveys import demo as surveys_demo
 
 log = logging.getLogger(__name__)
 
-FEATURE_SEEDERS = [
-    "koc.creators.demo",
-    "koc.badges.demo",
-    "koc.privileges.demo",
-    "koc.referrals.demo",
-    "koc.surveys.demo",
-]
-
-BRAND = "Zhiyu Auto (智御汽车)"
-DEMO_PARTNER = "Dealer DMS (demo)"
-DEMO_PARTNER_SCOPES = [
-    PartnerScope.ORDERS_WRITE,
-    PartnerScope.EVENTS_WRITE,
-    PartnerScope.MEMBERS_READ,
-    PartnerScope.PRIVILEGES_REDEEM,
-    PartnerScope.REFERRALS_READ,
-    PartnerScope.BADGES_VERIFY,
-]
-DEMO_STAFF = [
-    ("admin", StaffRole.ADMIN),
-    ("operator", StaffRole.OPERATOR),
-    ("analyst", StaffRole.ANALYST),
-]
-CURRENCY = "CNY"
-
-
-def demo_password(username: str) -> str:
-    """The documented password of a demo staff account: ``koc-demo-<username>``."""
-    return f"koc-demo-{username}"
-
-
-# --- the brand's world -------------------------------------------------------------------
-
-# (city, weight, showroom)
-CITIES = [
-    ("Shanghai", 18, "Zhiyu Space Shanghai Jing'an"),
-    ("Beijing", 14, "Zhiyu Space Beijing Sanlitun"),
-    ("Shenzhen", 11, "Zhiyu Space Shenzhen Futian"),
-    ("Hangzhou", 9, "Zhiyu Space Hangzhou Xihu"),
-    ("Guangzhou", 8, "Zhiyu Space Guangzhou Tianhe"),
-    ("Chengdu", 8, "Zhiyu Space Chengdu Taikoo Li"),
-    ("Nanjing", 6, "Zhiyu Space Nanjing Xinjiekou"),
-    ("Suzhou", 6, "Zhiyu Space Suzhou Jinji Lake"),
-    ("Hefei", 6, "Zhiyu Space Hefei Binhu"),
-    ("Wuhan", 5, "Zhiyu Space Wuhan Optics Valley"),
-    ("Xi'an", 4, "Zhiyu Space Xi'an Qujiang"),
-    ("Chongqing", 5, "Zhiyu Space Chongqing Jiefangbei"),
-]
-# (model, price in CNY, kind)
-MODELS = [
-    ("ZY5 sedan", 298_000, "sedan"),
-    ("ZY6 SUV", 338_000, "suv"),
-    ("ZY7 coupe SUV", 368_000, "suv"),
-    ("ZY8 7-seat SUV", 418_000, "seven"),
-]
-# (member.source_channel, tag name, weight)
-CHANNELS = [
-    ("wechat_article", "WeChat article", 24),
-    ("moments_ad", "Moments ad", 16),
-    ("friend_referral", "Friend referral", 22),
-    ("showroom_visit", "Showroom visit", 14),
-    ("auto_show", "Auto show", 8),
-    ("douyin", "Douyin video", 10),
-    ("xiaohongshu", "Xiaohongshu note", 6),
-]
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程"
-)
-MALE_GIVEN = [
-    "伟",
-    "磊",
-    "勇",
-    "军",
-    "杰",
-    "涛",
-    "明",
-    "超",
-    "浩然",
-    "子轩",
-    "宇航",
-    "志强",
-    "建国",
-]
-FEMALE_GIVEN = ["芳", "娜", "敏", "静", "艳", "娟", "欣怡", "思琪", "雨桐", "晓雯", "婷", "佳怡"]
-LATIN_NAMES = ["Kevin", "Leo", "Eric", "Jason", "Lily", "Grace", "Cindy", "Tony", "Amy", "Max"]
-HANDLES = [
-    "晴天",
-    "风一样的男子",
-    "小确幸",
-    "追光者",
-    "南山南",
-    "一路向北",
-    "橙子",
-    "阿木",
-    "电车小白",
-]
-
-ARTICLES = [
-    "How battery swap works: 3 minutes, full range",
-    "ZY6 winter range test in Harbin",
-    "Owner story: 100,000 km in a ZY8",
-    "Home charger installation, step by step",
-    "ZY5 vs. a German sports sedan on the Tianmashan circuit",
-    "What the NOP+ driver assist can and cannot do",
-]
-EVENTS = [
-    "Zhiyu Day 2024 watch party",
-    "Owner coffee morning",
-    "Family open day at Zhiyu Space",
-    "Self-driving tour to Moganshan",
-    "Winter driving school",
-    "New ZY7 launch night",
-]
-PLATFORMS = ["Xiaohongshu", "Douyin", "WeChat Moments", "Bilibili", "Dongchedi"]
-CONTENT = [
-    "Six months with the ZY6: honest review",
-    "Battery swap at 2 a.m. on the Shanghai-Hangzhou expressway",
-    "Camping setup for the ZY8",
-    "Road trip to Sichuan with two kids",
-    "Our ZY5 wedding car",
-]
-
-# Tag groups in the four families: (name, family, exclusive, description, [(tag, visible, desc)])
-TAG_GROUPS: list[tuple[str, TagFamily, bool, str, list[tuple[str, bool, str]]]] = [
-    (
-        "Region",
-        TagFamily.SOCIAL,
-        True,
-        "City of the member, from the WeChat profile or the showroom",
-        [(city, False, "") for city, _, _ in CITIES],
-    ),
-    (
-        "Age band",
-        TagFamily.SOCIAL,
-        True,
-        "From the registration form",
-        [(band, False, "") for band in ["18-24", "25-34", "35-44", "45-54", "55+"]],
-    ),
-    (
-        "Budget",
-        TagFamily.CONSUMPTION,
-        True,
-        "What the member plans to spend on the car, from 1-on-1 chats",
-        [
-            ("Under 300k CNY", False, ""),
-            ("300k-400k CNY", False, ""),
-            ("Over 400k CNY", False, ""),
-        ],
-    ),
-    (
-        "Preference",
-        TagFamily.CONSUMPTION,
-        True,
-        "Space versus driving feel: what wins the argument at home",
-        [
-            ("Space first", False, "Family car, third row, boot size"),
-            ("Driving feel first", False, "Handling, acceleration, the drive itself"),
-            ("Smart cockpit first", False, "Screens, voice assistant, driver assist"),
-        ],
-    ),
-    (
-        "Previous car",
-        TagFamily.CONSUMPTION,
-        False,
-        "What the member drove before, from 1-on-1 chats and trade-ins",
-        [
-            ("Petrol sedan", False, ""),
-            ("Petrol SUV", False, ""),
-            ("Another EV", False, ""),
-            ("First car", False, ""),
-        ],
-    ),
-    (
-        "Source channel",
-        TagFamily.BEHAVIOR,
-        True,
-        "Where the member first came from",
-        [(name, False, "") for _, name, _ in CHANNELS],
-    ),
-    (
-        "Activities",
-        TagFamily.BEHAVIOR,
-        False,
-        "What the member has done with the brand",
-        [
-            ("Test drive", True, "Took a test drive"),
-            ("Brand event", True, "Came to an event at a Zhiyu Space"),
-            ("Content creator", True, "Posted about Zhiyu on social media"),
-            ("Reader", False, "Reads the brand articles"),
-        ],
-    ),
-    (
-        "Tier",
-        TagFamily.TIER,
-        True,
-        "The member layer shown in the mini-program",
-        [
-            ("Explorer", True, "Registered"),
-            ("Silver", True, "Owns a Zhiyu"),
-            ("Gold", True, "Owner with three or more purchases"),
-        ],
-    ),
-]
-
-# What staff note after a 1-on-1 chat, per (group, tag).
-MANUAL_NOTES: dict[tuple[str, str], list[str]] = {
-    ("Budget", "Under 300k CNY"): [
-        "1-on-1 at the showroom: budget under 300k, asked about battery rental",
-        "WeCom chat: wants to stay below 300k with the subsidy",
-    ],
-    ("Budget", "300k-400k CNY"): [
-        "1-on-1: budget about 350k, financing over 3 years",
-        "Phone call: 300k-400k, comparing with a Model Y",
-    ],
-    ("Budget", "Over 400k CNY"): [
-        "1-on-1: budget is not the issue, wants the top trim",
-        "Showroom: company car, over 400k is fine",
-    ],
-    ("Preference", "Space first"): [
-        "Two kids and parents visit often; asked about third-row legroom",
-        "Measured the boot with a stroller during the visit",
-    ],
-    ("Preference", "Driving feel first"): [
-        "Took the test drive twice; loves the steering, asked about the performance pack",
-        "Former track-day driver, cares about 0-100 times",
-    ],
-    ("Preference", "Smart cockpit first"): [
-        "Spent the whole visit with the voice assistant",
-        "Asked detailed questions about driver assist on city roads",
-    ],
-    ("Previous car", "Petrol sedan"): [
-        "Trading in a 2015 Passat",
-        "Drives a 2017 BMW 3 Series, lease ends this year",
-    ],
-    ("Previous car", "Petrol SUV"): [
-        "Trading in a 2016 Audi Q5",
-        "Family owns a Highlander, wants an EV as the second car",
-    ],
-    ("Previous car", "Another EV"): [
-        "Owns a BYD Han, range anxiety on long trips",
-        "Switching from a Tesla Model 3, likes battery swap",
-    ],
-    ("Previous car", "First car"): [
-        "Just got the licence, first car for the family",
-        "First car, parents are co-paying",
-    ],
-}
-
-
-# --- building blocks ------------------------------------------------------------------------
+# In this order: the badges demo rewards the KOCs the creators demo makes.
+FEATURE_SEEDERS = [creators_demo, badges_demo, privileges_demo, referrals_demo, surveys_demo]
 
 
 def _weighted(rng: random.Random, items: Sequence[Any], weights: Sequence[int]) -> Any:
@@ -726,20 +506,10 @@ async def _pre_purchase_stages() -> list[LifecycleStage]:
     return [s for s in stages if s.auto_rule is None and s.position < limit]
 
 
-def _module_exists(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:  # the feature's package itself is not there
-        return False
-
-
 async def _run_feature_seeders(seed: int) -> list[str]:
     lines = []
-    for name in FEATURE_SEEDERS:
-        if not _module_exists(name):
-            lines.append(f"{name}: not installed, skipped")
-            continue
-        module = importlib.import_module(name)
+    for module in FEATURE_SEEDERS:
+        name = module.__name__
         # Each feature draws from its own generator, so adding a feature leaves the others'
         # data unchanged for a given seed.
         rng = random.Random(f"{seed}:{name}")

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import Enum, StrEnum
+
+
+class ErrorCode(StrEnum):
+    """A feature's error codes, each with what it tells the caller, which becomes the code's
+    GraphQL description: ``NOT_FOUND = "NOT_FOUND", "No badge has this ID."``."""
+
+    description: str
+
+    def __new__(cls, value: str, description: str) -> ErrorCode:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.description = description
+        return member
 
 
 class DomainError(Exception):

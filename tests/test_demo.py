@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from koc.demo import DEMO_PARTNER, seed_demo, use_stage_template
+from koc.demo import seed_demo, use_stage_template
+from koc.demo_brand import DEMO_PARTNER
 from koc.members.models import LifecycleStage, Member, StageTransition
 from koc.orders.models import MemberEvent, Order
 from koc.settings import Settings

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from koc.audit.models import AuditEntry
-from koc.auth.viewer import StaffViewer
+
+
+class Actor(Protocol):
+    """Who did it, as the log records them: a staff account. ``koc.auth.viewer.StaffViewer``
+    is one; the audit log (and the members below auth) need no more of it than this."""
+
+    @property
+    def staff_id(self) -> int: ...
+
+    @property
+    def username(self) -> str: ...
 
 
 async def record(
-    actor: StaffViewer | None,
+    actor: Actor | None,
     action: str,
     object_type: str,
     object_id: Any = None,

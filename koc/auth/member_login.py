@@ -14,7 +14,7 @@ from koc.auth.wechat import WeChatClient
 from koc.errors import DomainError
 from koc.members.models import Member, MemberIdentity
 from koc.members.phones import normalize_phone
-from koc.members.services import merge_prospect
+from koc.orders.prospects import merge_prospect
 from koc.settings import Settings
 
 MAX_CODE_LENGTH = 128

@@ -12,7 +12,8 @@ import random
 
 from koc.auth.models import StaffRole, StaffUser
 from koc.auth.viewer import StaffViewer
-from koc.badges import services
+from koc.badges.awards import award_badge
+from koc.badges.definitions import BadgeData, create_badge
 from koc.badges.models import BadgeRule, MemberSignal, SignalKind
 from koc.members.models import Member
 from koc.orders.models import MemberEvent, MemberEventKind
@@ -128,7 +129,7 @@ async def seed(rng: random.Random) -> str:
     actor = await _actor()
     awarded = 0
     for code, family, level, name, rule, threshold, role, text in DEFINITIONS:
-        data = services.BadgeData(
+        data = BadgeData(
             code=code,
             name=name,
             family=family,
@@ -139,9 +140,9 @@ async def seed(rng: random.Random) -> str:
             threshold=threshold,
             koc_role=role,
         )
-        awarded += (await services.create_badge(data, actor=actor))[1]
-    founding, _ = await services.create_badge(
-        services.BadgeData(
+        awarded += (await create_badge(data, actor=actor))[1]
+    founding, _ = await create_badge(
+        BadgeData(
             code="FOUNDING_MEMBER",
             name="Founding member",
             family="Founding member",
@@ -155,7 +156,7 @@ async def seed(rng: random.Random) -> str:
     manual = 0
     if actor is not None:
         for member_id in rng.sample(list(early), min(len(early), 6)):
-            await services.award_badge(
+            await award_badge(
                 member_id, founding.id, "Joined the owners club in its first month", actor=actor
             )
             manual += 1

@@ -1,14 +1,19 @@
 from enum import StrEnum
 
+from koc.errors import ErrorCode
 
-class BadgeErrorCode(StrEnum):
-    INVALID = "INVALID"
-    NOT_FOUND = "NOT_FOUND"
-    MEMBER_NOT_FOUND = "MEMBER_NOT_FOUND"
-    DUPLICATE = "DUPLICATE"
-    INACTIVE = "INACTIVE"
-    ALREADY_HELD = "ALREADY_HELD"
-    NOT_HELD = "NOT_HELD"
+
+class BadgeErrorCode(ErrorCode):
+    INVALID = "INVALID", "A field's value is not acceptable; the message says why."
+    NOT_FOUND = "NOT_FOUND", "No badge has this ID."
+    MEMBER_NOT_FOUND = "MEMBER_NOT_FOUND", "No member has this ID."
+    DUPLICATE = (
+        "DUPLICATE",
+        "A badge with this code exists, or the family already has a badge of this level.",
+    )
+    INACTIVE = "INACTIVE", "The badge is retired and can no longer be awarded."
+    ALREADY_HELD = "ALREADY_HELD", "The member already holds this badge."
+    NOT_HELD = "NOT_HELD", "The member does not hold this badge."
 
 
 class BadgeVerifyResult(StrEnum):

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-
-def cmd_kocs(args: argparse.Namespace) -> int:
-    from koc.cli import _with_db
-    from koc.creators.signals import rebuild_all
-    from koc.settings import get_settings
-
-    count = asyncio.run(_with_db(get_settings(), rebuild_all))
-    print(f"Recomputed the KOC candidate scores of {count} members")
-    return 0
+from koc.creators.signals import rebuild_all
 
 
-def register(sub: Any) -> None:
-    """Add the ``kocs`` command to the ``koc`` command line."""
+def register(sub: Any, run_with_db: Callable[[Callable[[], Awaitable[Any]]], Any]) -> None:
+    """Add the ``kocs`` command to the ``koc`` command line; ``run_with_db`` (from ``koc.cli``)
+    runs a coroutine against the database."""
+
+    def cmd_kocs(args: argparse.Namespace) -> int:
+        count = run_with_db(rebuild_all)
+        print(f"Recomputed the KOC candidate scores of {count} members")
+        return 0
+
     p = sub.add_parser("kocs", help="KOC discovery maintenance")
     p.add_argument(
         "action",

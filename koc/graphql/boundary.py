@@ -9,10 +9,10 @@ argument and input field the schema has, without a list of fields to keep up to 
 - JSON: at most ``MAX_JSON_DEPTH`` levels of arrays and objects;
 - IDs: base64 of ``<a Node type>:<a positive 64-bit key>``, as koc issues them.
 
-``ArgumentChecks`` is built once per field from its signature. Mutations run it in
-``DomainErrorsAsPayload`` (payload errors with code INVALID); every other root field gets
-``CheckedArguments`` from ``koc.graphql.schema`` (a top-level BAD_USER_INPUT error). Both name
-the field at fault as payload errors do: its path from the argument (``filter.search``), or from
+``ArgumentChecks`` is built once per root field from its signature, by the extension of
+``koc.graphql.mutations`` every mutation and root query is written with: a mutation's refusal is
+a payload error with code INVALID, a query's a top-level BAD_USER_INPUT error. Both name the
+field at fault as payload errors do: its path from the argument (``filter.search``), or from
 inside a mutation's ``input`` (``orders.3.occurredAt``).
 
 An ID that is not one is a top-level BAD_USER_INPUT error for mutations too: it is a value of
@@ -24,7 +24,7 @@ the wrong kind of object is the resolver's to refuse (``koc.graphql.ids``).
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -32,8 +32,6 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.extensions import FieldExtension
-from strawberry.permission import PermissionExtension
 from strawberry.scalars import JSON
 from strawberry.schema_directive import Location
 from strawberry.types.base import StrawberryList, StrawberryOptional
@@ -42,7 +40,6 @@ from strawberry.types.lazy_type import LazyType
 from strawberry.utils.str_converters import to_camel_case
 
 from koc.errors import DomainError, DomainErrors
-from koc.graphql.context import Info
 from koc.security.limits import (
     DEFAULT_MAX_LENGTH,
     EARLIEST,
@@ -199,39 +196,3 @@ class ArgumentChecks:
         """Raise ``DomainErrors`` naming every bad argument value in ``kwargs``."""
         if problems := self.problems(kwargs):
             raise DomainErrors(problems)
-
-
-class CheckedArguments(FieldExtension):
-    """For fields without a payload (queries): a bad argument value is a top-level
-    BAD_USER_INPUT error naming the field, and the resolver does not run."""
-
-    @classmethod
-    def add_to(cls, field: StrawberryField) -> None:
-        """Check ``field``'s arguments inside its permission check: a caller who may not call
-        the field learns nothing from it."""
-        permissions = [
-            i for i, e in enumerate(field.extensions) if isinstance(e, PermissionExtension)
-        ]
-        field.extensions.insert(permissions[0] if permissions else len(field.extensions), cls())
-
-    def apply(self, field: StrawberryField) -> None:
-        # Here, not earlier: extensions applied before this one may add arguments (relay's node).
-        self.arguments = ArgumentChecks(field)
-
-    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
-        self._check(kwargs)
-        return next_(source, info, **kwargs)
-
-    async def resolve_async(
-        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
-    ) -> Any:
-        self._check(kwargs)
-        return await next_(source, info, **kwargs)
-
-    def _check(self, kwargs: dict[str, Any]) -> None:
-        problems = self.arguments.problems(kwargs)
-        if problems:
-            raise GraphQLError(
-                problems[0].message,
-                extensions={"code": "BAD_USER_INPUT", "field": problems[0].field},
-            )

@@ -8,12 +8,14 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
-from koc.errors import DomainError, DomainErrors
+from koc.errors import DomainError, DomainErrors, ErrorCode
+from koc.graphql.enums import describe_values
 
 
-def error_type(name: str, code_enum: type[Enum], description: str) -> Any:
+def error_type(name: str, code_enum: type[ErrorCode], description: str) -> Any:
     """Build the ``XxxError`` GraphQL type of one domain, whose code is that domain's enum."""
     gql_enum = strawberry.enum(code_enum, name=f"{name}Code", description=f"Codes of {name}.")
+    describe_values(code_enum, {code.name: code.description for code in code_enum})
 
     @strawberry.type(name=name, description=description)
     class _Error:
@@ -32,11 +34,12 @@ class UnknownErrorCode(LookupError):
     masked top-level error) rather than passed off as another code."""
 
 
-def errors_of(exc: DomainError | DomainErrors, cls: Any) -> list[Any]:
+def errors_of(exc: DomainError | DomainErrors, cls: Any, at: str | None = None) -> list[Any]:
     """The payload error objects for a raised domain error.
 
     A service may raise another domain's code (ingestion reports a member error, any input an
-    ``INVALID`` ID): it is kept when this domain's enum has a code of the same value.
+    ``INVALID`` ID): it is kept when this domain's enum has a code of the same value. ``at``
+    prefixes each error's field, for an error about one item of a list (``orders.3``).
     """
     found = exc.errors if isinstance(exc, DomainErrors) else [exc]
     code_enum: type[Enum] = cls.code_enum
@@ -49,10 +52,13 @@ def errors_of(exc: DomainError | DomainErrors, cls: Any) -> list[Any]:
             raise UnknownErrorCode(
                 f"{code_enum.__name__} has no code {value!r} (raised as {e.code!r})"
             ) from exc
-        errors.append(cls(field=e.field, code=code, message=e.message))
+        field = ".".join(part for part in (at, e.field) if part) or None
+        errors.append(cls(field=field, code=code, message=e.message))
     return errors
 
 
-def bad_input(exc: DomainError) -> GraphQLError:
-    """A domain error met by a query (which has no payload): a top-level BAD_USER_INPUT error."""
-    return GraphQLError(exc.message, extensions={"code": "BAD_USER_INPUT", "field": exc.field})
+def bad_input(exc: DomainError | DomainErrors) -> GraphQLError:
+    """A domain error met by a query (which has no payload): a top-level BAD_USER_INPUT error
+    (of the first, when there are several)."""
+    first = exc.errors[0] if isinstance(exc, DomainErrors) else exc
+    return GraphQLError(first.message, extensions={"code": "BAD_USER_INPUT", "field": first.field})

@@ -83,10 +83,3 @@ def require_member(info: Info) -> MemberViewer:
     if not isinstance(viewer, MemberViewer):
         raise forbidden()
     return viewer
-
-
-def require_partner(info: Info, scope: PartnerScope) -> PartnerViewer:
-    viewer = info.context.viewer
-    if not isinstance(viewer, PartnerViewer) or not viewer.has_scope(scope):
-        raise forbidden()
-    return viewer

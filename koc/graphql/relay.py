@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -34,6 +34,15 @@ from koc.rows import KeyedQuery
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
+
+# The paging arguments of every connection field.
+First = Annotated[
+    int | None,
+    strawberry.argument(description=f"Page size, 0-{MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})."),
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Return items after this cursor (endCursor).")
+]
 
 
 @strawberry.type(description="A page of results with the total number of matches.")

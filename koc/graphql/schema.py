@@ -8,6 +8,7 @@ import strawberry
 from graphql import GraphQLError, GraphQLObjectType
 from strawberry import relay
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.relay.fields import NodeExtension
 from strawberry.schema.config import StrawberryConfig
 
 from koc.audit.graphql import queries as audit_queries
@@ -18,8 +19,8 @@ from koc.badges.graphql import queries as badge_queries
 from koc.creators.graphql import mutations as creator_mutations
 from koc.creators.graphql import queries as creator_queries
 from koc.dbfaults import FAULT_MESSAGES, RETRY_AFTER_SECONDS, database_fault
-from koc.graphql.boundary import NODE_TYPES, CheckedArguments
-from koc.graphql.mutations import DomainErrorsAsPayload
+from koc.graphql.boundary import NODE_TYPES
+from koc.graphql.mutations import DomainErrorsAsBadInput
 from koc.graphql.permissions import IsSignedIn
 from koc.graphql.scalars import SCALAR_MAP
 from koc.members.graphql import mutations as member_mutations
@@ -72,14 +73,13 @@ class Mutation(*MUTATIONS):  # type: ignore[misc]
     pass
 
 
-# Every root field checks its argument values at the boundary: a mutation in its payload
-# (DomainErrorsAsPayload, which koc.graphql.mutations.mutation() declares; a mutation written
-# without it gets it here), any other field with a top-level error.
-for _field in Mutation.__strawberry_definition__.fields:
-    if not any(isinstance(e, DomainErrorsAsPayload) for e in _field.extensions):
-        _field.extensions.insert(0, DomainErrorsAsPayload())
-for _field in Query.__strawberry_definition__.fields:
-    CheckedArguments.add_to(_field)
+# relay's node field is not written with @query: its ID passes the same boundary checks, after
+# NodeExtension has given the field its resolver (and so its argument).
+_node = next(f for f in Query.__strawberry_definition__.fields if f.python_name == "node")
+_node.extensions.insert(
+    next(i for i, e in enumerate(_node.extensions) if isinstance(e, NodeExtension)) + 1,
+    DomainErrorsAsBadInput(wants_viewer=False),
+)
 
 
 def _should_mask(error: GraphQLError) -> bool:

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from koc import hooks
 from koc.audit import services as audit
-from koc.auth.viewer import StaffViewer
+from koc.audit.services import Actor
 from koc.db import update_rows
 from koc.errors import DomainError
 from koc.members.errors import MemberErrorCode, TagErrorCode
@@ -61,9 +61,7 @@ async def ensure_stages(template: str) -> int:
     return len(specs)
 
 
-async def set_member_stage(
-    member_id: int, stage_code: str, reason: str, *, actor: StaffViewer
-) -> Member:
+async def set_member_stage(member_id: int, stage_code: str, reason: str, *, actor: Actor) -> Member:
     """Move a member to a stage by hand; the transition keeps who and why."""
     reason = reason.strip()
     if not 1 <= len(reason) <= 500:
@@ -184,7 +182,7 @@ def _clean_name(value: str, field_name: str, code: TagErrorCode = TagErrorCode.I
 
 
 async def create_tag_group(
-    name: str, family: TagFamily, exclusive: bool, description: str, *, actor: StaffViewer
+    name: str, family: TagFamily, exclusive: bool, description: str, *, actor: Actor
 ) -> TagGroup:
     name = _clean_name(name, "name")
     if len(description) > 2000:
@@ -208,7 +206,7 @@ async def create_tag_group(
 
 
 async def create_tag(
-    group_id: int, name: str, member_visible: bool, description: str, *, actor: StaffViewer
+    group_id: int, name: str, member_visible: bool, description: str, *, actor: Actor
 ) -> Tag:
     name = _clean_name(name, "name")
     if len(description) > 2000:
@@ -355,7 +353,7 @@ async def apply_tags(
 
 
 async def add_member_tags(
-    f: MemberFilter, tag_ids: Sequence[int], cause: str, *, actor: StaffViewer
+    f: MemberFilter, tag_ids: Sequence[int], cause: str, *, actor: Actor
 ) -> tuple[int, int]:
     """Tag one member (``f.ids``) or every member matching a filter. Returns (members, rows added)."""
     if len(cause) > 200:
@@ -377,7 +375,7 @@ async def add_member_tags(
 
 
 async def remove_member_tags(
-    f: MemberFilter, tag_ids: Sequence[int], *, actor: StaffViewer
+    f: MemberFilter, tag_ids: Sequence[int], *, actor: Actor
 ) -> tuple[int, int]:
     async with in_transaction():
         tags = await _resolve_tags(tag_ids)
@@ -426,9 +424,7 @@ def _validate_profile(changes: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-async def update_profile(
-    member_id: int, changes: dict[str, Any], *, actor: StaffViewer | None
-) -> Member:
+async def update_profile(member_id: int, changes: dict[str, Any], *, actor: Actor | None) -> Member:
     """Change profile fields (nickname, avatar_url, gender, birthday, region) of a member, by
     the member or by staff (audited). ``changes`` holds only the fields to change."""
     clean = _validate_profile(changes)
@@ -453,18 +449,11 @@ async def update_profile(
     return member
 
 
-async def merge_prospect(prospect: Member, *, into: Member) -> None:
-    """Fold a prospect member (known only by phone or unionid) into the member it turned out
-    to be: its orders, events, tags and history move over, then the prospect is deleted.
-
-    Call inside a transaction. Features that keep per-member rows connect to
-    ``hooks.member_merged`` to move theirs.
-    """
-    from koc import hooks
-    from koc.orders.models import MemberEvent, Order
-
-    await Order.filter(member_id=prospect.id).update(member_id=into.id)
-    await MemberEvent.filter(member_id=prospect.id).update(member_id=into.id)
+async def fold_member(prospect: Member, *, into: Member) -> None:
+    """The members part of folding a prospect into the member it turned out to be (see
+    ``koc.orders.prospects.merge_prospect``, which moves the prospect's orders first): its tags
+    and stage history move over, the features above move their rows on ``hooks.member_merged``,
+    then the prospect is deleted. Call inside a transaction."""
     held = await MemberTag.filter(member_id=into.id).values_list("tag_id", flat=True)
     await MemberTag.filter(member_id=prospect.id, tag_id__in=list(held)).delete()
     await MemberTag.filter(member_id=prospect.id).update(member_id=into.id)

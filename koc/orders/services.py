@@ -1,4 +1,8 @@
-"""Recording what partner apps report. Every write is idempotent per (partner, externalId)."""
+"""Recording what partner apps report. Every write is idempotent per (partner, externalId).
+
+About 520 lines: orders, refunds and member events share their validation, the resolution of
+the member a partner names and the idempotent replay, and change together when ingestion does.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from koc.members.phones import normalize_phone
 from koc.members.services import count_order, count_orders
 from koc.orders.errors import IngestionErrorCode
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
+from koc.orders.prospects import create_prospect
 
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
@@ -159,27 +164,14 @@ async def resolve_members(
         elif r.unionid is not None:
             member = by_unionid.get(r.unionid)
             if member is None and create:
-                member = by_unionid[r.unionid] = await _create_prospect(unionid=r.unionid)
+                member = by_unionid[r.unionid] = await create_prospect(unionid=r.unionid)
         else:
             phone = normalize_phone(r.phone or "")
             member = by_phone.get(phone)
             if member is None and create:
-                member = by_phone[phone] = await _create_prospect(phone=phone)
+                member = by_phone[phone] = await create_prospect(phone=phone)
         found.append(_not_found() if member is None else member)
     return found
-
-
-async def _create_prospect(**identity: Any) -> Member:
-    # Two partners reporting the same new person at once: the unique index decides, the loser
-    # reads the winner's row. The savepoint keeps the outer transaction usable.
-    try:
-        async with in_transaction():
-            return await Member.create(source_channel="partner", **identity)
-    except IntegrityError:
-        member = await Member.get_or_none(**identity)
-        if member is None:
-            raise
-        return member
 
 
 def _replay_of(existing: Any, fingerprint: str) -> Recorded:
@@ -494,12 +486,12 @@ async def record_member_event(
     default_appid: str,
 ) -> Recorded:
     """Record something a member did (a test drive, an event attended, content posted)."""
+    if payload is not None and not isinstance(payload, dict):
+        raise DomainError(IngestionErrorCode.INVALID, "payload must be a JSON object.", "payload")
     _check_external_id(external_id)
     validate_ref(ref)
     occurred_at = _check_time(occurred_at, "occurredAt")
     payload = payload or {}
-    if not isinstance(payload, dict):
-        raise DomainError(IngestionErrorCode.INVALID, "payload must be a JSON object.", "payload")
     if len(json.dumps(payload)) > MAX_PAYLOAD_BYTES:
         raise DomainError(
             IngestionErrorCode.INVALID, f"payload is at most {MAX_PAYLOAD_BYTES} bytes.", "payload"

@@ -7,7 +7,8 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from koc.members.models import LifecycleStage, StageAutoRule
-from koc.privileges import services
+from koc.privileges.catalogue import PrivilegeData, create_privilege, get_privilege
+from koc.privileges.grants import grant_privilege
 from koc.privileges.models import (
     Channel,
     PrivilegeGrant,
@@ -15,7 +16,9 @@ from koc.privileges.models import (
     QuotaPeriod,
     RedeemedVia,
 )
+from koc.privileges.redemption import redeem
 from koc.privileges.rules import ANY_ROLE, Criteria
+from koc.privileges.seats import reserve_seat
 
 
 async def seed(rng: random.Random) -> str:
@@ -31,7 +34,7 @@ async def seed(rng: random.Random) -> str:
         auto_rule__in=[StageAutoRule.FIRST_ORDER, StageAutoRule.REPEAT_ORDER, StageAutoRule.KOC]
     ).values_list("code", flat=True)
     specs = [
-        services.PrivilegeData(
+        PrivilegeData(
             code="KOC_SALON_SPRING",
             name="Spring KOC salon",
             kind=PrivilegeKind.EVENT,
@@ -42,7 +45,7 @@ async def seed(rng: random.Random) -> str:
             total_stock=30,
             channel=Channel.STORE,
         ),
-        services.PrivilegeData(
+        PrivilegeData(
             code="LIFETIME_AFTER_SALES",
             name="Lifetime after-sales",
             kind=PrivilegeKind.AFTER_SALES,
@@ -52,7 +55,7 @@ async def seed(rng: random.Random) -> str:
             quota_period=QuotaPeriod.YEAR,
             channel=Channel.STORE,
         ),
-        services.PrivilegeData(
+        PrivilegeData(
             code="KOC_DISCOUNT",
             name="KOC accessory discount",
             kind=PrivilegeKind.DISCOUNT,
@@ -61,7 +64,7 @@ async def seed(rng: random.Random) -> str:
             quota_period=QuotaPeriod.YEAR,
             channel=Channel.ONLINE,
         ),
-        services.PrivilegeData(
+        PrivilegeData(
             code="HOLIDAY_GIFT",
             name="Spring Festival gift box",
             kind=PrivilegeKind.GIFT,
@@ -70,7 +73,7 @@ async def seed(rng: random.Random) -> str:
             total_stock=200,
             grant_days=60,
         ),
-        services.PrivilegeData(
+        PrivilegeData(
             code="CONFERENCE_TICKET",
             name="Brand conference ticket",
             kind=PrivilegeKind.TICKET,
@@ -81,27 +84,25 @@ async def seed(rng: random.Random) -> str:
     ]
     granted = 0
     for data in specs:
-        granted += (await services.create_privilege(data, actor=None))[1].granted
+        granted += (await create_privilege(data, actor=None))[1].granted
     invited = 0
     koc_grants = await PrivilegeGrant.filter(privilege__code="KOC_DISCOUNT").values_list(
         "member_id", flat=True
     )
     for member_id in rng.sample(list(koc_grants), min(len(koc_grants), 5)):
-        await services.grant_privilege(
-            member_id, "CONFERENCE_TICKET", reason="Top contributor of the year"
-        )
+        await grant_privilege(member_id, "CONFERENCE_TICKET", reason="Top contributor of the year")
         invited += 1
     rsvps = uses = 0
-    salon = await services.get_privilege("KOC_SALON_SPRING")
+    salon = await get_privilege("KOC_SALON_SPRING")
     for member_id in rng.sample(list(koc_grants), min(len(koc_grants), 12)):
-        await services.reserve_seat(member_id, salon.id)
+        await reserve_seat(member_id, salon.id)
         rsvps += 1
-    after_sales = await services.get_privilege("LIFETIME_AFTER_SALES")
+    after_sales = await get_privilege("LIFETIME_AFTER_SALES")
     owners = await PrivilegeGrant.filter(privilege_id=after_sales.id).values_list(
         "member_id", flat=True
     )
     for member_id in rng.sample(list(owners), min(len(owners), 25)):
-        await services.redeem(
+        await redeem(
             member_id,
             after_sales.id,
             channel=Channel.STORE,

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-
-def cmd_rewards(args: argparse.Namespace) -> int:
-    from koc.cli import _with_db
-    from koc.referrals.services import issue_due_rewards
-    from koc.settings import get_settings
-
-    result = asyncio.run(_with_db(get_settings(), lambda: issue_due_rewards(args.limit)))
-    print(f"Issued {result.issued} referral rewards, {result.failed} failed")
-    return 1 if result.failed else 0
+from koc.referrals.rewards import issue_due_rewards
 
 
-def register(sub: Any) -> None:
-    """Add the ``rewards`` command to the ``koc`` command line."""
+def register(sub: Any, run_with_db: Callable[[Callable[[], Awaitable[Any]]], Any]) -> None:
+    """Add the ``rewards`` command to the ``koc`` command line; ``run_with_db`` (from
+    ``koc.cli``) runs a coroutine against the database."""
+
+    def cmd_rewards(args: argparse.Namespace) -> int:
+        result = run_with_db(lambda: issue_due_rewards(args.limit))
+        print(f"Issued {result.issued} referral rewards, {result.failed} failed")
+        return 1 if result.failed else 0
+
     p = sub.add_parser("rewards", help="referral rewards")
     p.add_argument(
         "action", choices=["issue-due"], help="issue PENDING rewards whose hold has passed"

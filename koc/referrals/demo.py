@@ -24,7 +24,9 @@ from koc.orders.services import (
     record_order,
     refund_order,
 )
-from koc.referrals import rules, services
+from koc.referrals import rules
+from koc.referrals.binding import bind_referral
+from koc.referrals.codes import primary_codes, set_code
 from koc.referrals.models import (
     Referral,
     ReferralChannel,
@@ -32,6 +34,8 @@ from koc.referrals.models import (
     ReferralReward,
     ReviewStatus,
 )
+from koc.referrals.policy import policy
+from koc.referrals.rewards import issue_due_rewards, review_referral
 from koc.settings import get_settings
 
 CAR_PRICES = [239_800_00, 268_000_00, 298_000_00, 356_000_00]
@@ -68,8 +72,8 @@ async def seed(rng: random.Random) -> str:
         return "referrals: not enough members, skipped"
 
     referrers = rng.sample(customers, min(12, len(customers)))
-    await services.set_code(referrers[0], f"ZY-{rng.randint(100, 999)}", True, actor=operator)
-    codes = {c.member_id: c.code for c in await services.primary_codes(referrers)}
+    await set_code(referrers[0], f"ZY-{rng.randint(100, 999)}", True, actor=operator)
+    codes = {c.member_id: c.code for c in await primary_codes(referrers)}
     # A few referrers bring most referees, as in real programs.
     weights = [len(referrers) - i for i in range(len(referrers))]
     rng.shuffle(prospects)
@@ -110,7 +114,7 @@ async def seed(rng: random.Random) -> str:
             ReferralChannel.SHARE: rules.scene_for,
             ReferralChannel.WECOM: rules.wecom_state_for,
         }.get(channel, str)(codes[referrer])
-        await services.bind_referral(
+        await bind_referral(
             member_id,
             text,
             channel,
@@ -138,7 +142,7 @@ async def seed(rng: random.Random) -> str:
         await Referral.filter(review_status=ReviewStatus.PENDING).order_by("id").limit(2)
     )
     for referral, approve in zip(flagged, (True, False), strict=False):
-        await services.review_referral(
+        await review_referral(
             referral.id,
             approve,
             "Met at the showroom: real friends." if approve else "Same household as the referrer.",
@@ -146,12 +150,12 @@ async def seed(rng: random.Random) -> str:
         )
 
     # Rewards of conversions older than the hold would have been issued by the daily job.
-    hold = services.policy().hold
+    hold = policy().hold
     for conversion in await ReferralConversion.all():
         await ReferralReward.filter(conversion_id=conversion.id).update(
             due_at=conversion.occurred_at + hold
         )
-    issued = await services.issue_due_rewards()
+    issued = await issue_due_rewards()
     total = await Referral.all().count()
     queue = await Referral.filter(review_status=ReviewStatus.PENDING).count()
     return (

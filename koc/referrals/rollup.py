@@ -2,10 +2,11 @@
 revenue per UTC day, currency and category, for every order (referrer_id 0) and per referrer,
 so a report over a year reads day rows instead of every order.
 
-The hook handlers below keep it in the transaction of each change. Every change is a delta
-added with ``INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n``: concurrent orders on
-the same day add up on both engines, and the handlers of one change commute, so they need not
-run in any particular order relative to the attribution handlers.
+Its handlers (connected in ``koc.referrals.handlers``) keep it in the transaction of each
+change. Every change is a delta added with ``INSERT ... ON CONFLICT DO UPDATE SET n = n +
+excluded.n``: concurrent orders on the same day add up on both engines, and the handlers of one
+change commute, so they need not run in any particular order relative to the attribution
+handlers.
 ``rebuild()`` recomputes the table from the orders (after a bulk load, or as a repair).
 """
 
@@ -18,7 +19,6 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.db import execute, on_postgres, query_rows
 from koc.orders.models import Order, OrderStatus, Refund
 from koc.referrals.models import EVERY_ORDER, ConversionStatus, ReferralConversion
@@ -194,11 +194,3 @@ async def rebuild() -> int:
     if on_postgres():
         await execute(f"ANALYZE {TABLE}", [])
     return int(rows[0]["n"])
-
-
-hooks.order_recorded.connect_batch(on_orders_recorded)
-hooks.order_refunded.connect(on_order_refunded)
-hooks.referral_converted.connect_batch(on_referrals_converted)
-hooks.referral_reversed.connect(on_referral_reversed)
-hooks.referral_reattributed.connect(on_referral_reattributed)
-hooks.member_merged.connect(on_member_merged)

@@ -1,5 +1,10 @@
 """Pure survey logic, no database: checking a survey definition, checking answers against the
-questions they answer, the codebook, and folding aggregated counts into result figures."""
+questions they answer, the codebook, and folding aggregated counts into result figures.
+
+About 720 lines on purpose: each question kind is defined (``check_survey``) and answered
+(``check_answers``) here, side by side, so adding or changing a kind of question is a change
+to this one module and its unit tests (tests/surveys/test_rules.py).
+"""
 
 from __future__ import annotations
 

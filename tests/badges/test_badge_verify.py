@@ -7,7 +7,7 @@ from strawberry.relay import from_base64
 
 from koc.auth.models import StaffRole
 from koc.badges import signing
-from koc.badges.services import TOKEN_PURPOSE
+from koc.badges.showing import TOKEN_PURPOSE
 from tests.badges.factories import BADGE_AWARD, BADGE_REVOKE, create_badge, my_badges
 from tests.conftest import TEST_SECRET
 

@@ -4,7 +4,7 @@ from tortoise.transactions import in_transaction
 
 from koc.auth.models import StaffRole
 from koc.members.models import Member
-from koc.members.services import merge_prospect
+from koc.orders.prospects import merge_prospect
 from tests.badges.factories import codes, create_badge, my_badges, record_event
 from tests.conftest import gid, make_member
 from tests.privileges.factories import create_privilege, my_codes

@@ -224,8 +224,8 @@ async def test_concurrent_evaluations_award_a_badge_once(staff_client, partner_c
     # given a member who qualifies for an "owner" badge not yet evaluated
     import asyncio
 
+    from koc.badges.awards import evaluate_members
     from koc.badges.models import BadgeAwardEvent, BadgeHolding
-    from koc.badges.services import evaluate_members
 
     staff = await staff_client(StaffRole.OPERATOR)
     await create_badge(staff, code="OWNER2", rule="YEARS_SINCE_FIRST_ORDER", threshold=0)

@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 from koc.auth.models import StaffRole
 from koc.errors import DomainError
 from koc.members.models import Member, MemberTag
-from koc.privileges.services import grant_privilege
+from koc.privileges.grants import grant_privilege
 from tests.conftest import gid
 from tests.privileges.factories import (
     PRIVILEGE_GRANT,

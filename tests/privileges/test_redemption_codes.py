@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 from koc.auth.models import StaffRole
 from koc.badges import signing
-from koc.privileges.services import CODE_PURPOSE
+from koc.privileges.codes import CODE_PURPOSE
 from tests.conftest import TEST_SECRET
 from tests.privileges.factories import (
     REDEMPTION_CODE,

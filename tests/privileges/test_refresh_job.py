@@ -3,9 +3,9 @@
 from datetime import UTC, datetime, timedelta
 
 from koc.auth.models import StaffRole
-from koc.badges.services import evaluate_all
+from koc.badges.awards import evaluate_all
+from koc.privileges.eligibility import refresh_all
 from koc.privileges.models import GrantStatus, PrivilegeGrant
-from koc.privileges.services import refresh_all
 from tests.badges.factories import codes, create_badge, my_badges, record_order
 from tests.privileges.factories import create_privilege, grant, pk
 

@@ -4,7 +4,7 @@ from tortoise.transactions import in_transaction
 
 from koc.auth.models import PartnerScope, StaffRole
 from koc.members.models import Member
-from koc.members.services import merge_prospect
+from koc.orders.prospects import merge_prospect
 from tests.referrals.helpers import code_of, referrals_of
 
 WALK_IN = """

@@ -10,9 +10,9 @@ from tortoise.transactions import in_transaction
 
 from koc.auth.models import PartnerScope, StaffRole
 from koc.members.models import Member
-from koc.members.services import merge_prospect
 from koc.orders.models import Order, OrderStatus
-from koc.referrals import rollup, services
+from koc.orders.prospects import merge_prospect
+from koc.referrals import codes, rollup
 from koc.referrals.models import ConversionStatus, Referral, ReferralConversion, ReviewStatus
 from koc.referrals.reports import GroupBy, referral_report
 from tests.conftest import make_member
@@ -89,7 +89,7 @@ async def test_the_rollup_report_equals_the_orders_after_every_kind_of_change(
     c1, c2 = await code_of(r1), await code_of(r2)
     # a referrer known only by phone, later found to be r3
     prospect = await make_member(phone="+8613700001111")
-    [prospect_code] = await services.primary_codes([prospect.id])
+    [prospect_code] = await codes.primary_codes([prospect.id])
     buyers = [await make_member() for _ in range(8)]
     n1, p1, p2, p3, p4, p5, p6, n2 = (b.id for b in buyers)
 

@@ -3,7 +3,7 @@
 import pytest
 from graphql import GraphQLError, build_schema, parse
 
-from koc.security.cost import CostCache, estimate_cost
+from koc.security.graphql.cost import CostCache, estimate_cost
 
 SCHEMA = build_schema(
     """

@@ -15,8 +15,9 @@ from koc.auth.models import StaffRole
 from koc.auth.viewer import is_staff
 from koc.graphql.boundary import MaxLength
 from koc.graphql.context import Info
+from koc.graphql.mutations import query
 from koc.graphql.permissions import IsAdmin, forbidden
-from koc.graphql.relay import Connection, paginate
+from koc.graphql.relay import After, Connection, First, paginate
 
 
 @strawberry.type(description="One staff action that changed data.")
@@ -56,20 +57,18 @@ class AuditEntry(relay.Node):
 
 @strawberry.type
 class Query:
-    @strawberry.field(
-        description="Staff actions, newest first (ADMIN).", permission_classes=[IsAdmin]
-    )
+    @query(allow=IsAdmin, description="Staff actions, newest first (ADMIN).")
     async def audit_log(
         self,
         action: Annotated[
             str | None,
             strawberry.argument(
-                description="Only this action, e.g. member.stage_set.",
+                description="Only entries of this action, e.g. member.stage_set.",
                 directives=[MaxLength(chars=64)],
             ),
         ] = None,
-        first: Annotated[int | None, strawberry.argument(description="Page size, <= 100.")] = None,
-        after: Annotated[str | None, strawberry.argument(description="Cursor.")] = None,
+        first: First = None,
+        after: After = None,
     ) -> Connection[AuditEntry]:
         qs = models.AuditEntry.all()
         if action:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -10,12 +11,11 @@ from strawberry import relay
 from koc.auth import member_login, services
 from koc.auth.graphql.types import AuthError, PartnerScope, PartnerToken, Session, StaffUser
 from koc.auth.graphql.types import StaffRole as StaffRoleEnum
-from koc.auth.models import StaffRole
-from koc.errors import DomainError
+from koc.auth.viewer import MemberViewer, StaffViewer
 from koc.graphql.context import Info
-from koc.graphql.errors import errors_of
 from koc.graphql.ids import decode_id
-from koc.graphql.permissions import IsAdmin, IsMember, require_member, require_staff
+from koc.graphql.mutations import Payload, Public, mutation
+from koc.graphql.permissions import IsAdmin, IsMember
 from koc.members.graphql.types import Member
 
 
@@ -26,55 +26,48 @@ def _session(pair: services.TokenPair) -> Session:
 
 
 @strawberry.type(description="Result of memberLogin.")
-class MemberLoginPayload:
+class MemberLoginPayload(Payload[AuthError]):
     session: Session | None = strawberry.field(default=None, description="The new session.")
     member: Member | None = strawberry.field(default=None, description="The signed-in member.")
     created: bool = strawberry.field(default=False, description="True on the member's first login.")
-    errors: list[AuthError] = strawberry.field(default_factory=list, description="What went wrong.")  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Result of memberPhoneBind.")
-class MemberPhoneBindPayload:
+class MemberPhoneBindPayload(Payload[AuthError]):
     member: Member | None = strawberry.field(default=None, description="The member with the phone.")
-    errors: list[AuthError] = strawberry.field(default_factory=list, description="What went wrong.")  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Result of staffLogin.")
-class StaffLoginPayload:
+class StaffLoginPayload(Payload[AuthError]):
     session: Session | None = strawberry.field(default=None, description="The new session.")
     staff: StaffUser | None = strawberry.field(default=None, description="The signed-in account.")
-    errors: list[AuthError] = strawberry.field(default_factory=list, description="What went wrong.")  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Result of tokenRefresh.")
-class TokenRefreshPayload:
+class TokenRefreshPayload(Payload[AuthError]):
     session: Session | None = strawberry.field(default=None, description="The new pair.")
-    errors: list[AuthError] = strawberry.field(default_factory=list, description="What went wrong.")  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Result of staffCreate.")
-class StaffCreatePayload:
+class StaffCreatePayload(Payload[AuthError]):
     staff: StaffUser | None = strawberry.field(default=None, description="The new account.")
-    errors: list[AuthError] = strawberry.field(default_factory=list, description="What went wrong.")  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Result of partnerTokenCreate.")
-class PartnerTokenCreatePayload:
+class PartnerTokenCreatePayload(Payload[AuthError]):
     partner_token: PartnerToken | None = strawberry.field(
         default=None, description="The new token's record."
     )
     token: str | None = strawberry.field(
         default=None, description="The secret, shown this once; only its hash is stored."
     )
-    errors: list[AuthError] = strawberry.field(default_factory=list, description="What went wrong.")  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Result of partnerTokenRevoke.")
-class PartnerTokenRevokePayload:
+class PartnerTokenRevokePayload(Payload[AuthError]):
     partner_token: PartnerToken | None = strawberry.field(
         default=None, description="The revoked token."
     )
-    errors: list[AuthError] = strawberry.field(default_factory=list, description="What went wrong.")  # type: ignore[valid-type]
 
 
 @strawberry.input(description="A new partner token.")
@@ -95,96 +88,101 @@ class StaffCreateInput:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=Public,
         description="Sign a member in with the code from the mini-program's wx.login. Creates the "
-        "member on first login. `channel` records where a new member came from."
+        "member on first login. `channel` records where a new member came from.",
     )
     async def member_login(
-        self, info: Info, code: str, channel: str | None = None
+        self,
+        info: Info,
+        code: Annotated[str, strawberry.argument(description="The code wx.login gave, used once.")],
+        channel: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Where a new member came from (a share scene, a campaign; at most 64 "
+                "characters), kept on the member; a returning member's is not changed."
+            ),
+        ] = None,
     ) -> MemberLoginPayload:
         ctx = info.context
-        try:
-            member, pair, created = await member_login.member_login(
-                ctx.settings, ctx.wechat, code, channel
-            )
-        except DomainError as exc:
-            return MemberLoginPayload(errors=errors_of(exc, AuthError))
+        member, pair, created = await member_login.member_login(
+            ctx.settings, ctx.wechat, code, channel
+        )
         return MemberLoginPayload(
             session=_session(pair), member=Member.from_model(member), created=created
         )
 
-    @strawberry.mutation(
+    @mutation(
+        allow=IsMember,
         description="Store the member's phone number, fetched from WeChat with the code of the "
         "mini-program's getPhoneNumber button.",
-        permission_classes=[IsMember],
     )
-    async def member_phone_bind(self, info: Info, code: str) -> MemberPhoneBindPayload:
-        viewer = require_member(info)
-        try:
-            member = await member_login.bind_phone(info.context.wechat, viewer.member_id, code)
-        except DomainError as exc:
-            return MemberPhoneBindPayload(errors=errors_of(exc, AuthError))
+    async def member_phone_bind(
+        self,
+        info: Info,
+        viewer: MemberViewer,
+        code: Annotated[
+            str, strawberry.argument(description="The code the getPhoneNumber button gave.")
+        ],
+    ) -> MemberPhoneBindPayload:
+        member = await member_login.bind_phone(info.context.wechat, viewer.member_id, code)
         return MemberPhoneBindPayload(member=Member.from_model(member))
 
-    @strawberry.mutation(
-        description="Exchange a refresh token for a new session (members and staff)."
+    @mutation(
+        allow=Public,
+        description="Exchange a refresh token for a new session (members and staff).",
     )
-    async def token_refresh(self, info: Info, refresh_token: str) -> TokenRefreshPayload:
-        try:
-            pair = await services.rotate_refresh_token(info.context.settings, refresh_token)
-        except DomainError as exc:
-            return TokenRefreshPayload(errors=errors_of(exc, AuthError))
+    async def token_refresh(
+        self,
+        info: Info,
+        refresh_token: Annotated[
+            str, strawberry.argument(description="The refreshToken of the current session.")
+        ],
+    ) -> TokenRefreshPayload:
+        pair = await services.rotate_refresh_token(info.context.settings, refresh_token)
         return TokenRefreshPayload(session=_session(pair))
 
-    @strawberry.mutation(description="Sign a staff member in with username and password.")
-    async def staff_login(self, info: Info, username: str, password: str) -> StaffLoginPayload:
-        try:
-            staff, pair = await services.staff_login(info.context.settings, username, password)
-        except DomainError as exc:
-            return StaffLoginPayload(errors=errors_of(exc, AuthError))
+    @mutation(allow=Public, description="Sign a staff member in with username and password.")
+    async def staff_login(
+        self,
+        info: Info,
+        username: Annotated[str, strawberry.argument(description="The account's login name.")],
+        password: Annotated[str, strawberry.argument(description="The account's password.")],
+    ) -> StaffLoginPayload:
+        staff, pair = await services.staff_login(info.context.settings, username, password)
         return StaffLoginPayload(session=_session(pair), staff=StaffUser.from_model(staff))
 
-    @strawberry.mutation(
-        description="Create a staff account (ADMIN).", permission_classes=[IsAdmin]
-    )
-    async def staff_create(self, info: Info, input: StaffCreateInput) -> StaffCreatePayload:
-        actor = require_staff(info, StaffRole.ADMIN)
-        try:
-            staff = await services.create_staff(
-                input.username, input.password, input.role, actor=actor
-            )
-        except DomainError as exc:
-            return StaffCreatePayload(errors=errors_of(exc, AuthError))
+    @mutation(allow=IsAdmin, description="Create a staff account (ADMIN).")
+    async def staff_create(
+        self, viewer: StaffViewer, input: StaffCreateInput
+    ) -> StaffCreatePayload:
+        staff = await services.create_staff(
+            input.username, input.password, input.role, actor=viewer
+        )
         return StaffCreatePayload(staff=StaffUser.from_model(staff))
 
-    @strawberry.mutation(
+    @mutation(
+        allow=IsAdmin,
         description="Create a partner API token (ADMIN). The secret is in the payload once.",
-        permission_classes=[IsAdmin],
     )
     async def partner_token_create(
-        self, info: Info, input: PartnerTokenCreateInput
+        self, viewer: StaffViewer, input: PartnerTokenCreateInput
     ) -> PartnerTokenCreatePayload:
-        actor = require_staff(info, StaffRole.ADMIN)
-        try:
-            token, secret = await services.create_partner_token(
-                input.name, list(input.scopes), input.expires_at, actor=actor
-            )
-        except DomainError as exc:
-            return PartnerTokenCreatePayload(errors=errors_of(exc, AuthError))
+        token, secret = await services.create_partner_token(
+            input.name, list(input.scopes), input.expires_at, actor=viewer
+        )
         return PartnerTokenCreatePayload(partner_token=PartnerToken.from_model(token), token=secret)
 
-    @strawberry.mutation(
-        description="Revoke a partner token (ADMIN); it stops working at once.",
-        permission_classes=[IsAdmin],
+    @mutation(
+        allow=IsAdmin, description="Revoke a partner token (ADMIN); it stops working at once."
     )
     async def partner_token_revoke(
-        self, info: Info, id: relay.GlobalID
+        self,
+        viewer: StaffViewer,
+        id: Annotated[relay.GlobalID, strawberry.argument(description="The PartnerToken.")],
     ) -> PartnerTokenRevokePayload:
-        actor = require_staff(info, StaffRole.ADMIN)
-        try:
-            token = await services.revoke_partner_token(
-                decode_id(id, "PartnerToken", "id"), actor=actor
-            )
-        except DomainError as exc:
-            return PartnerTokenRevokePayload(errors=errors_of(exc, AuthError))
+        token = await services.revoke_partner_token(
+            decode_id(id, "PartnerToken", "id"), actor=viewer
+        )
         return PartnerTokenRevokePayload(partner_token=PartnerToken.from_model(token))

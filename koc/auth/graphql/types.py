@@ -12,19 +12,29 @@ from koc.auth import models
 from koc.auth.errors import AuthErrorCode
 from koc.auth.viewer import is_staff
 from koc.graphql.context import Info
+from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
 from koc.graphql.permissions import forbidden
 
-StaffRole = strawberry.enum(
+StaffRole = enum_type(
     models.StaffRole,
-    description="ANALYST reads; OPERATOR also changes members and programs; ADMIN also manages "
-    "staff and partner tokens.",
+    "What a staff account may do; each role can do everything the roles below it can.",
+    ADMIN="Also manages staff accounts, partner tokens and trusted documents, and reads the "
+    "audit log.",
+    OPERATOR="Also changes members, tags, KOCs, badges, privileges, referrals and surveys.",
+    ANALYST="Reads members, programs and reports; changes nothing.",
 )
 
 
-PartnerScope = strawberry.enum(
+PartnerScope = enum_type(
     models.PartnerScope,
-    description="What a partner token may do. ORDERS_WRITE is the scope `orders:write`, and so on.",
+    "What a partner token may do. ORDERS_WRITE is the scope `orders:write`, and so on.",
+    ORDERS_WRITE="Report orders and refunds (orderRecord, ordersRecord, orderRefund).",
+    EVENTS_WRITE="Report what members did (memberEventRecord).",
+    MEMBERS_READ="Read members' profiles (members, member).",
+    PRIVILEGES_REDEEM="Check redemption codes and redeem privileges at a counter.",
+    REFERRALS_READ="Read referrals, rewards, attempts and the referral reports.",
+    BADGES_VERIFY="Check badge QR tokens at an event check-in (badgeVerify).",
 )
 
 AuthError = error_type("AuthError", AuthErrorCode, "A problem with a login, a session or a token.")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from koc.badges import services
 from koc.badges.models import Badge, BadgeAwardEvent, BadgeHolding
 from koc.badges.rules import Progress
+from koc.badges.showing import progress_of
 from koc.graphql.loaders import by_key, group_by_key
 from koc.rows import RowsByKey
 
@@ -29,4 +29,4 @@ async def load_award_events(member_ids: Sequence[int]) -> list[list[BadgeAwardEv
 
 
 async def load_progress(member_ids: Sequence[int]) -> list[list[tuple[Badge, Progress]]]:
-    return await services.progress_of(member_ids)
+    return await progress_of(member_ids)

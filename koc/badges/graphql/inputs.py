@@ -7,8 +7,8 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
+from koc.badges.definitions import BadgeData
 from koc.badges.graphql.types import BadgeRule
-from koc.badges.services import BadgeData
 
 
 @strawberry.input(description="A new badge (one level of a family).")

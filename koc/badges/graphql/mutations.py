@@ -5,7 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from koc.auth.viewer import StaffViewer
-from koc.badges import services
+from koc.badges.awards import award_badge, revoke_badge
+from koc.badges.definitions import create_badge, update_badge
 from koc.badges.graphql.inputs import BadgeAwardInput, BadgeCreateInput, BadgeUpdateInput
 from koc.badges.graphql.types import Badge, BadgeAward, BadgeError
 from koc.graphql.ids import decode_id
@@ -40,7 +41,7 @@ class Mutation:
         description="Define a badge. An automatic one goes at once to every member it admits.",
     )
     async def badge_create(self, viewer: StaffViewer, input: BadgeCreateInput) -> BadgePayload:
-        badge, awarded = await services.create_badge(input.to_data(), actor=viewer)
+        badge, awarded = await create_badge(input.to_data(), actor=viewer)
         return BadgePayload(badge=Badge.from_model(badge), awarded_count=awarded)
 
     @mutation(
@@ -49,7 +50,7 @@ class Mutation:
     )
     async def badge_update(self, viewer: StaffViewer, input: BadgeUpdateInput) -> BadgePayload:
         badge_id = decode_id(input.id, "Badge", "id")
-        badge, awarded = await services.update_badge(badge_id, input.changes(), actor=viewer)
+        badge, awarded = await update_badge(badge_id, input.changes(), actor=viewer)
         return BadgePayload(badge=Badge.from_model(badge), awarded_count=awarded)
 
     @mutation(
@@ -58,7 +59,7 @@ class Mutation:
     )
     async def badge_award(self, viewer: StaffViewer, input: BadgeAwardInput) -> BadgeAwardPayload:
         member_id, badge_id = _ids(input)
-        holding = await services.award_badge(member_id, badge_id, input.reason, actor=viewer)
+        holding = await award_badge(member_id, badge_id, input.reason, actor=viewer)
         return BadgeAwardPayload(award=BadgeAward.from_model(holding))
 
     @mutation(
@@ -67,5 +68,5 @@ class Mutation:
     )
     async def badge_revoke(self, viewer: StaffViewer, input: BadgeAwardInput) -> BadgeAwardPayload:
         member_id, badge_id = _ids(input)
-        holding = await services.revoke_badge(member_id, badge_id, input.reason, actor=viewer)
+        holding = await revoke_badge(member_id, badge_id, input.reason, actor=viewer)
         return BadgeAwardPayload(award=BadgeAward.from_model(holding))

@@ -8,10 +8,12 @@ import strawberry
 
 from koc.auth.models import PartnerScope, StaffRole
 from koc.auth.viewer import is_staff
-from koc.badges import models, services
+from koc.badges import models
 from koc.badges.graphql.types import Badge, BadgeVerification
+from koc.badges.showing import verify_token
 from koc.graphql.boundary import MaxLength
 from koc.graphql.context import Info
+from koc.graphql.mutations import query
 from koc.graphql.permissions import IsSignedIn, allow
 from koc.graphql.relay import Connection, SortKey, paginate
 
@@ -22,10 +24,10 @@ CanVerifyBadges = allow(
 
 @strawberry.type
 class Query:
-    @strawberry.field(
+    @query(
+        allow=IsSignedIn,
         description="Badge definitions by family and level. Staff see all; others see the "
         "visible, active ones.",
-        permission_classes=[IsSignedIn],
     )
     async def badges(
         self,
@@ -50,15 +52,15 @@ class Query:
             order=[SortKey("family", descending=False), SortKey("level", descending=False)],
         )
 
-    @strawberry.field(
+    @query(
+        allow=CanVerifyBadges,
         description="Check a badge QR token (from BadgeAward.qrToken) at an event check-in, "
         "without a database of your own. Partners need the badges:verify scope.",
-        permission_classes=[CanVerifyBadges],
     )
     async def badge_verify(
         self,
         info: Info,
         token: Annotated[str, strawberry.argument(description="The scanned QR content.")],
     ) -> BadgeVerification:
-        result = await services.verify_token(info.context.settings.jwt_secret, token)
+        result = await verify_token(info.context.settings.jwt_secret, token)
         return BadgeVerification.from_result(result)

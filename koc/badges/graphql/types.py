@@ -10,31 +10,48 @@ from strawberry import relay
 
 from koc.auth.models import PartnerScope
 from koc.auth.viewer import MemberViewer, is_partner_with, is_staff
-from koc.badges import models, services
+from koc.badges import models
 from koc.badges.errors import BadgeErrorCode, BadgeVerifyResult
 from koc.badges.graphql import dataloaders as dl
+from koc.badges.showing import Verification, token_for
 from koc.graphql.context import Info
+from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
 from koc.members.graphql.dataloaders import load_staff_names
 
-BadgeRule = strawberry.enum(
+BadgeRule = enum_type(
     models.BadgeRule,
-    description="How a badge is earned. MANUAL: awarded by staff. The others are awarded "
-    "automatically once the member reaches the threshold: REFERRALS_CONVERTED (friends whose "
-    "referred order stands), SUBMISSIONS_APPROVED (campaign content approved), EVENTS_ATTENDED, "
-    "YEARS_SINCE_FIRST_ORDER (0 = any buyer), KOC_ROLE (holding a KOC role while active).",
+    "How a badge is earned. Every rule but MANUAL awards the badge automatically once the "
+    "member reaches its threshold.",
+    MANUAL="Awarded by staff only.",
+    REFERRALS_CONVERTED="Friends referred whose order stands (not refunded).",
+    SUBMISSIONS_APPROVED="Campaign submissions approved by staff.",
+    EVENTS_ATTENDED="Events attended.",
+    YEARS_SINCE_FIRST_ORDER="Years since the first order (0 = any buyer).",
+    KOC_ROLE="Holding a KOC role while an active KOC.",
 )
-AwardSource = strawberry.enum(
-    models.AwardSource, description="RULE: an automatic rule; STAFF: a staff member."
+AwardSource = enum_type(
+    models.AwardSource,
+    "Who gave a badge.",
+    RULE="An automatic rule.",
+    STAFF="A staff member.",
 )
-AwardAction = strawberry.enum(models.AwardAction, description="What happened to a holding.")
-BadgeVerifyResultEnum = strawberry.enum(
+AwardAction = enum_type(
+    models.AwardAction,
+    "What happened to a holding.",
+    AWARD="The badge was awarded (or given back).",
+    REVOKE="The badge was revoked.",
+)
+BadgeVerifyResultEnum = enum_type(
     BadgeVerifyResult,
+    "What a badge QR token proves.",
     name="BadgeVerifyResult",
-    description="VALID: genuine and held; INVALID: forged or malformed; EXPIRED: genuine but "
-    "too old, ask for a fresh QR; REVOKED: genuine but the badge is no longer held.",
+    VALID="Genuine, and the member holds the badge.",
+    INVALID="Forged or malformed.",
+    EXPIRED="Genuine but too old: ask for a fresh QR.",
+    REVOKED="Genuine, but the badge is no longer held.",
 )
 BadgeError = error_type("BadgeError", BadgeErrorCode, "A problem with a badge change.")
 
@@ -155,7 +172,7 @@ class BadgeAward:
         if self.revoked_at is not None:
             return None
         settings = info.context.settings
-        token, expires_at = services.token_for(
+        token, expires_at = token_for(
             settings.jwt_secret, settings.badge_token_ttl_seconds, self.member_id, self.badge_id
         )
         return BadgeToken(token=token, expires_at=expires_at)
@@ -209,7 +226,7 @@ class BadgeVerification:
     )
 
     @classmethod
-    def from_result(cls, v: services.Verification) -> BadgeVerification:
+    def from_result(cls, v: Verification) -> BadgeVerification:
         valid = v.result is BadgeVerifyResult.VALID
         return cls(
             result=v.result,

@@ -11,6 +11,7 @@ from strawberry import relay
 from koc.creators import campaigns, scoring
 from koc.creators.graphql.types import KocRole, KocScoringSignal, KocStatus
 from koc.creators.models import KocRole as Role
+from koc.graphql.enums import enum_type
 from koc.graphql.ids import decode_ids
 
 
@@ -30,10 +31,17 @@ class KocNominateInput:
     note: str = strawberry.field(default="", description="Why (staff only), up to 2000 characters.")
 
 
-@strawberry.enum(description="What a review decides.")
 class KocReviewDecision(StrEnum):
     APPROVE = "APPROVE"
     REJECT = "REJECT"
+
+
+enum_type(
+    KocReviewDecision,
+    "What a review decides.",
+    APPROVE="The member becomes an active KOC with the roles granted, and a certificate.",
+    REJECT="The application is closed with a reason the member sees.",
+)
 
 
 @strawberry.input(description="Approve or reject an application or nomination.")

@@ -3,11 +3,9 @@ review, set status and roles, create campaigns, rate submissions and set the wei
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import strawberry
 
-from koc.auth.models import StaffRole
+from koc.auth.viewer import MemberViewer, StaffViewer
 from koc.creators import campaigns, models, services
 from koc.creators.graphql.inputs import (
     KocApplicationReviewInput,
@@ -32,60 +30,49 @@ from koc.creators.graphql.types import (
     KocSubmission,
 )
 from koc.creators.models import KocRole, KocStatus
-from koc.errors import DomainError
 from koc.graphql.context import Info
-from koc.graphql.errors import errors_of
 from koc.graphql.ids import decode_id
-from koc.graphql.permissions import IsMember, IsOperator, require_member, require_staff
+from koc.graphql.mutations import Payload, mutation
+from koc.graphql.permissions import IsMember, IsOperator
 
 
 @strawberry.type(description="Result of kocApply and kocNominate.")
-class KocApplicationPayload:
+class KocApplicationPayload(Payload[KocError]):
     application: KocApplication | None = strawberry.field(
         default=None, description="The application, pending review."
     )
-    errors: list[KocError] = strawberry.field(default_factory=list, description="What was wrong.")  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Result of kocApplicationReview.")
-class KocApplicationReviewPayload:
+class KocApplicationReviewPayload(Payload[KocError]):
     application: KocApplication | None = strawberry.field(
         default=None, description="The reviewed application."
     )
     koc: KocProfile | None = strawberry.field(
         default=None, description="The member's KOC profile (ACTIVE after an approval)."
     )
-    errors: list[KocError] = strawberry.field(default_factory=list, description="What was wrong.")  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Result of kocStatusSet and kocRolesSet.")
-class KocProfilePayload:
+class KocProfilePayload(Payload[KocError]):
     koc: KocProfile | None = strawberry.field(default=None, description="The KOC after the change.")
-    errors: list[KocError] = strawberry.field(default_factory=list, description="What was wrong.")  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Result of kocCampaignCreate and kocCampaignJoin.")
-class KocCampaignPayload:
+class KocCampaignPayload(Payload[KocCampaignError]):
     campaign: KocCampaign | None = strawberry.field(default=None, description="The campaign.")
-    errors: list[KocCampaignError] = strawberry.field(  # type: ignore[valid-type]
-        default_factory=list, description="What was wrong."
-    )
 
 
 @strawberry.type(description="Result of kocSubmissionCreate and kocSubmissionReview.")
-class KocSubmissionPayload:
+class KocSubmissionPayload(Payload[KocCampaignError]):
     submission: KocSubmission | None = strawberry.field(default=None, description="The submission.")
-    errors: list[KocCampaignError] = strawberry.field(  # type: ignore[valid-type]
-        default_factory=list, description="What was wrong."
-    )
 
 
 @strawberry.type(description="Result of kocScoringWeightsSet.")
-class KocScoringWeightsPayload:
+class KocScoringWeightsPayload(Payload[KocError]):
     weights: KocScoringWeights | None = strawberry.field(
         default=None, description="The weights now in force (every member was re-ranked)."
     )
-    errors: list[KocError] = strawberry.field(default_factory=list, description="What was wrong.")  # type: ignore[valid-type]
 
 
 def _roles(values: list[KocRole] | None) -> list[KocRole] | None:
@@ -94,203 +81,131 @@ def _roles(values: list[KocRole] | None) -> list[KocRole] | None:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=IsMember,
         description="Apply to become a KOC (members). One open application at a time; after a "
         "rejection, again once the cooldown has passed.",
-        permission_classes=[IsMember],
     )
     async def koc_apply(
-        self,
-        info: Info,
-        input: Annotated[KocApplyInput, strawberry.argument(description="The input.")],
+        self, info: Info, viewer: MemberViewer, input: KocApplyInput
     ) -> KocApplicationPayload:
-        viewer = require_member(info)
-        try:
-            application = await services.apply(
-                viewer.member_id,
-                services.ApplyInput(
-                    roles=[KocRole(r) for r in input.roles],
-                    statement=input.statement,
-                    links=list(input.links),
-                ),
-                cooldown_days=info.context.settings.koc_reapply_cooldown_days,
-            )
-        except DomainError as exc:
-            return KocApplicationPayload(errors=errors_of(exc, KocError))
+        application = await services.apply(
+            viewer.member_id,
+            services.ApplyInput(
+                roles=[KocRole(r) for r in input.roles],
+                statement=input.statement,
+                links=list(input.links),
+            ),
+            cooldown_days=info.context.settings.koc_reapply_cooldown_days,
+        )
         return KocApplicationPayload(application=KocApplication.from_model(application))
 
-    @strawberry.mutation(
-        description="Nominate a member for the KOC review queue (OPERATOR).",
-        permission_classes=[IsOperator],
+    @mutation(
+        allow=IsOperator, description="Nominate a member for the KOC review queue (OPERATOR)."
     )
     async def koc_nominate(
-        self,
-        info: Info,
-        input: Annotated[KocNominateInput, strawberry.argument(description="The input.")],
+        self, viewer: StaffViewer, input: KocNominateInput
     ) -> KocApplicationPayload:
-        actor = require_staff(info, StaffRole.OPERATOR)
-        try:
-            member_id = decode_id(input.member_id, "Member", "memberId")
-            application = await services.nominate(
-                member_id, [KocRole(r) for r in input.roles], input.note, actor=actor
-            )
-        except DomainError as exc:
-            return KocApplicationPayload(errors=errors_of(exc, KocError))
+        member_id = decode_id(input.member_id, "Member", "memberId")
+        application = await services.nominate(
+            member_id, [KocRole(r) for r in input.roles], input.note, actor=viewer
+        )
         return KocApplicationPayload(application=KocApplication.from_model(application))
 
-    @strawberry.mutation(
+    @mutation(
+        allow=IsOperator,
         description="Approve (granting roles: the member becomes an ACTIVE KOC with a "
         "certificate) or reject (with a reason the member sees) an application (OPERATOR).",
-        permission_classes=[IsOperator],
     )
     async def koc_application_review(
-        self,
-        info: Info,
-        input: Annotated[KocApplicationReviewInput, strawberry.argument(description="The input.")],
+        self, viewer: StaffViewer, input: KocApplicationReviewInput
     ) -> KocApplicationReviewPayload:
-        actor = require_staff(info, StaffRole.OPERATOR)
-        try:
-            application_id = decode_id(input.application_id, "KocApplication", "applicationId")
-            application = await services.review_application(
-                application_id,
-                input.decision is KocReviewDecision.APPROVE,
-                _roles(input.roles),
-                input.reason,
-                actor=actor,
-            )
-        except DomainError as exc:
-            return KocApplicationReviewPayload(errors=errors_of(exc, KocError))
+        application_id = decode_id(input.application_id, "KocApplication", "applicationId")
+        application = await services.review_application(
+            application_id,
+            input.decision is KocReviewDecision.APPROVE,
+            _roles(input.roles),
+            input.reason,
+            actor=viewer,
+        )
         profile = await models.KocProfile.get_or_none(member_id=application.member_id)
         return KocApplicationReviewPayload(
             application=KocApplication.from_model(application),
             koc=KocProfile.from_model(profile) if profile else None,
         )
 
-    @strawberry.mutation(
+    @mutation(
+        allow=IsOperator,
         description="Move a KOC to another status: CANDIDATE -> ACTIVE -> PAUSED or RETIRED, "
         "PAUSED -> ACTIVE, RETIRED -> ACTIVE (OPERATOR).",
-        permission_classes=[IsOperator],
     )
     async def koc_status_set(
-        self,
-        info: Info,
-        input: Annotated[KocStatusSetInput, strawberry.argument(description="The input.")],
+        self, viewer: StaffViewer, input: KocStatusSetInput
     ) -> KocProfilePayload:
-        actor = require_staff(info, StaffRole.OPERATOR)
-        try:
-            member_id = decode_id(input.member_id, "Member", "memberId")
-            profile = await services.set_status(
-                member_id, KocStatus(input.status), input.reason, _roles(input.roles), actor=actor
-            )
-        except DomainError as exc:
-            return KocProfilePayload(errors=errors_of(exc, KocError))
+        member_id = decode_id(input.member_id, "Member", "memberId")
+        profile = await services.set_status(
+            member_id, KocStatus(input.status), input.reason, _roles(input.roles), actor=viewer
+        )
         return KocProfilePayload(koc=KocProfile.from_model(profile))
 
-    @strawberry.mutation(
+    @mutation(
+        allow=IsOperator,
         description="Replace the typed roles of an active or paused KOC (OPERATOR).",
-        permission_classes=[IsOperator],
     )
     async def koc_roles_set(
-        self,
-        info: Info,
-        input: Annotated[KocRolesSetInput, strawberry.argument(description="The input.")],
+        self, viewer: StaffViewer, input: KocRolesSetInput
     ) -> KocProfilePayload:
-        actor = require_staff(info, StaffRole.OPERATOR)
-        try:
-            member_id = decode_id(input.member_id, "Member", "memberId")
-            profile = await services.set_roles(
-                member_id, [KocRole(r) for r in input.roles], input.reason, actor=actor
-            )
-        except DomainError as exc:
-            return KocProfilePayload(errors=errors_of(exc, KocError))
+        member_id = decode_id(input.member_id, "Member", "memberId")
+        profile = await services.set_roles(
+            member_id, [KocRole(r) for r in input.roles], input.reason, actor=viewer
+        )
         return KocProfilePayload(koc=KocProfile.from_model(profile))
 
-    @strawberry.mutation(
-        description="Create a recruitment campaign for a role (OPERATOR).",
-        permission_classes=[IsOperator],
-    )
+    @mutation(allow=IsOperator, description="Create a recruitment campaign for a role (OPERATOR).")
     async def koc_campaign_create(
-        self,
-        info: Info,
-        input: Annotated[KocCampaignCreateInput, strawberry.argument(description="The input.")],
+        self, viewer: StaffViewer, input: KocCampaignCreateInput
     ) -> KocCampaignPayload:
-        actor = require_staff(info, StaffRole.OPERATOR)
-        try:
-            campaign = await campaigns.create_campaign(input.to_input(), actor=actor)
-        except DomainError as exc:
-            return KocCampaignPayload(errors=errors_of(exc, KocCampaignError))
+        campaign = await campaigns.create_campaign(input.to_input(), actor=viewer)
         return KocCampaignPayload(campaign=KocCampaign.from_model(campaign))
 
-    @strawberry.mutation(
-        description="Sign up for a running campaign open to you (members).",
-        permission_classes=[IsMember],
-    )
+    @mutation(allow=IsMember, description="Sign up for a running campaign open to you (members).")
     async def koc_campaign_join(
-        self,
-        info: Info,
-        input: Annotated[KocCampaignJoinInput, strawberry.argument(description="The input.")],
+        self, viewer: MemberViewer, input: KocCampaignJoinInput
     ) -> KocCampaignPayload:
-        viewer = require_member(info)
-        try:
-            campaign_id = decode_id(input.campaign_id, "KocCampaign", "campaignId")
-            await campaigns.join(campaign_id, viewer.member_id)
-        except DomainError as exc:
-            return KocCampaignPayload(errors=errors_of(exc, KocCampaignError))
+        campaign_id = decode_id(input.campaign_id, "KocCampaign", "campaignId")
+        await campaigns.join(campaign_id, viewer.member_id)
         return KocCampaignPayload(
             campaign=KocCampaign.from_model(await models.KocCampaign.get(id=campaign_id))
         )
 
-    @strawberry.mutation(
-        description="Submit work to a running campaign you joined (members).",
-        permission_classes=[IsMember],
-    )
+    @mutation(allow=IsMember, description="Submit work to a running campaign you joined (members).")
     async def koc_submission_create(
-        self,
-        info: Info,
-        input: Annotated[KocSubmissionCreateInput, strawberry.argument(description="The input.")],
+        self, viewer: MemberViewer, input: KocSubmissionCreateInput
     ) -> KocSubmissionPayload:
-        viewer = require_member(info)
-        try:
-            campaign_id = decode_id(input.campaign_id, "KocCampaign", "campaignId")
-            submission = await campaigns.submit(campaign_id, viewer.member_id, input.to_input())
-        except DomainError as exc:
-            return KocSubmissionPayload(errors=errors_of(exc, KocCampaignError))
+        campaign_id = decode_id(input.campaign_id, "KocCampaign", "campaignId")
+        submission = await campaigns.submit(campaign_id, viewer.member_id, input.to_input())
         return KocSubmissionPayload(submission=KocSubmission.from_model(submission))
 
-    @strawberry.mutation(
+    @mutation(
+        allow=IsOperator,
         description="Rate a submission 1-5 with a comment, optionally promoting its author into "
         "the campaign's role (OPERATOR).",
-        permission_classes=[IsOperator],
     )
     async def koc_submission_review(
-        self,
-        info: Info,
-        input: Annotated[KocSubmissionReviewInput, strawberry.argument(description="The input.")],
+        self, viewer: StaffViewer, input: KocSubmissionReviewInput
     ) -> KocSubmissionPayload:
-        actor = require_staff(info, StaffRole.OPERATOR)
-        try:
-            submission_id = decode_id(input.submission_id, "KocSubmission", "submissionId")
-            submission = await campaigns.review_submission(
-                submission_id, input.rating, input.comment, input.promote, actor=actor
-            )
-        except DomainError as exc:
-            return KocSubmissionPayload(errors=errors_of(exc, KocCampaignError))
+        submission_id = decode_id(input.submission_id, "KocSubmission", "submissionId")
+        submission = await campaigns.review_submission(
+            submission_id, input.rating, input.comment, input.promote, actor=viewer
+        )
         return KocSubmissionPayload(submission=KocSubmission.from_model(submission))
 
-    @strawberry.mutation(
+    @mutation(
+        allow=IsOperator,
         description="Change discovery scoring weights and re-rank every member (OPERATOR).",
-        permission_classes=[IsOperator],
     )
     async def koc_scoring_weights_set(
-        self,
-        info: Info,
-        input: Annotated[KocScoringWeightsSetInput, strawberry.argument(description="The input.")],
+        self, viewer: StaffViewer, input: KocScoringWeightsSetInput
     ) -> KocScoringWeightsPayload:
-        actor = require_staff(info, StaffRole.OPERATOR)
-        try:
-            weights = await services.set_weights(
-                [s.to_weight() for s in input.signals], actor=actor
-            )
-        except DomainError as exc:
-            return KocScoringWeightsPayload(errors=errors_of(exc, KocError))
+        weights = await services.set_weights([s.to_weight() for s in input.signals], actor=viewer)
         return KocScoringWeightsPayload(weights=KocScoringWeights.of(weights))

@@ -10,11 +10,9 @@ from strawberry import relay
 from tortoise.expressions import Q, Subquery
 
 from koc.auth.models import StaffRole
-from koc.auth.viewer import MemberViewer
+from koc.auth.viewer import MemberViewer, StaffViewer
 from koc.creators import campaigns, models, signals
 from koc.creators.graphql.types import (
-    After,
-    First,
     KocApplication,
     KocApplicationStatus,
     KocCampaign,
@@ -26,12 +24,10 @@ from koc.creators.graphql.types import (
     KocStatus,
     KocSubmission,
 )
-from koc.errors import DomainError
-from koc.graphql.context import Info
-from koc.graphql.errors import bad_input
 from koc.graphql.ids import decode_id
+from koc.graphql.mutations import query
 from koc.graphql.permissions import IsAnalyst, allow
-from koc.graphql.relay import Connection, SortKey, paginate
+from koc.graphql.relay import After, Connection, First, SortKey, paginate
 
 CanListCampaigns = allow(staff=StaffRole.ANALYST, member=True, name="CanListCampaigns")
 
@@ -46,10 +42,10 @@ def _campaign_status_q(status: KocCampaignStatus, now: datetime) -> Q:
 
 @strawberry.type
 class Query:
-    @strawberry.field(
+    @query(
+        allow=IsAnalyst,
         description="Members who are not (and were not) KOCs, ranked by candidate score, each "
         "with the breakdown behind it (ANALYST). Scores are kept current as signals arrive.",
-        permission_classes=[IsAnalyst],
     )
     async def koc_candidates(
         self,
@@ -86,10 +82,10 @@ class Query:
             )
         return connection
 
-    @strawberry.field(
+    @query(
+        allow=IsAnalyst,
         description="The review queue: applications and nominations, newest first (ANALYST). "
         "Members read their own through `me.kocApplication`.",
-        permission_classes=[IsAnalyst],
     )
     async def koc_applications(
         self,
@@ -111,10 +107,7 @@ class Query:
             order=[SortKey("created_at")],
         )
 
-    @strawberry.field(
-        description="KOC profiles, most recently changed first (ANALYST).",
-        permission_classes=[IsAnalyst],
-    )
+    @query(allow=IsAnalyst, description="KOC profiles, most recently changed first (ANALYST).")
     async def kocs(
         self,
         status: Annotated[
@@ -143,14 +136,14 @@ class Query:
             order=[SortKey("status_changed_at")],
         )
 
-    @strawberry.field(
+    @query(
+        allow=CanListCampaigns,
         description="Recruitment campaigns, latest start first. Staff (ANALYST) see all; a "
         "member sees the running campaigns open to them.",
-        permission_classes=[CanListCampaigns],
     )
     async def koc_campaigns(
         self,
-        info: Info,
+        viewer: MemberViewer | StaffViewer,
         role: Annotated[
             KocRole | None,  # type: ignore[valid-type]
             strawberry.argument(description="Only campaigns for this role."),
@@ -163,7 +156,6 @@ class Query:
         after: After = None,
     ) -> Connection[KocCampaign]:
         now = datetime.now(UTC)
-        viewer = info.context.viewer
         if isinstance(viewer, MemberViewer):
             qs = await campaigns.open_to_member(viewer.member_id)
         else:
@@ -180,9 +172,9 @@ class Query:
             order=[SortKey("starts_at")],
         )
 
-    @strawberry.field(
+    @query(
+        allow=IsAnalyst,
         description="Submissions to a campaign, top-rated first, unrated last (ANALYST).",
-        permission_classes=[IsAnalyst],
     )
     async def koc_campaign_submissions(
         self,
@@ -193,10 +185,7 @@ class Query:
         first: First = None,
         after: After = None,
     ) -> Connection[KocSubmission]:
-        try:
-            campaign = decode_id(campaign_id, "KocCampaign", "campaignId")
-        except DomainError as exc:
-            raise bad_input(exc) from exc
+        campaign = decode_id(campaign_id, "KocCampaign", "campaignId")
         qs = models.CampaignSubmission.filter(campaign_id=campaign)
         if unrated_only:
             qs = qs.filter(rating_rank=0)
@@ -208,9 +197,9 @@ class Query:
             order=[SortKey("rating_rank")],
         )
 
-    @strawberry.field(
+    @query(
+        allow=IsAnalyst,
         description="The discovery scoring weights in force, with the defaults (ANALYST).",
-        permission_classes=[IsAnalyst],
     )
     async def koc_scoring_weights(self) -> KocScoringWeights:
         return KocScoringWeights.of(await signals.load_weights())

@@ -1,4 +1,8 @@
-"""GraphQL types of KOC profiles, candidates, applications, campaigns and scoring weights."""
+"""GraphQL types of KOC profiles, candidates, applications, campaigns and scoring weights.
+
+Over 500 lines on purpose: one small GraphQL type per concept of the feature (22 of them),
+each beside the types it points at; split by concept, the feature's API would be read across
+as many files."""
 
 from __future__ import annotations
 
@@ -16,52 +20,43 @@ from koc.creators.errors import KocCampaignErrorCode, KocErrorCode
 from koc.creators.graphql import dataloaders as dl
 from koc.creators.signals import SCORE_COLUMNS
 from koc.graphql.context import Info
+from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
 from koc.members.graphql import dataloaders as member_dl
 from koc.members.graphql.types import LifecycleStage, Member, Tag
 
-KocRole = strawberry.enum(
+KocRole = enum_type(
     models.KocRole,
-    description="CONTENT (内容达人): posts, videos, reviews; EXPERIENCE (体验达人): shares usage "
-    "experience, hosts test drives and live sessions; CO_CREATION (共创达人): joins product "
-    "co-creation and gives structured feedback.",
+    "The typed roles of a KOC (2.0); a KOC may hold several.",
+    CONTENT="内容达人, content creator: posts, videos, reviews.",
+    EXPERIENCE="体验达人, experience sharer: shares usage experience, hosts test drives and live "
+    "sessions.",
+    CO_CREATION="共创达人, co-creator: joins product co-creation and gives structured feedback.",
 )
-KocStatus = strawberry.enum(
+KocStatus = enum_type(
     models.KocStatus,
-    description="CANDIDATE (applied or nominated) -> ACTIVE -> PAUSED or RETIRED.",
+    "Where a KOC is: CANDIDATE -> ACTIVE -> PAUSED or RETIRED; PAUSED or RETIRED -> ACTIVE.",
+    CANDIDATE="Applied or nominated, not approved yet.",
+    ACTIVE="An approved KOC, holding the identity and at least one role.",
+    PAUSED="Holds the identity but is paused (no new roles, may not refer while paused).",
+    RETIRED="No longer a KOC (the KOC tag is taken off); may be made ACTIVE again.",
 )
-KocApplicationKind = strawberry.enum(
+KocApplicationKind = enum_type(
     models.ApplicationKind,
+    "Who started an application.",
     name="KocApplicationKind",
-    description="APPLICATION: the member applied; NOMINATION: staff nominated the member.",
+    APPLICATION="The member applied.",
+    NOMINATION="Staff nominated the member.",
 )
-KocApplicationStatus = strawberry.enum(
+KocApplicationStatus = enum_type(
     models.ApplicationStatus,
+    "Where an application stands in the review queue.",
     name="KocApplicationStatus",
-    description="Where an application stands in the review queue.",
-)
-KocScoringSignal = strawberry.enum(
-    scoring.Signal,
-    name="KocScoringSignal",
-    description="A discovery signal that feeds the candidate score.",
-)
-
-
-@strawberry.enum(description="Where a campaign is in its time window.")
-class KocCampaignStatus(StrEnum):
-    UPCOMING = "UPCOMING"
-    OPEN = "OPEN"
-    ENDED = "ENDED"
-
-
-First = Annotated[int | None, strawberry.argument(description="Page size, at most 100.")]
-After = Annotated[str | None, strawberry.argument(description="Cursor of the previous page's end.")]
-
-KocError = error_type("KocError", KocErrorCode, "A problem with a KOC change or application.")
-KocCampaignError = error_type(
-    "KocCampaignError", KocCampaignErrorCode, "A problem with a recruitment campaign."
+    PENDING="Waiting for a review.",
+    APPROVED="Approved: the member became an active KOC.",
+    REJECTED="Rejected, with a reason the member sees; they may apply again after a cooldown.",
 )
 
 SIGNAL_DESCRIPTIONS: dict[scoring.Signal, str] = {
@@ -81,6 +76,32 @@ SIGNAL_DESCRIPTIONS: dict[scoring.Signal, str] = {
     scoring.Signal.REFUNDS: "Refunds (count), a negative signal.",
     scoring.Signal.COMPLAINTS: "COMPLAINT member events (count), a negative signal.",
 }
+KocScoringSignal = enum_type(
+    scoring.Signal,
+    "A discovery signal that feeds the candidate score.",
+    name="KocScoringSignal",
+    **{signal.name: text for signal, text in SIGNAL_DESCRIPTIONS.items()},
+)
+
+
+class KocCampaignStatus(StrEnum):
+    UPCOMING = "UPCOMING"
+    OPEN = "OPEN"
+    ENDED = "ENDED"
+
+
+enum_type(
+    KocCampaignStatus,
+    "Where a campaign is in its time window.",
+    UPCOMING="Not started yet.",
+    OPEN="Running: members may join and submit.",
+    ENDED="Past its end.",
+)
+
+KocError = error_type("KocError", KocErrorCode, "A problem with a KOC change or application.")
+KocCampaignError = error_type(
+    "KocCampaignError", KocCampaignErrorCode, "A problem with a recruitment campaign."
+)
 
 
 async def _member(info: Info, member_id: int) -> Member:

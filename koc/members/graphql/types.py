@@ -11,6 +11,7 @@ from strawberry import relay
 from koc.auth.models import PartnerScope
 from koc.auth.viewer import MemberViewer, can_read_member, is_partner_with, is_staff
 from koc.graphql.context import Info
+from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
@@ -20,18 +21,34 @@ from koc.members.graphql import dataloaders as dl
 from koc.members.graphql.extensions import MEMBER_EXTENSIONS
 from koc.members.phones import mask_phone
 
-Gender = strawberry.enum(models.Gender, description="A member's gender, as they gave it.")
-TagFamily = strawberry.enum(
+Gender = enum_type(
+    models.Gender,
+    "A member's gender, as they gave it.",
+    UNKNOWN="Not given.",
+    MALE="Male.",
+    FEMALE="Female.",
+)
+TagFamily = enum_type(
     models.TagFamily,
-    description="SOCIAL: who they are; CONSUMPTION: what they need and prefer; "
-    "BEHAVIOR: what they did; TIER: which layer they are in.",
+    "The four families of tags.",
+    SOCIAL="Who they are: region, age band, occupation, birthday, married.",
+    CONSUMPTION="What they need and prefer: budget, frequency, preferences, what they owned.",
+    BEHAVIOR="What they did: source channel, activities joined, articles read, orders.",
+    TIER="Which layer of the brand's members they are in.",
 )
-TagSource = strawberry.enum(
+TagSource = enum_type(
     models.TagSource,
-    description="MANUAL: recorded by staff; AUTO: from interactions; EVENT: from an answer or result.",
+    "How a member came to hold a tag.",
+    MANUAL="Recorded by staff (e.g. learnt in a 1-on-1 chat).",
+    AUTO="Derived by koc from what the member did (e.g. becoming a KOC).",
+    EVENT="From an answer or a result (a survey's codebook).",
 )
-StageAutoRule = strawberry.enum(
-    models.StageAutoRule, description="The automatic transition that lands on a stage."
+StageAutoRule = enum_type(
+    models.StageAutoRule,
+    "The automatic transition that lands on a stage; automatic moves only go forward.",
+    FIRST_ORDER="The member's first order.",
+    REPEAT_ORDER="The member's second order or later.",
+    KOC="The member becomes an active KOC.",
 )
 
 MemberError = error_type("MemberError", MemberErrorCode, "A problem with a member change.")

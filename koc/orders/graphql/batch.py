@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import strawberry
 
-from koc.auth.models import PartnerScope
+from koc.auth.viewer import PartnerViewer
 from koc.errors import DomainError
 from koc.graphql.context import Info
 from koc.graphql.errors import errors_of
-from koc.graphql.permissions import require_partner
+from koc.graphql.mutations import Payload, mutation
 from koc.orders import services
 from koc.orders.errors import IngestionErrorCode
 from koc.orders.graphql.mutations import CanWriteOrders, OrderRecordInput, order_input
@@ -43,42 +43,44 @@ class OrderRecordResult:
 
 
 @strawberry.type(description="Result of ordersRecord.")
-class OrdersRecordPayload:
+class OrdersRecordPayload(Payload[IngestionError]):
     results: list[OrderRecordResult] = strawberry.field(
         default_factory=list, description="One result per input order, in input order."
     )
     recorded: int = strawberry.field(default=0, description="Orders recorded by this call.")
     replayed: int = strawberry.field(default=0, description="Orders that were replays.")
     failed: int = strawberry.field(default=0, description="Orders refused, see their errors.")
-    errors: list[IngestionError] = strawberry.field(  # type: ignore[valid-type]
-        default_factory=list, description="Problems with the batch as a whole (nothing written)."
-    )
+
+
+def _order_input(item: OrderRecordInput) -> services.OrderInput | DomainError:
+    """The item as the service takes it, or why it is malformed (a bad member ID): an error of
+    one order is that order's result, not the batch's."""
+    try:
+        return order_input(item)
+    except DomainError as exc:
+        return exc
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=CanWriteOrders,
         description=f"Report up to {MAX_BATCH} paid orders at once (partner scope orders:write). "
         "Each order is handled as orderRecord would and gets its own result and errors; a bad "
-        "order does not stop the others.",
-        permission_classes=[CanWriteOrders],
+        "order does not stop the others. The payload's own errors are about the batch as a "
+        "whole (nothing is written then).",
     )
-    async def orders_record(self, info: Info, input: OrdersRecordInput) -> OrdersRecordPayload:
-        partner = require_partner(info, PartnerScope.ORDERS_WRITE)
+    async def orders_record(
+        self, info: Info, viewer: PartnerViewer, input: OrdersRecordInput
+    ) -> OrdersRecordPayload:
         if not 1 <= len(input.orders) <= MAX_BATCH:
-            error = DomainError(
+            raise DomainError(
                 IngestionErrorCode.INVALID, f"Send 1 to {MAX_BATCH} orders.", "orders"
             )
-            return OrdersRecordPayload(errors=errors_of(error, IngestionError))
-        inputs: list[services.OrderInput | DomainError] = []
-        for item in input.orders:
-            try:
-                inputs.append(order_input(item))
-            except DomainError as exc:  # a malformed member ID
-                inputs.append(exc)
+        inputs = [_order_input(item) for item in input.orders]
         recorded = iter(
             await services.record_orders(
-                partner.token_id,
+                viewer.token_id,
                 [i for i in inputs if not isinstance(i, DomainError)],
                 info.context.settings.wechat_appid,
             )
@@ -88,14 +90,7 @@ class Mutation:
         for index, (item, outcome) in enumerate(zip(input.orders, outcomes, strict=True)):
             result = OrderRecordResult(index=index, external_id=item.external_id)
             if isinstance(outcome, DomainError):
-                result.errors = [
-                    IngestionError(
-                        field=f"orders.{index}.{e.field}" if e.field else f"orders.{index}",
-                        code=e.code,
-                        message=e.message,
-                    )
-                    for e in errors_of(outcome, IngestionError)
-                ]
+                result.errors = errors_of(outcome, IngestionError, at=f"orders.{index}")
                 payload.failed += 1
             else:
                 result.order = Order.from_model(outcome.obj)

@@ -9,13 +9,12 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from koc.auth.models import PartnerScope
-from koc.errors import DomainError
+from koc.auth.viewer import PartnerViewer
 from koc.graphql.context import Info
-from koc.graphql.errors import errors_of
 from koc.graphql.ids import decode_id
-from koc.graphql.permissions import allow, require_partner
+from koc.graphql.mutations import Payload, mutation
+from koc.graphql.permissions import allow
 from koc.orders import models, services
-from koc.orders.errors import IngestionErrorCode
 from koc.orders.graphql.types import IngestionError, MemberEvent, MemberEventKind, Order, Refund
 
 CanWriteOrders = allow(scope=PartnerScope.ORDERS_WRITE, name="CanWriteOrders")
@@ -89,31 +88,22 @@ class MemberEventRecordInput:
 
 
 @strawberry.type(description="Result of orderRecord.")
-class OrderRecordPayload:
+class OrderRecordPayload(Payload[IngestionError]):
     order: Order | None = strawberry.field(default=None, description="The order.")
     replayed: bool = strawberry.field(default=False, description="True when this was a replay.")
-    errors: list[IngestionError] = strawberry.field(
-        default_factory=list, description="What was wrong."
-    )  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Result of orderRefund.")
-class OrderRefundPayload:
+class OrderRefundPayload(Payload[IngestionError]):
     refund: Refund | None = strawberry.field(default=None, description="The refund.")
     order: Order | None = strawberry.field(default=None, description="The order after the refund.")
     replayed: bool = strawberry.field(default=False, description="True when this was a replay.")
-    errors: list[IngestionError] = strawberry.field(
-        default_factory=list, description="What was wrong."
-    )  # type: ignore[valid-type]
 
 
 @strawberry.type(description="Result of memberEventRecord.")
-class MemberEventRecordPayload:
+class MemberEventRecordPayload(Payload[IngestionError]):
     event: MemberEvent | None = strawberry.field(default=None, description="The event.")
     replayed: bool = strawberry.field(default=False, description="True when this was a replay.")
-    errors: list[IngestionError] = strawberry.field(
-        default_factory=list, description="What was wrong."
-    )  # type: ignore[valid-type]
 
 
 def order_input(input: OrderRecordInput) -> services.OrderInput:
@@ -131,37 +121,33 @@ def order_input(input: OrderRecordInput) -> services.OrderInput:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=CanWriteOrders,
         description="Report a paid order (partner scope orders:write). Replaying the same "
         "externalId returns the original; different content is IDEMPOTENCY_CONFLICT.",
-        permission_classes=[CanWriteOrders],
     )
-    async def order_record(self, info: Info, input: OrderRecordInput) -> OrderRecordPayload:
-        partner = require_partner(info, PartnerScope.ORDERS_WRITE)
-        try:
-            result = await services.record_order(
-                partner.token_id, order_input(input), info.context.settings.wechat_appid
-            )
-        except DomainError as exc:
-            return OrderRecordPayload(errors=errors_of(exc, IngestionError))
+    async def order_record(
+        self, info: Info, viewer: PartnerViewer, input: OrderRecordInput
+    ) -> OrderRecordPayload:
+        result = await services.record_order(
+            viewer.token_id, order_input(input), info.context.settings.wechat_appid
+        )
         return OrderRecordPayload(order=Order.from_model(result.obj), replayed=result.replayed)
 
-    @strawberry.mutation(
+    @mutation(
+        allow=CanWriteOrders,
         description="Report a refund of an order (partner scope orders:write).",
-        permission_classes=[CanWriteOrders],
     )
-    async def order_refund(self, info: Info, input: OrderRefundInput) -> OrderRefundPayload:
-        partner = require_partner(info, PartnerScope.ORDERS_WRITE)
-        try:
-            result = await services.refund_order(
-                partner.token_id,
-                input.external_id,
-                input.order_external_id,
-                input.amount_cents,
-                input.occurred_at,
-            )
-        except DomainError as exc:
-            return OrderRefundPayload(errors=errors_of(exc, IngestionError))
+    async def order_refund(
+        self, viewer: PartnerViewer, input: OrderRefundInput
+    ) -> OrderRefundPayload:
+        result = await services.refund_order(
+            viewer.token_id,
+            input.external_id,
+            input.order_external_id,
+            input.amount_cents,
+            input.occurred_at,
+        )
         refund = result.obj
         order = await models.Order.get(id=refund.order_id)
         return OrderRefundPayload(
@@ -174,30 +160,22 @@ class Mutation:
             replayed=result.replayed,
         )
 
-    @strawberry.mutation(
+    @mutation(
+        allow=CanWriteEvents,
         description="Report something a member did (partner scope events:write).",
-        permission_classes=[CanWriteEvents],
     )
     async def member_event_record(
-        self, info: Info, input: MemberEventRecordInput
+        self, info: Info, viewer: PartnerViewer, input: MemberEventRecordInput
     ) -> MemberEventRecordPayload:
-        partner = require_partner(info, PartnerScope.EVENTS_WRITE)
-        try:
-            if input.payload is not None and not isinstance(input.payload, dict):
-                raise DomainError(
-                    IngestionErrorCode.INVALID, "payload must be a JSON object.", "payload"
-                )
-            result = await services.record_member_event(
-                partner.token_id,
-                input.external_id,
-                input.member.to_ref(),
-                input.kind,
-                input.occurred_at,
-                input.payload,
-                info.context.settings.wechat_appid,
-            )
-        except DomainError as exc:
-            return MemberEventRecordPayload(errors=errors_of(exc, IngestionError))
+        result = await services.record_member_event(
+            viewer.token_id,
+            input.external_id,
+            input.member.to_ref(),
+            input.kind,
+            input.occurred_at,
+            input.payload,
+            info.context.settings.wechat_appid,
+        )
         return MemberEventRecordPayload(
             event=MemberEvent.from_model(result.obj), replayed=result.replayed
         )

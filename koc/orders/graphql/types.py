@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 
 from koc.auth.viewer import can_read_member
 from koc.graphql.context import Info
+from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
 from koc.graphql.loaders import by_key, loader
 from koc.graphql.permissions import forbidden
@@ -20,8 +21,24 @@ from koc.members.graphql.types import Member
 from koc.orders import models
 from koc.orders.errors import IngestionErrorCode
 
-OrderStatus = strawberry.enum(models.OrderStatus, description="Whether an order was refunded.")
-MemberEventKind = strawberry.enum(models.MemberEventKind, description="What a member did.")
+OrderStatus = enum_type(
+    models.OrderStatus,
+    "Whether an order was refunded.",
+    PAID="Paid, nothing refunded.",
+    PARTIALLY_REFUNDED="Part of the amount was refunded.",
+    REFUNDED="The whole amount was refunded.",
+)
+MemberEventKind = enum_type(
+    models.MemberEventKind,
+    "What a member did, as a partner reports it.",
+    TEST_DRIVE="Took a test drive.",
+    EVENT_ATTENDED="Attended an event (a salon, a launch, a round table).",
+    CONTENT_POSTED="Posted content about the brand (a review, a video, a note).",
+    ARTICLE_READ="Read an article.",
+    DEPOSIT_PAID="Paid a deposit.",
+    STORE_VISIT="Visited a store.",
+    COMPLAINT="Made a complaint.",
+)
 IngestionError = error_type(
     "IngestionError",
     IngestionErrorCode,

@@ -9,9 +9,9 @@ import strawberry
 from strawberry import relay
 
 from koc.graphql.ids import decode_ids
+from koc.privileges.catalogue import PrivilegeData
 from koc.privileges.graphql.types import Channel, EligibilityMatch, PrivilegeKind, QuotaPeriod
 from koc.privileges.rules import Criteria
-from koc.privileges.services import PrivilegeData
 
 
 @strawberry.input(

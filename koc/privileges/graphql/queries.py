@@ -9,12 +9,12 @@ import strawberry
 
 from koc.auth.models import PartnerScope, StaffRole
 from koc.auth.viewer import is_partner_with, is_staff
-from koc.errors import DomainError
 from koc.graphql.context import Info
-from koc.graphql.errors import bad_input
+from koc.graphql.mutations import query
 from koc.graphql.permissions import IsAnalyst, allow
 from koc.graphql.relay import Connection, paginate
-from koc.privileges import models, services
+from koc.privileges import models
+from koc.privileges.codes import verify_code
 from koc.privileges.graphql.types import (
     Privilege,
     PrivilegeKind,
@@ -22,6 +22,7 @@ from koc.privileges.graphql.types import (
     PrivilegeReport,
     PrivilegeReportRow,
 )
+from koc.privileges.report import report
 
 CanBrowsePrivileges = allow(
     staff=StaffRole.ANALYST,
@@ -36,9 +37,9 @@ CanCheckCodes = allow(
 
 @strawberry.type
 class Query:
-    @strawberry.field(
+    @query(
+        allow=CanBrowsePrivileges,
         description="The privilege catalog, newest first. Members see active privileges only.",
-        permission_classes=[CanBrowsePrivileges],
     )
     async def privileges(
         self,
@@ -62,24 +63,24 @@ class Query:
             query = query.filter(kind=kind)
         return await paginate(query, first=first, after=after, to_node=Privilege.from_model)
 
-    @strawberry.field(
+    @query(
+        allow=CanCheckCodes,
         description="Check a member's redemption code (their QR) without using it: what it is "
         "for, whose it is, and whether privilegeRedeem would accept it now. Partners need the "
         "privileges:redeem scope.",
-        permission_classes=[CanCheckCodes],
     )
     async def privilege_redemption_verify(
         self,
         info: Info,
         code: Annotated[str, strawberry.argument(description="The scanned code.")],
     ) -> PrivilegeRedemptionCheck:
-        check = await services.verify_code(info.context.settings.jwt_secret, code)
+        check = await verify_code(info.context.settings.jwt_secret, code)
         return PrivilegeRedemptionCheck.from_check(check)
 
-    @strawberry.field(
+    @query(
+        allow=IsAnalyst,
         description="Grants, redemptions, seats and remaining stock per privilege over a "
         "period (default: this calendar year so far).",
-        permission_classes=[IsAnalyst],
     )
     async def privilege_report(
         self,
@@ -95,10 +96,7 @@ class Query:
         now = datetime.now(UTC)
         start = from_ or datetime(now.year, 1, 1, tzinfo=UTC)
         end = to or now
-        try:
-            rows = await services.report(start, end)
-        except DomainError as exc:
-            raise bad_input(exc) from exc
+        rows = await report(start, end)
         return PrivilegeReport(
             from_=start,
             to=end,

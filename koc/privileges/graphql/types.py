@@ -11,45 +11,77 @@ from strawberry import relay
 from koc.auth.models import PartnerScope
 from koc.auth.viewer import is_partner_with, is_staff
 from koc.graphql.context import Info
+from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type, errors_of
 from koc.graphql.loaders import loader
-from koc.privileges import models, services
+from koc.privileges import models
+from koc.privileges.codes import CodeCheck
+from koc.privileges.eligibility import criteria_of
 from koc.privileges.errors import PrivilegeErrorCode
 from koc.privileges.graphql import dataloaders as dl
 from koc.privileges.rules import period_key
+from koc.privileges.usable import effective_status
 
-PrivilegeKind = strawberry.enum(
+PrivilegeKind = enum_type(
     models.PrivilegeKind,
-    description="DISCOUNT, AFTER_SALES (e.g. lifetime service), GIFT (e.g. holiday gifts), "
-    "EVENT (offline salons, round tables: with seats), TICKET (conference tickets: with "
-    "seats), SERVICE, OTHER.",
+    "What kind of right a privilege is. EVENT and TICKET have seats: an RSVP takes one, a "
+    "cancellation gives it back, a check-in uses it.",
+    DISCOUNT="An exclusive discount.",
+    AFTER_SALES="An after-sales right, e.g. lifetime service.",
+    GIFT="A gift, e.g. holiday gifts.",
+    EVENT="An offline salon or online round table, with seats.",
+    TICKET="A conference ticket, with seats.",
+    SERVICE="A service.",
+    OTHER="Anything else.",
 )
-EligibilityMatch = strawberry.enum(
+EligibilityMatch = enum_type(
     models.EligibilityMatch,
-    description="ANY: one listed condition is enough; ALL: every listed condition must hold.",
+    "How a privilege's eligibility conditions combine.",
+    ANY="One listed condition is enough.",
+    ALL="Every listed condition must hold.",
 )
-Channel = strawberry.enum(
+Channel = enum_type(
     models.Channel,
-    description="Where a privilege is used: ONLINE (mini-program), STORE (a counter), BOTH.",
+    "Where a privilege is used.",
+    ONLINE="In the mini-program.",
+    STORE="At a store counter.",
+    BOTH="Either.",
 )
-QuotaPeriod = strawberry.enum(
+QuotaPeriod = enum_type(
     models.QuotaPeriod,
-    description="The period a member's quota counts over (calendar, UTC). LIFETIME: once "
-    "the quota is used the grant becomes REDEEMED.",
+    "The period a member's quota counts over (calendar, UTC).",
+    MONTH="Each calendar month.",
+    YEAR="Each calendar year.",
+    LIFETIME="Once: when the quota is used the grant becomes REDEEMED.",
 )
-GrantStatus = strawberry.enum(
+GrantStatus = enum_type(
     models.GrantStatus,
-    description="ACTIVE: usable; REDEEMED: used up; EXPIRED: past its expiry; REVOKED: "
-    "withdrawn (eligibility lost, or by staff).",
+    "Where a member's grant of a privilege stands.",
+    ACTIVE="Usable.",
+    REDEEMED="Used up.",
+    EXPIRED="Past its expiry.",
+    REVOKED="Withdrawn (eligibility lost, or by staff).",
 )
-GrantSource = strawberry.enum(
+GrantSource = enum_type(
     models.GrantSource,
-    description="AUTO: from eligibility, withdrawn when it is lost; MANUAL: by staff.",
+    "How a member got a grant.",
+    AUTO="From eligibility; withdrawn when it is lost.",
+    MANUAL="From staff.",
 )
-RedeemedVia = strawberry.enum(
-    models.RedeemedVia, description="Who redeemed: the member, staff, or a partner app."
+RedeemedVia = enum_type(
+    models.RedeemedVia,
+    "Who redeemed.",
+    MEMBER="The member, in the mini-program.",
+    STAFF="A staff member.",
+    PARTNER="A partner app (a store's POS).",
 )
-RsvpStatus = strawberry.enum(models.RsvpStatus, description="State of a seat at an event.")
+RsvpStatus = enum_type(
+    models.RsvpStatus,
+    "State of a seat at an event.",
+    RESERVED="The member holds a seat.",
+    CANCELLED="The member gave the seat back.",
+    CHECKED_IN="The member came and checked in (the seat is used).",
+)
 PrivilegeError = error_type(
     "PrivilegeError", PrivilegeErrorCode, "Why a privilege change or use was refused."
 )
@@ -99,7 +131,7 @@ class Privilege(relay.Node):
 
     @classmethod
     def from_model(cls, p: models.Privilege) -> Privilege:
-        criteria = services.criteria_of(p)
+        criteria = criteria_of(p)
         return cls(
             id=p.id,
             code=p.code,
@@ -174,7 +206,7 @@ class PrivilegeGrant:
     @classmethod
     def from_model(cls, g: models.PrivilegeGrant) -> PrivilegeGrant:
         return cls(
-            status=services.effective_status(g),
+            status=effective_status(g),
             source=g.source,
             reason=g.reason,
             granted_at=g.granted_at,
@@ -244,7 +276,7 @@ class PrivilegeRedemptionCheck:
     expires_at: datetime | None = strawberry.field(description="When the code expires.")
 
     @classmethod
-    def from_check(cls, check: services.CodeCheck) -> PrivilegeRedemptionCheck:
+    def from_check(cls, check: CodeCheck) -> PrivilegeRedemptionCheck:
         error = None
         if check.error is not None:
             (error,) = errors_of(check.error, PrivilegeError)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from koc.graphql.loaders import by_key, group_by_key
 from koc.orders.models import Order
-from koc.referrals import services
+from koc.referrals.codes import primary_codes
 from koc.referrals.models import (
     PointsEntry,
     Referral,
@@ -68,4 +68,4 @@ async def load_accounts(member_ids: Sequence[int]) -> list[ReferralAccount | Non
 
 
 async def load_primary_codes(member_ids: Sequence[int]) -> list[ReferralCode]:
-    return await services.primary_codes(member_ids)
+    return await primary_codes(member_ids)

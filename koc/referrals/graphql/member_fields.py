@@ -11,12 +11,10 @@ from koc.auth.viewer import can_read_member
 from koc.graphql.context import Info
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
-from koc.graphql.relay import Connection, SortKey, paginate_children
+from koc.graphql.relay import After, Connection, First, SortKey, paginate_children
 from koc.referrals import models
 from koc.referrals.graphql import dataloaders as dl
 from koc.referrals.graphql.types import (
-    After,
-    First,
     PointsEntry,
     Referral,
     ReferralCode,

@@ -12,21 +12,18 @@ from tortoise.queryset import QuerySet
 
 from koc.auth.models import PartnerScope, StaffRole
 from koc.auth.viewer import MemberViewer
-from koc.errors import DomainError
 from koc.graphql.context import Info
-from koc.graphql.errors import bad_input
 from koc.graphql.ids import decode_id
+from koc.graphql.mutations import query
 from koc.graphql.permissions import allow
-from koc.graphql.relay import Connection, SortKey, paginate
-from koc.referrals import models, reports, services
+from koc.graphql.relay import After, Connection, First, SortKey, paginate
+from koc.referrals import models, reports
 from koc.referrals.graphql.inputs import (
     ReferralAttemptFilterInput,
     ReferralFilterInput,
     ReferralRewardFilterInput,
 )
 from koc.referrals.graphql.types import (
-    After,
-    First,
     Referral,
     ReferralAttempt,
     ReferralGroupBy,
@@ -37,6 +34,7 @@ from koc.referrals.graphql.types import (
     ReferralReward,
     ReferralTree,
 )
+from koc.referrals.program import get_program
 
 CanReadReferrals = allow(
     staff=StaffRole.ANALYST, scope=PartnerScope.REFERRALS_READ, name="CanReadReferrals"
@@ -74,17 +72,17 @@ def _referral_queryset(info: Info, f: ReferralFilterInput | None) -> QuerySet[mo
 
 @strawberry.type
 class Query:
-    @strawberry.field(
+    @query(
+        allow=CanReadOwnReferrals,
         description="The referral program's rules (members, staff, partners with referrals:read).",
-        permission_classes=[CanReadOwnReferrals],
     )
     async def referral_program(self) -> ReferralProgram:
-        return ReferralProgram.from_model(await services.get_program())
+        return ReferralProgram.from_model(await get_program())
 
-    @strawberry.field(
+    @query(
+        allow=CanReadOwnReferrals,
         description="Referrals, newest bound first. `filter: {reviewStatus: PENDING}` is the "
         "fraud review queue (ANALYST). Members see only those they brought.",
-        permission_classes=[CanReadOwnReferrals],
     )
     async def referrals(
         self,
@@ -98,17 +96,14 @@ class Query:
         first: First = None,
         after: After = None,
     ) -> Connection[Referral]:
-        try:
-            qs = _referral_queryset(info, filter)
-        except DomainError as exc:
-            raise bad_input(exc) from exc
+        qs = _referral_queryset(info, filter)
         return await paginate(
             qs, first=first, after=after, to_node=Referral.from_model, order=[SortKey("bound_at")]
         )
 
-    @strawberry.field(
+    @query(
+        allow=CanReadReferrals,
         description="Referral rewards, newest first (ANALYST, partners with referrals:read).",
-        permission_classes=[CanReadReferrals],
     )
     async def referral_rewards(
         self,
@@ -121,19 +116,16 @@ class Query:
         qs = models.ReferralReward.all()
         if filter is not None:
             if filter.member_id is not None:
-                try:
-                    member_id = decode_id(filter.member_id, "Member", "filter.memberId")
-                except DomainError as exc:
-                    raise bad_input(exc) from exc
+                member_id = decode_id(filter.member_id, "Member", "filter.memberId")
                 qs = qs.filter(member_id=member_id)
             if filter.status is not None:
                 qs = qs.filter(status=filter.status)
         return await paginate(qs, first=first, after=after, to_node=ReferralReward.from_model)
 
-    @strawberry.field(
+    @query(
+        allow=CanReadReferrals,
         description="Calls to bind a referee, newest first, with the refusal reason of those "
         "refused (ANALYST, partners with referrals:read).",
-        permission_classes=[CanReadReferrals],
     )
     async def referral_attempts(
         self,
@@ -146,10 +138,7 @@ class Query:
         qs = models.ReferralAttempt.all()
         if filter is not None:
             if filter.referee_id is not None:
-                try:
-                    referee_id = decode_id(filter.referee_id, "Member", "filter.refereeId")
-                except DomainError as exc:
-                    raise bad_input(exc) from exc
+                referee_id = decode_id(filter.referee_id, "Member", "filter.refereeId")
                 qs = qs.filter(referee_id=referee_id)
             if filter.refused is not None:
                 qs = qs.filter(refusal__isnull=not filter.refused)
@@ -163,11 +152,11 @@ class Query:
             order=[SortKey("created_at")],
         )
 
-    @strawberry.field(
+    @query(
+        allow=CanReadReferrals,
         description="Orders and revenue in [from, to) with the part referrals brought and its "
         "share, split by day, week, month, category or referrer, and the referral funnel "
         "(ANALYST, partners with referrals:read).",
-        permission_classes=[CanReadReferrals],
     )
     async def referral_report(
         self,
@@ -182,16 +171,13 @@ class Query:
             str, strawberry.argument(description="Only orders in this currency.")
         ] = "CNY",
     ) -> ReferralReport:
-        try:
-            report = await reports.referral_report(from_, to, group_by, currency)
-        except DomainError as exc:
-            raise bad_input(exc) from exc
+        report = await reports.referral_report(from_, to, group_by, currency)
         return ReferralReport.from_report(report)
 
-    @strawberry.field(
+    @query(
+        allow=CanReadReferrals,
         description="Top referrers of the current period by conversions still standing, then "
         "by referred revenue (ANALYST, partners with referrals:read).",
-        permission_classes=[CanReadReferrals],
     )
     async def referral_leaderboard(
         self,
@@ -202,10 +188,7 @@ class Query:
         first: Annotated[int, strawberry.argument(description="How many, 1-100.")] = 10,
         currency: Annotated[str, strawberry.argument(description="Revenue currency.")] = "CNY",
     ) -> list[ReferralLeaderboardEntry]:
-        try:
-            entries = await reports.leaderboard(period, first, currency)
-        except DomainError as exc:
-            raise bad_input(exc) from exc
+        entries = await reports.leaderboard(period, first, currency)
         return [
             ReferralLeaderboardEntry(
                 rank=e.rank,
@@ -216,10 +199,10 @@ class Query:
             for e in entries
         ]
 
-    @strawberry.field(
+    @query(
+        allow=CanReadReferrals,
         description="Who a member brought, and whom those brought (depth 1-3), with revenue "
         "rolled up per node (ANALYST, partners with referrals:read).",
-        permission_classes=[CanReadReferrals],
     )
     async def referral_tree(
         self,
@@ -227,9 +210,6 @@ class Query:
         depth: Annotated[int, strawberry.argument(description="Levels below the root, 1-3.")] = 3,
         currency: Annotated[str, strawberry.argument(description="Revenue currency.")] = "CNY",
     ) -> ReferralTree:
-        try:
-            member_id = decode_id(member, "Member", "member")
-            tree = await reports.referral_tree(member_id, depth, currency)
-        except DomainError as exc:
-            raise bad_input(exc) from exc
+        member_id = decode_id(member, "Member", "member")
+        tree = await reports.referral_tree(member_id, depth, currency)
         return ReferralTree.from_tree(tree)

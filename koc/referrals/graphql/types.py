@@ -2,6 +2,10 @@
 
 Member and Order are referenced lazily: this module is imported by the Member type's
 extension mixin, so it must not import the members' types at import time.
+
+Over 500 lines on purpose: one small GraphQL type per concept of the feature (34 of
+them), each beside the types it points at; split by concept, the feature's API would be read
+across as many files.
 """
 
 from __future__ import annotations
@@ -17,20 +21,16 @@ from strawberry import relay
 from koc.auth.models import PartnerScope
 from koc.auth.viewer import MemberViewer, Viewer, is_partner_with, is_staff
 from koc.graphql.context import Info
+from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
 from koc.graphql.scalars import Long
 from koc.members.graphql import dataloaders as member_dl
-from koc.referrals import (
-    models,
-    reports,
-    rollup,  # noqa: F401  (connects the report rollup's hook handlers at import)
-    rules,
-    services,  # also connects the hook handlers at import
-)
+from koc.referrals import models, reports, rules
 from koc.referrals.errors import ReferralErrorCode
 from koc.referrals.graphql import dataloaders as dl
+from koc.referrals.program import program_tiers
 from koc.settings import get_settings
 
 if TYPE_CHECKING:
@@ -40,64 +40,128 @@ if TYPE_CHECKING:
 MEMBER_TYPES = "koc.members.graphql.types"
 ORDER_TYPES = "koc.orders.graphql.types"
 
-ReferralChannel = strawberry.enum(
+ReferralChannel = enum_type(
     models.ReferralChannel,
-    description="How the referee arrived: SHARE (a shared card), POSTER (a poster QR), WECOM "
-    "(an add-contact event), ORDER (a code given at order time), STAFF, OTHER.",
+    "How the referee arrived.",
+    SHARE="A card shared in WeChat.",
+    POSTER="A poster's QR code.",
+    WECOM="A WeCom add-contact event (channel state).",
+    ORDER="A code given at order time (an offline referral).",
+    STAFF="Bound by staff.",
+    OTHER="Anything else.",
 )
-Milestone = strawberry.enum(
+Milestone = enum_type(
     models.Milestone,
-    description="How far a referral got: LEAD -> TEST_DRIVE -> DEPOSIT -> CONVERTED (an order).",
+    "How far a referral got: LEAD -> TEST_DRIVE -> DEPOSIT -> CONVERTED.",
+    LEAD="Bound to the referrer.",
+    TEST_DRIVE="The referee took a test drive.",
+    DEPOSIT="The referee paid a deposit.",
+    CONVERTED="The referee placed a qualifying order.",
 )
-ReferralStepKind = strawberry.enum(
+ReferralStepKind = enum_type(
     models.StepKind,
+    "What happened to a referral.",
     name="ReferralStepKind",
-    description="What happened to a referral: a milestone, REVERSED (the order was refunded), "
-    "or a staff step (REATTRIBUTED, FLAGGED, APPROVED, REJECTED).",
+    LEAD="Bound to the referrer.",
+    TEST_DRIVE="The referee took a test drive.",
+    DEPOSIT="The referee paid a deposit.",
+    CONVERTED="The referee placed a qualifying order.",
+    REVERSED="The converting order was refunded.",
+    REATTRIBUTED="Staff moved the referral to another referrer.",
+    FLAGGED="Fraud signals put it in the review queue.",
+    APPROVED="Staff approved it in review.",
+    REJECTED="Staff rejected it in review.",
 )
-RefusalReason = strawberry.enum(models.RefusalReason, description="Why a binding was refused.")
-ReviewStatus = strawberry.enum(
+RefusalReason = enum_type(
+    models.RefusalReason,
+    "Why a binding was refused.",
+    **{reason.name: ReferralErrorCode(reason.value).description for reason in models.RefusalReason},
+)
+ReviewStatus = enum_type(
     models.ReviewStatus,
+    "Where a referral is in fraud review.",
     name="ReferralReviewStatus",
-    description="Fraud review: NONE (not flagged), PENDING (in the queue), APPROVED, REJECTED.",
+    NONE="Not flagged.",
+    PENDING="Flagged, in the review queue; its rewards are held.",
+    APPROVED="Approved by staff.",
+    REJECTED="Rejected by staff: its conversions no longer count.",
 )
-FraudSignal = strawberry.enum(
+FraudSignal = enum_type(
     models.FraudSignal,
-    description="Why a referral was flagged: SHARED_UNIONID / SHARED_PHONE / SHARED_DEVICE "
-    "between the two sides; BURST_HOUR / BURST_DAY (too many bindings by the referrer); LOOP "
-    "(A->B->A or A->B->C->A); IDLE_REFEREES (many referees who never order); RISK_RANK (the "
-    "risk rank the caller supplied is high).",
+    "Why a referral was flagged.",
+    SHARED_UNIONID="The two sides share a WeChat unionid.",
+    SHARED_PHONE="The two sides share a phone number.",
+    SHARED_DEVICE="The two sides share a device.",
+    BURST_HOUR="Too many bindings by the referrer within an hour.",
+    BURST_DAY="Too many bindings by the referrer within a day.",
+    LOOP="A referral loop (A->B->A or A->B->C->A).",
+    IDLE_REFEREES="The referrer has many referees who never order.",
+    RISK_RANK="The risk rank the caller supplied is high.",
 )
-ConversionStatus = strawberry.enum(
+ConversionStatus = enum_type(
     models.ConversionStatus,
+    "Whether a conversion still counts.",
     name="ReferralConversionStatus",
-    description="ACTIVE; REVERSED (the order was refunded); REJECTED (the referral was "
-    "rejected in review).",
+    ACTIVE="It counts.",
+    REVERSED="The order was refunded.",
+    REJECTED="The referral was rejected in review.",
 )
-RewardKind = strawberry.enum(
-    models.RewardKind, name="ReferralRewardKind", description="Points or a privilege grant."
+RewardKind = enum_type(
+    models.RewardKind,
+    "What a reward is.",
+    name="ReferralRewardKind",
+    POINTS="Points.",
+    PRIVILEGE="A privilege grant.",
 )
-RewardRole = strawberry.enum(
-    models.RewardRole, name="ReferralRewardRole", description="Who earns the reward."
+RewardRole = enum_type(
+    models.RewardRole,
+    "Who earns the reward.",
+    name="ReferralRewardRole",
+    REFERRER="The member who referred.",
+    REFEREE="The member who was referred.",
 )
-RewardStatus = strawberry.enum(
+RewardStatus = enum_type(
     models.RewardStatus,
+    "Where a reward stands.",
     name="ReferralRewardStatus",
-    description="PENDING (in its hold period), HELD (the referral awaits a fraud review), "
-    "ISSUED, REJECTED, CLAWED_BACK (the order was refunded), FAILED (could not be granted).",
+    PENDING="In its hold period (the order's refund window).",
+    HELD="The referral awaits a fraud review.",
+    ISSUED="Given to the member.",
+    REJECTED="Refused (in review, or by staff).",
+    CLAWED_BACK="Taken back: the order was refunded.",
+    FAILED="Could not be granted (e.g. the privilege is unavailable).",
 )
-PointsReason = strawberry.enum(models.PointsReason, description="Why points changed.")
-QualifyingOrders = strawberry.enum(
+PointsReason = enum_type(
+    models.PointsReason,
+    "Why points changed.",
+    REFERRAL_REWARD="A referral reward was issued.",
+    CLAWBACK="A reward was taken back after a refund.",
+    MERGE="Points of a merged duplicate member moved here.",
+)
+QualifyingOrders = enum_type(
     models.QualifyingOrders,
-    description="Which orders of a bound referee convert: the first qualifying one, or all.",
+    "Which orders of a bound referee convert.",
+    FIRST_ORDER="Only the first qualifying order.",
+    EVERY_ORDER="Every qualifying order.",
 )
-ReferralPeriod = strawberry.enum(
+ReferralPeriod = enum_type(
     models.TierPeriod,
+    "A period conversions are counted over (the program's tiers, the leaderboard).",
     name="ReferralPeriod",
-    description="A calendar period in UTC (MONTH, QUARTER, YEAR) or ALL_TIME.",
+    MONTH="A calendar month (UTC).",
+    QUARTER="A calendar quarter (UTC).",
+    YEAR="A calendar year (UTC).",
+    ALL_TIME="No period: everything since the start.",
 )
-ReferralGroupBy = strawberry.enum(
-    reports.GroupBy, name="ReferralGroupBy", description="Rows of a report."
+ReferralGroupBy = enum_type(
+    reports.GroupBy,
+    "Rows of a report.",
+    name="ReferralGroupBy",
+    DAY="One row per day (UTC).",
+    WEEK="One row per week, Monday to Sunday (UTC).",
+    MONTH="One row per calendar month (UTC).",
+    CATEGORY="One row per product category.",
+    REFERRER="One row per referrer.",
 )
 
 
@@ -106,8 +170,12 @@ class ReviewDecisionValue(StrEnum):
     REJECT = "REJECT"
 
 
-ReviewDecision = strawberry.enum(
-    ReviewDecisionValue, name="ReviewDecision", description="A staff decision."
+ReviewDecision = enum_type(
+    ReviewDecisionValue,
+    "A staff decision.",
+    name="ReviewDecision",
+    APPROVE="Approve.",
+    REJECT="Reject.",
 )
 
 
@@ -117,17 +185,14 @@ class ReferrerStatusValue(StrEnum):
     BANNED = "BANNED"
 
 
-ReferrerStatus = strawberry.enum(
+ReferrerStatus = enum_type(
     ReferrerStatusValue,
+    "May the member bring referees?",
     name="ReferrerStatus",
-    description="May the member bring referees? PAUSED follows a paused KOC profile; BANNED is "
-    "set by staff (or follows a banned KOC profile).",
+    ACTIVE="Yes.",
+    PAUSED="Not while paused: follows a paused KOC profile.",
+    BANNED="No: set by staff, or follows a banned KOC profile.",
 )
-
-First = Annotated[int | None, strawberry.argument(description="Page size, 0-100 (default 20).")]
-After = Annotated[
-    str | None, strawberry.argument(description="Return items after this cursor (endCursor).")
-]
 
 ReferralError = error_type(
     "ReferralError",
@@ -521,7 +586,7 @@ class ReferralProgram:
                     referee_points=t.referee_points,
                     privilege=t.privilege,
                 )
-                for t in services.program_tiers(p)
+                for t in program_tiers(p)
             ],
             updated_at=p.updated_at,
         )

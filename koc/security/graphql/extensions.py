@@ -25,7 +25,7 @@ from strawberry.extensions import (
 
 from koc.auth.viewer import is_staff
 from koc.graphql.context import Context
-from koc.security.cost import CostCache, work_of
+from koc.security.graphql.cost import CostCache, work_of
 from koc.security.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 from koc.security.ratelimit import Decision, caller_key
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from koc.auth.models import StaffRole
-from koc.errors import DomainError, DomainErrors
+from koc.auth.viewer import StaffViewer
 from koc.graphql.context import Info
-from koc.graphql.errors import error_type, errors_of
-from koc.graphql.permissions import IsAdmin, require_staff
+from koc.graphql.errors import error_type
+from koc.graphql.mutations import Payload, mutation
+from koc.graphql.permissions import IsAdmin
 from koc.security import services
 from koc.security.errors import TrustedDocumentErrorCode
 
@@ -33,31 +33,24 @@ class TrustedDocumentsAddInput:
 
 
 @strawberry.type(description="Result of trustedDocumentsAdd.")
-class TrustedDocumentsAddPayload:
+class TrustedDocumentsAddPayload(Payload[TrustedDocumentError]):
     added_count: int = strawberry.field(default=0, description="Documents newly registered.")
     known_count: int = strawberry.field(default=0, description="Documents already registered.")
-    errors: list[TrustedDocumentError] = strawberry.field(  # type: ignore[valid-type]
-        default_factory=list, description="What was wrong; nothing is registered then."
-    )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
+    @mutation(
+        allow=IsAdmin,
         description="Register the documents the mini-program and partner apps may run when "
         "KOC_TRUSTED_DOCUMENTS=required; they send `extensions.persistedQuery.sha256Hash` "
         "instead of the document (ADMIN).",
-        permission_classes=[IsAdmin],
     )
     async def trusted_documents_add(
-        self, info: Info, input: TrustedDocumentsAddInput
+        self, info: Info, viewer: StaffViewer, input: TrustedDocumentsAddInput
     ) -> TrustedDocumentsAddPayload:
-        actor = require_staff(info, StaffRole.ADMIN)
         documents = [(d.sha256, d.document) for d in input.documents]
-        try:
-            added, known = await services.add_trusted_documents(
-                documents, info.schema._schema, actor=actor
-            )
-        except (DomainError, DomainErrors) as exc:
-            return TrustedDocumentsAddPayload(errors=errors_of(exc, TrustedDocumentError))
+        added, known = await services.add_trusted_documents(
+            documents, info.schema._schema, actor=viewer
+        )
         return TrustedDocumentsAddPayload(added_count=added, known_count=known)

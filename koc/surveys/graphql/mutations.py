@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
-from koc.auth.models import StaffRole
-from koc.errors import DomainError, DomainErrors
+from koc.auth.viewer import MemberViewer, StaffViewer
 from koc.graphql.context import Info
-from koc.graphql.errors import errors_of
 from koc.graphql.ids import decode_id
 from koc.graphql.loaders import loader
-from koc.graphql.permissions import IsMember, IsOperator, require_member, require_staff
+from koc.graphql.mutations import Payload, mutation
+from koc.graphql.permissions import IsMember, IsOperator
 from koc.surveys import models, rules, services
 from koc.surveys.graphql import dataloaders as dl
 from koc.surveys.graphql.inputs import (
@@ -32,29 +31,20 @@ from koc.surveys.graphql.types import (
 
 
 @strawberry.type(description="Result of surveyCreate, surveyUpdate, surveyPublish, surveyClose.")
-class SurveyPayload:
+class SurveyPayload(Payload[SurveyError]):
     survey: Survey | None = strawberry.field(default=None, description="The survey.")
-    errors: list[SurveyError] = strawberry.field(  # type: ignore[valid-type]
-        default_factory=list, description="What was wrong."
-    )
 
 
 @strawberry.type(description="Result of surveyRespond and surveyInterviewRecord.")
-class SurveyRespondPayload:
+class SurveyRespondPayload(Payload[SurveyError]):
     response: SurveyResponse | None = strawberry.field(
         default=None, description="The stored response."
-    )
-    errors: list[SurveyError] = strawberry.field(  # type: ignore[valid-type]
-        default_factory=list, description="What was wrong; nothing is stored then."
     )
 
 
 @strawberry.type(description="Result of surveyDraftSave.")
-class SurveyDraftSavePayload:
+class SurveyDraftSavePayload(Payload[SurveyError]):
     draft: SurveyDraft | None = strawberry.field(default=None, description="The saved draft.")
-    errors: list[SurveyError] = strawberry.field(  # type: ignore[valid-type]
-        default_factory=list, description="What was wrong; nothing is saved then."
-    )
 
 
 def _survey_id(gid: strawberry.relay.GlobalID, field: str) -> int:
@@ -68,87 +58,62 @@ async def _response(info: Info, response: models.SurveyResponse) -> SurveyRespon
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
-        description="Build a survey (OPERATOR and up); it starts as a DRAFT.",
-        permission_classes=[IsOperator],
+    @mutation(
+        allow=IsOperator, description="Build a survey (OPERATOR and up); it starts as a DRAFT."
     )
-    async def survey_create(self, info: Info, input: SurveyCreateInput) -> SurveyPayload:
-        actor = require_staff(info, StaffRole.OPERATOR)
-        try:
-            survey = await services.create_survey(input.to_spec(), actor=actor)
-        except (DomainError, DomainErrors) as exc:
-            return SurveyPayload(errors=errors_of(exc, SurveyError))
+    async def survey_create(self, viewer: StaffViewer, input: SurveyCreateInput) -> SurveyPayload:
+        survey = await services.create_survey(input.to_spec(), actor=viewer)
         return SurveyPayload(survey=Survey.from_model(survey))
 
-    @strawberry.mutation(
+    @mutation(
+        allow=IsOperator,
         description="Replace a survey's definition (OPERATOR and up). A draft changes in place; "
         "an open survey whose questions change gets a new version; a closed one cannot change.",
-        permission_classes=[IsOperator],
     )
-    async def survey_update(self, info: Info, input: SurveyUpdateInput) -> SurveyPayload:
-        actor = require_staff(info, StaffRole.OPERATOR)
-        try:
-            survey = await services.update_survey(
-                _survey_id(input.id, "id"), input.to_spec(), actor=actor
-            )
-        except (DomainError, DomainErrors) as exc:
-            return SurveyPayload(errors=errors_of(exc, SurveyError))
+    async def survey_update(self, viewer: StaffViewer, input: SurveyUpdateInput) -> SurveyPayload:
+        survey = await services.update_survey(
+            _survey_id(input.id, "id"), input.to_spec(), actor=viewer
+        )
         return SurveyPayload(survey=Survey.from_model(survey))
 
-    @strawberry.mutation(
+    @mutation(
+        allow=IsOperator,
         description="Open a draft survey for answers, freezing its questions (OPERATOR and up).",
-        permission_classes=[IsOperator],
     )
-    async def survey_publish(self, info: Info, input: SurveyIdInput) -> SurveyPayload:
-        actor = require_staff(info, StaffRole.OPERATOR)
-        try:
-            survey = await services.publish_survey(_survey_id(input.id, "id"), actor=actor)
-        except DomainError as exc:
-            return SurveyPayload(errors=errors_of(exc, SurveyError))
+    async def survey_publish(self, viewer: StaffViewer, input: SurveyIdInput) -> SurveyPayload:
+        survey = await services.publish_survey(_survey_id(input.id, "id"), actor=viewer)
         return SurveyPayload(survey=Survey.from_model(survey))
 
-    @strawberry.mutation(
-        description="Stop taking answers (OPERATOR and up).", permission_classes=[IsOperator]
-    )
-    async def survey_close(self, info: Info, input: SurveyIdInput) -> SurveyPayload:
-        actor = require_staff(info, StaffRole.OPERATOR)
-        try:
-            survey = await services.close_survey(_survey_id(input.id, "id"), actor=actor)
-        except DomainError as exc:
-            return SurveyPayload(errors=errors_of(exc, SurveyError))
+    @mutation(allow=IsOperator, description="Stop taking answers (OPERATOR and up).")
+    async def survey_close(self, viewer: StaffViewer, input: SurveyIdInput) -> SurveyPayload:
+        survey = await services.close_survey(_survey_id(input.id, "id"), actor=viewer)
         return SurveyPayload(survey=Survey.from_model(survey))
 
-    @strawberry.mutation(
+    @mutation(
+        allow=IsMember,
         description="Answer a survey meant for you, once. Every answer is checked against its "
         "question; on any error nothing is stored.",
-        permission_classes=[IsMember],
     )
-    async def survey_respond(self, info: Info, input: SurveyRespondInput) -> SurveyRespondPayload:
-        viewer = require_member(info)
-        try:
-            response = await services.respond(
-                _survey_id(input.survey_id, "surveyId"), viewer.member_id, answers_in(input.answers)
-            )
-        except (DomainError, DomainErrors) as exc:
-            return SurveyRespondPayload(errors=errors_of(exc, SurveyError))
+    async def survey_respond(
+        self, info: Info, viewer: MemberViewer, input: SurveyRespondInput
+    ) -> SurveyRespondPayload:
+        response = await services.respond(
+            _survey_id(input.survey_id, "surveyId"), viewer.member_id, answers_in(input.answers)
+        )
         return SurveyRespondPayload(response=await _response(info, response))
 
-    @strawberry.mutation(
+    @mutation(
+        allow=IsMember,
         description="Save unfinished answers to finish later (replaces your last draft).",
-        permission_classes=[IsMember],
     )
     async def survey_draft_save(
-        self, info: Info, input: SurveyDraftSaveInput
+        self, viewer: MemberViewer, input: SurveyDraftSaveInput
     ) -> SurveyDraftSavePayload:
-        viewer = require_member(info)
-        try:
-            survey_id = _survey_id(input.survey_id, "surveyId")
-            participation = await services.save_draft(
-                survey_id, viewer.member_id, answers_in(input.answers)
-            )
-            survey = await models.Survey.get(id=survey_id)
-        except (DomainError, DomainErrors) as exc:
-            return SurveyDraftSavePayload(errors=errors_of(exc, SurveyError))
+        survey_id = _survey_id(input.survey_id, "surveyId")
+        participation = await services.save_draft(
+            survey_id, viewer.member_id, answers_in(input.answers)
+        )
+        survey = await models.Survey.get(id=survey_id)
         questions = await services.load_questions(survey.current_version_id or 0)
         return SurveyDraftSavePayload(
             draft=SurveyDraft(
@@ -160,24 +125,20 @@ class Mutation:
             )
         )
 
-    @strawberry.mutation(
+    @mutation(
+        allow=IsOperator,
         description="Record the answers a member gave in a 1-on-1 interview (OPERATOR and up). "
         "The member answers once, whichever way.",
-        permission_classes=[IsOperator],
     )
     async def survey_interview_record(
-        self, info: Info, input: SurveyInterviewRecordInput
+        self, info: Info, viewer: StaffViewer, input: SurveyInterviewRecordInput
     ) -> SurveyRespondPayload:
-        actor = require_staff(info, StaffRole.OPERATOR)
-        try:
-            response = await services.record_interview(
-                _survey_id(input.survey_id, "surveyId"),
-                decode_id(input.member_id, "Member", "memberId"),
-                answers_in(input.answers),
-                interviewer=input.interviewer,
-                notes=input.notes,
-                actor=actor,
-            )
-        except (DomainError, DomainErrors) as exc:
-            return SurveyRespondPayload(errors=errors_of(exc, SurveyError))
+        response = await services.record_interview(
+            _survey_id(input.survey_id, "surveyId"),
+            decode_id(input.member_id, "Member", "memberId"),
+            answers_in(input.answers),
+            interviewer=input.interviewer,
+            notes=input.notes,
+            actor=viewer,
+        )
         return SurveyRespondPayload(response=await _response(info, response))

@@ -1,4 +1,8 @@
-"""GraphQL types of surveys, their questions, drafts, responses and results."""
+"""GraphQL types of surveys, their questions, drafts, responses and results.
+
+Over 500 lines on purpose: one small GraphQL type per concept of the feature (31 of them),
+each beside the types it points at; split by concept, the feature's API would be read across
+as many files."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from strawberry import relay
 
 from koc.auth.viewer import MemberViewer, is_staff
 from koc.graphql.context import Info
+from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
@@ -28,55 +33,78 @@ if TYPE_CHECKING:
 
 LazyTag = Annotated["Tag", strawberry.lazy("koc.members.graphql.types")]
 
-SurveyPurpose = strawberry.enum(
+SurveyPurpose = enum_type(
     models.SurveyPurpose,
+    "Why the survey is asked.",
     name="SurveyPurpose",
-    description="Why the survey is asked: CATEGORY_EXPANSION (what to sell next), "
-    "SATISFACTION, ONBOARDING or OTHER.",
+    CATEGORY_EXPANSION="To learn what to sell next: demand per candidate category.",
+    SATISFACTION="To measure satisfaction (ratings, NPS).",
+    ONBOARDING="To get to know new members.",
+    OTHER="Any other reason.",
 )
-SurveyStatus = strawberry.enum(
+SurveyStatus = enum_type(
     models.SurveyStatus,
+    "Where a survey is in its life. An open survey past its closing time reads as CLOSED.",
     name="SurveyStatus",
-    description="DRAFT (being built), OPEN (answerable, questions frozen) or CLOSED. An open "
-    "survey past its closing time reads as CLOSED.",
+    DRAFT="Being built; changes in place; nobody can answer.",
+    OPEN="Answerable; its questions are frozen (a change makes a new version).",
+    CLOSED="No longer takes answers; cannot change.",
 )
-SurveyAudienceMode = strawberry.enum(
+SurveyAudienceMode = enum_type(
     models.AudienceMode,
+    "How a survey's audience is given.",
     name="SurveyAudienceMode",
-    description="RULES: members matching every given rule kind (everyone when none); "
-    "EXPLICIT: a list of members.",
+    RULES="Members matching every rule kind given (everyone when none is given).",
+    EXPLICIT="A list of members.",
 )
-SurveyQuestionKind = strawberry.enum(
+SurveyQuestionKind = enum_type(
     models.QuestionKind,
+    "What a question asks for.",
     name="SurveyQuestionKind",
-    description="SINGLE_CHOICE, MULTIPLE_CHOICE (min/max picks), RATING (1-5 or 0-10), TEXT "
-    "(max length), CATEGORY_INTEREST (interest, timing and price band per candidate category).",
+    SINGLE_CHOICE="One option.",
+    MULTIPLE_CHOICE="Between minPicks and maxPicks options.",
+    RATING="A rating on the question's scale (1-5 or 0-10).",
+    TEXT="Free text up to the question's maximum length.",
+    CATEGORY_INTEREST="Per candidate category: interest, and for an interest the timing and "
+    "price band.",
 )
-SurveyRatingScale = strawberry.enum(
+SurveyRatingScale = enum_type(
     models.RatingScale,
+    "The scale of a rating question.",
     name="SurveyRatingScale",
-    description="FIVE: 1 to 5. NPS: 0 to 10, with a Net Promoter Score.",
+    FIVE="1 to 5.",
+    NPS="0 to 10, with a Net Promoter Score in the results.",
 )
-SurveyInterest = strawberry.enum(
+SurveyInterest = enum_type(
     models.Interest,
+    "Interest in a candidate category.",
     name="SurveyInterest",
-    description="Interest in a candidate category: NONE, SOME or STRONG.",
+    NONE="Not interested.",
+    SOME="Somewhat interested.",
+    STRONG="Strongly interested.",
 )
-SurveyTiming = strawberry.enum(
+SurveyTiming = enum_type(
     models.Timing,
+    "When the member needs a category, relative to their purchase.",
     name="SurveyTiming",
-    description="When the member needs a category: before or after their purchase.",
+    BEFORE_PURCHASE="Before their purchase (e.g. financing, a trade-in).",
+    AFTER_PURCHASE="After their purchase (e.g. insurance, a charger, accessories).",
 )
-SurveyResponseChannel = strawberry.enum(
+SurveyResponseChannel = enum_type(
     models.ResponseChannel,
+    "How a response was given.",
     name="SurveyResponseChannel",
-    description="MINI_PROGRAM: answered by the member. INTERVIEW: recorded by staff.",
+    MINI_PROGRAM="Answered by the member in the mini-program.",
+    INTERVIEW="Recorded by staff during a 1-on-1 interview.",
 )
-SurveySegmentKind = strawberry.enum(
+SurveySegmentKind = enum_type(
     SegmentKind,
+    "How to split the demand table.",
     name="SurveySegmentKind",
-    description="How to split the demand table: by lifecycle STAGE, KOC or not, holding a TAG "
-    "or not, having BOUGHT_CATEGORY or not.",
+    STAGE="By the member's lifecycle stage.",
+    KOC="KOCs against other members.",
+    TAG="Members holding a tag against the others.",
+    BOUGHT_CATEGORY="Members who bought a category against the others.",
 )
 
 
@@ -86,10 +114,12 @@ class SurveyMemberStatus(StrEnum):
     RESPONDED = "RESPONDED"
 
 
-strawberry.enum(
+enum_type(
     SurveyMemberStatus,
-    name="SurveyMemberStatus",
-    description="Where the signed-in member is with a survey.",
+    "Where the signed-in member is with a survey.",
+    NOT_STARTED="Not answered and no draft saved.",
+    DRAFT="Answers saved as a draft, not submitted.",
+    RESPONDED="Answered (in the mini-program or in an interview).",
 )
 
 SurveyError = error_type("SurveyError", SurveyErrorCode, "A problem with a survey or an answer.")

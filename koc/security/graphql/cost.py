@@ -6,6 +6,9 @@ except the ``edges`` / ``nodes`` of a connection, whose size the connection alre
 The same walk refuses a page size outside 0..100 on any field, so no connection can forget to
 call ``check_first``.
 
+It walks a GraphQL document against the schema and shares the page-size limits of
+``koc.graphql.relay``, so it belongs to the GraphQL adapter, not to the security services.
+
 Some root fields do work far beyond their selection: ``work_of`` says what more they draw from
 the rate limits (not counted against the cost limit, which is about the shape of a query).
 """

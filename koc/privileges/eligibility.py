@@ -1,0 +1,161 @@
+"""Eligibility and automatic grants, evaluated in SQL: a privilege's conditions become
+sub-selects over KOC roles, stages, badge holdings and tags, so granting to every eligible
+member is a handful of statements per 5,000 members. Changes when what can make a member
+eligible changes; the handlers re-run it when one of those facts changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from koc.badges.models import Badge, BadgeHolding, MemberKocRole
+from koc.members.models import LifecycleStage, Member, MemberTag
+from koc.privileges.models import (
+    EligibilityMatch,
+    GrantSource,
+    GrantStatus,
+    Privilege,
+    PrivilegeGrant,
+)
+from koc.privileges.rules import ANY_ROLE, Criteria, grant_expiry
+
+CHUNK = 5000
+
+
+def criteria_of(p: Privilege) -> Criteria:
+    return Criteria(
+        match=EligibilityMatch(p.match),
+        koc_roles=tuple(p.koc_roles),
+        stages=tuple(p.stages),
+        badges=tuple(p.badges),
+        tag_ids=tuple(p.tag_ids),
+    )
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    granted: int = 0
+    withdrawn: int = 0
+
+
+async def eligible_members(p: Privilege) -> QuerySet[Member] | None:
+    """The members ``p``'s conditions admit, as one query; None when it has no condition."""
+    c = criteria_of(p)
+    if not c.automatic:
+        return None
+    conditions: list[Q] = []
+    for role in c.koc_roles:
+        roles = MemberKocRole.all() if role == ANY_ROLE else MemberKocRole.filter(role=role)
+        conditions.append(Q(id__in=Subquery(roles.values("member_id"))))
+    for code in c.stages:
+        conditions.append(Q(stage_id__in=Subquery(LifecycleStage.filter(code=code).values("id"))))
+    badge_ids = dict(await Badge.filter(code__in=list(c.badges)).values_list("code", "id"))
+    for code in c.badges:
+        holders = BadgeHolding.filter(badge_id=badge_ids.get(code, -1), revoked_at=None)
+        conditions.append(Q(id__in=Subquery(holders.values("member_id"))))
+    for tag_id in c.tag_ids:
+        conditions.append(Q(id__in=Subquery(MemberTag.filter(tag_id=tag_id).values("member_id"))))
+    join = "OR" if c.match is EligibilityMatch.ANY else "AND"
+    return Member.filter(Q(*conditions, join_type=join))
+
+
+async def is_eligible(p: Privilege, member_id: int) -> bool:
+    eligible = await eligible_members(p)
+    return eligible is not None and await eligible.filter(id=member_id).exists()
+
+
+async def refresh_grants(
+    p: Privilege, member_ids: Sequence[int] | None = None, now: datetime | None = None
+) -> Refreshed:
+    """Make ``p``'s automatic grants match eligibility, for ``member_ids`` or everyone:
+    grant to the newly eligible (or give back what the rules withdrew), withdraw from the no
+    longer eligible (redeemed grants stay). Grants made by staff are never touched."""
+    now = now or datetime.now(UTC)
+    scope = {} if member_ids is None else {"member_id__in": list(member_ids)}
+    auto = PrivilegeGrant.filter(privilege_id=p.id, source=GrantSource.AUTO, **scope)
+    eligible = await eligible_members(p) if p.active else None
+    withdraw = {"status": GrantStatus.REVOKED, "revoked_at": now, "withdrawn": True}
+    if eligible is None:
+        return Refreshed(withdrawn=await auto.filter(status=GrantStatus.ACTIVE).update(**withdraw))
+    if member_ids is not None:
+        eligible = eligible.filter(id__in=list(member_ids))
+    eligible_ids = Subquery(eligible.values("id"))
+    withdrawn = (
+        await auto.filter(status=GrantStatus.ACTIVE)
+        .exclude(member_id__in=eligible_ids)
+        .update(**withdraw)
+    )
+    if p.ends_at is not None and p.ends_at <= now:
+        return Refreshed(withdrawn=withdrawn)
+    expires_at = grant_expiry(now, p.ends_at, p.grant_days)
+    granted = await auto.filter(
+        status=GrantStatus.REVOKED, withdrawn=True, member_id__in=eligible_ids
+    ).update(
+        status=GrantStatus.ACTIVE,
+        revoked_at=None,
+        withdrawn=False,
+        granted_at=now,
+        expires_at=expires_at,
+    )
+    holders = Subquery(PrivilegeGrant.filter(privilege_id=p.id).values("member_id"))
+    after = 0
+    while (
+        ids := await eligible.filter(id__gt=after)
+        .exclude(id__in=holders)
+        .order_by("id")
+        .limit(CHUNK)
+        .values_list("id", flat=True)
+    ):
+        await PrivilegeGrant.bulk_create(
+            [
+                PrivilegeGrant(
+                    member_id=m,
+                    privilege_id=p.id,
+                    source=GrantSource.AUTO,
+                    reason="eligible",
+                    granted_at=now,
+                    expires_at=expires_at,
+                )
+                for m in ids
+            ],
+            batch_size=1000,
+            ignore_conflicts=True,
+        )
+        granted += len(ids)
+        after = ids[-1]
+    return Refreshed(granted=granted, withdrawn=withdrawn)
+
+
+async def refresh_member_grants(member_ids: Sequence[int], dimension: str | None = None) -> None:
+    """Re-evaluate the automatic grants of these members, only for privileges whose conditions
+    read ``dimension`` (roles, stages, badges, tags; None for all)."""
+    for p in await Privilege.filter(active=True).order_by("id"):
+        criteria = criteria_of(p)
+        if not criteria.automatic or (dimension and dimension not in criteria.dimensions()):
+            continue
+        for start in range(0, len(member_ids), CHUNK):
+            await refresh_grants(p, member_ids[start : start + CHUNK])
+
+
+async def expire_grants(now: datetime | None = None) -> int:
+    """Mark active grants past their expiry EXPIRED (reads already treat them so)."""
+    return await PrivilegeGrant.filter(
+        status=GrantStatus.ACTIVE, expires_at__lte=now or datetime.now(UTC)
+    ).update(status=GrantStatus.EXPIRED)
+
+
+async def refresh_all() -> str:
+    """The periodic job: expire grants, then re-evaluate every privilege for every member."""
+    async with in_transaction():
+        expired = await expire_grants()
+    granted = withdrawn = 0
+    for p in await Privilege.all().order_by("id"):
+        async with in_transaction():
+            done = await refresh_grants(p)
+        granted, withdrawn = granted + done.granted, withdrawn + done.withdrawn
+    return f"privileges: {granted} granted, {withdrawn} withdrawn, {expired} expired"
