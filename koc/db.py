@@ -139,8 +139,13 @@ def is_postgres(database_url: str) -> bool:
     return database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
 
 
-# For the ``tortoise`` command line (makemigrations): ``tortoise -c koc.db.TORTOISE_ORM ...``
-TORTOISE_ORM = tortoise_config(get_settings().database_url)
+def __getattr__(name: str) -> Any:
+    # TORTOISE_ORM is for the ``tortoise`` command line (``tortoise -c koc.db.TORTOISE_ORM
+    # makemigrations``). It is made when that asks for it, not when koc.db is imported: a bad
+    # setting must reach koc's own commands, which report it in one line.
+    if name == "TORTOISE_ORM":
+        return tortoise_config(get_settings().database_url)
+    raise AttributeError(name)
 
 
 async def unmigrated_changes(database_url: str) -> list[str]:
