@@ -190,9 +190,8 @@ async def prepare(database_url: str) -> dict[str, Any]:
     """Tokens and ids the run needs, made in-process on the seeded database."""
     from tortoise import Tortoise
 
-    from koc.auth.models import PartnerScope, StaffRole, StaffUser
-    from koc.auth.services import create_partner_token
-    from koc.auth.tokens import issue_member_access_token, issue_staff_access_token
+    from koc.auth.models import PartnerScope, StaffUser
+    from koc.auth.services import create_partner_token, issue_member_tokens, issue_staff_tokens
     from koc.db import APPS, tortoise_config
     from koc.settings import Settings
 
@@ -242,10 +241,8 @@ async def prepare(database_url: str) -> dict[str, Any]:
         members = await Member.all().count()
         return {
             "member_id": member_id,
-            "member_token": issue_member_access_token(settings, member_id),
-            "staff_token": issue_staff_access_token(
-                settings, staff.id, staff.username, StaffRole.ADMIN
-            ),
+            "member_token": (await issue_member_tokens(settings, member_id)).access_token,
+            "staff_token": (await issue_staff_tokens(settings, staff)).access_token,
             "partner_token": partner_secret,
             "survey_id": survey_id,
             "referees": referees

@@ -14,13 +14,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pydantic import ValidationError
+
 from koc import jobs
 from koc.creators import cli as creators_cli
 from koc.devtools import cli as devtools_cli
 from koc.jobs import JobResult, Progress
 from koc.privacy import cli as privacy_cli
 from koc.referrals import cli as referrals_cli
-from koc.settings import Settings, get_settings
+from koc.settings import Settings, get_settings, settings_problems
 
 SCHEMA_PATH = Path("schema.graphql")
 T = TypeVar("T")
@@ -365,6 +367,14 @@ def main(argv: list[str] | None = None) -> int:
     from koc.logs import configure_logging
 
     args = build_parser().parse_args(argv)
+    # Every command reads the settings (importing the schema does too): a bad one is one line
+    # per variable and exit status 2, before anything starts.
+    try:
+        get_settings()
+    except ValidationError as exc:
+        for line in settings_problems(exc):
+            print(f"koc: {line}", file=sys.stderr)
+        return 2
     configure_logging(get_settings())
     return args.func(args)
 

@@ -11,14 +11,13 @@ import itertools
 import re
 from collections.abc import Sequence
 from enum import Enum
-from pathlib import Path
 from typing import Any
 
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import connections
 from tortoise.models import Model
 
-from koc.settings import get_settings
+from koc.settings import DEFAULT_DATABASE_URL, get_settings, sqlite_path
 
 # label -> model modules. A new feature adds one line here.
 APPS: dict[str, list[str]] = {
@@ -75,11 +74,10 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 def ensure_sqlite_directory(database_url: str) -> None:
-    """SQLite cannot create the folder of its file; do it so the default ``./var/`` works."""
-    if database_url.startswith("sqlite://"):
-        path = database_url.removeprefix("sqlite://").split("?", 1)[0]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """SQLite cannot create the folder of its file: create the default ``./var/`` so a fresh
+    clone works. (Settings refuse any other SQLite path whose folder is missing.)"""
+    if database_url == DEFAULT_DATABASE_URL:
+        sqlite_path(database_url).parent.mkdir(parents=True, exist_ok=True)
 
 
 @functools.cache
@@ -147,8 +145,13 @@ def is_postgres(database_url: str) -> bool:
     return database_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
 
 
-# For the ``tortoise`` command line (makemigrations): ``tortoise -c koc.db.TORTOISE_ORM ...``
-TORTOISE_ORM = tortoise_config(get_settings().database_url)
+def __getattr__(name: str) -> Any:
+    # TORTOISE_ORM is for the ``tortoise`` command line (``tortoise -c koc.db.TORTOISE_ORM
+    # makemigrations``). It is made when that asks for it, not when koc.db is imported: a bad
+    # setting must reach koc's own commands, which report it in one line.
+    if name == "TORTOISE_ORM":
+        return tortoise_config(get_settings().database_url)
+    raise AttributeError(name)
 
 
 async def unmigrated_changes(database_url: str) -> list[str]:

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "dev-insecure-change-me"
 MIN_SECRET_LENGTH = 32
+DEFAULT_DATABASE_URL = "sqlite://./var/koc.sqlite3"
+DATABASE_SCHEMES = ("sqlite://", "postgres://", "postgresql://")
 
 
 class Environment(StrEnum):
@@ -45,7 +48,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KOC_", extra="ignore")
 
     env: Environment = Environment.DEVELOPMENT
-    database_url: str = "sqlite://./var/koc.sqlite3"
+    database_url: str = DEFAULT_DATABASE_URL
     jwt_secret: str = DEFAULT_JWT_SECRET
     jwt_issuer: str = "koc"
     jwt_leeway_seconds: int = Field(default=10, ge=0, le=60)
@@ -63,6 +66,7 @@ class Settings(BaseSettings):
     # Query limits and rate limiting (see koc.security).
     max_query_cost: int = Field(default=50_000, ge=1)
     execution_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     trusted_documents: TrustedDocumentsMode = TrustedDocumentsMode.ALLOWED
     rate_limit_capacity: int = Field(default=50_000, ge=1)
     rate_limit_refill_per_second: float = Field(default=500.0, gt=0)
@@ -105,6 +109,21 @@ class Settings(BaseSettings):
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if not url.startswith(DATABASE_SCHEMES):
+            raise ValueError(
+                "use sqlite://PATH or postgres://USER:PASSWORD@HOST:5432/DB; no other database "
+                "is supported"
+            )
+        folder = sqlite_path(url).parent if url.startswith("sqlite://") else None
+        # A typo in the path must not quietly start an empty database in a new folder; only
+        # the default ./var/ is created (koc.db.ensure_sqlite_directory).
+        if folder is not None and url != DEFAULT_DATABASE_URL and not folder.is_dir():
+            raise ValueError(f"the folder {folder} does not exist: create it or fix the path")
+        return url
+
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
         # A forgotten secret in production lets anyone mint staff tokens: refuse to start.
@@ -124,6 +143,22 @@ class Settings(BaseSettings):
         return self.env is Environment.DEVELOPMENT
 
 
+def sqlite_path(url: str) -> Path:
+    """The file of a ``sqlite://PATH[?params]`` URL."""
+    return Path(url.removeprefix("sqlite://").split("?", 1)[0])
+
+
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_problems(exc: ValidationError) -> list[str]:
+    """One line per refused setting, naming its variable: what a person at a shell can fix."""
+    lines = []
+    for error in exc.errors():
+        message = error["msg"].removeprefix("Value error, ")
+        names = [f"KOC_{str(part).upper()}" for part in error["loc"] if isinstance(part, str)]
+        # Errors of the whole model already name their variables.
+        lines.append(f"{names[0]}: {message}" if names else message)
+    return lines

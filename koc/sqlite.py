@@ -1,20 +1,30 @@
 """The SQLite engine of koc: Tortoise's SQLite client, with writer transactions, running
-SQLite on the event loop's thread."""
+SQLite on the event loop's thread, and waiting for another process's write lock without
+holding the loop."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 from collections.abc import Callable, Generator, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from tortoise.backends.base.client import TransactionContext
+from tortoise.backends.base.client import ConnectionWrapper, TransactionContext
 from tortoise.backends.sqlite.client import (
     SqliteClient,
     SqliteTransactionContext,
     SqliteTransactionWrapper,
 )
+from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
+
+from koc.dbfaults import DatabaseBusy
+
+T = TypeVar("T")
+# How long a statement waits for another process's write lock by default (the busy_timeout of
+# KOC_DATABASE_URL, in milliseconds, overrides it), and the longest pause between two tries.
+DEFAULT_BUSY_TIMEOUT_MS = 5000
+MAX_PAUSE = 0.05
 
 
 class _WriterTransaction(SqliteTransactionWrapper):
@@ -24,6 +34,40 @@ class _WriterTransaction(SqliteTransactionWrapper):
             await self._connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise TransactionManagementError(exc) from exc
+
+
+# Tortoise takes its client's lock, then opens the connection (and, for a transaction, begins it)
+# without releasing the lock when that fails: after one failure (a file that cannot be opened,
+# the write lock held past busy_timeout) every later statement of the process would wait for the
+# lock forever. These two release it.
+
+
+class _Connection(ConnectionWrapper):
+    async def __aenter__(self) -> Any:
+        await self._lock.acquire()
+        try:
+            await self.ensure_connection()
+        except BaseException:
+            self._lock.release()
+            raise
+        return self.connection
+
+
+class _Transaction(SqliteTransactionContext):
+    async def __aenter__(self) -> Any:
+        await self._trxlock.acquire()
+        try:
+            await self.ensure_connection()
+            self.token = get_connections().set(self.connection_name, self.connection)
+            try:
+                await self.connection.begin()
+            except BaseException:
+                get_connections().reset(self.token)
+                raise
+        except BaseException:
+            self._trxlock.release()
+            raise
+        return self.connection
 
 
 class _Cursor:
@@ -40,16 +84,49 @@ class _Cursor:
         self._cursor.close()
 
 
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+
+
+async def run_when_unlocked(work: Callable[[], T], busy_timeout: float) -> T:
+    """``work()`` (one sqlite3 call), retried while another connection holds the write lock,
+    pausing on the event loop (1 ms, doubling to 50 ms, as SQLite's own busy handler does).
+
+    SQLite's busy handler would wait inside the call, and so on the loop's thread: every request
+    of the process, /healthz and the execution time limit would stop meanwhile. A statement
+    refused with SQLITE_BUSY did nothing, so it is safe to run again. Past ``busy_timeout``
+    seconds the caller gets ``DatabaseBusy``, which the API answers with a retryable 503.
+    """
+    await asyncio.sleep(0)
+    loop = asyncio.get_running_loop()
+    deadline = None
+    pause = 0.001
+    while True:
+        try:
+            return work()
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            now = loop.time()
+            deadline = deadline or now + busy_timeout
+            if now >= deadline:
+                raise DatabaseBusy(
+                    f"SQLite's write lock stayed taken for {busy_timeout:g} s"
+                ) from exc
+            await asyncio.sleep(min(pause, deadline - now))
+            pause = min(pause * 2, MAX_PAUSE)
+
+
 class _Statement:
     """What aiosqlite's ``execute`` gives: awaited, a cursor; or ``async with`` one."""
 
-    def __init__(self, run: Callable[[], sqlite3.Cursor]) -> None:
+    def __init__(self, run: Callable[[], sqlite3.Cursor], busy_timeout: float) -> None:
         self._run = run
+        self._busy_timeout = busy_timeout
         self._cursor: _Cursor | None = None
 
     async def _cursor_now(self) -> _Cursor:
-        await asyncio.sleep(0)
-        return _Cursor(self._run())
+        return _Cursor(await run_when_unlocked(self._run, self._busy_timeout))
 
     def __await__(self) -> Generator[Any, None, _Cursor]:
         return self._cursor_now().__await__()
@@ -75,11 +152,13 @@ class InlineConnection:
 
     Each statement first yields to the event loop once, as awaiting aiosqlite did: other
     requests get their turn between statements, and an operation past its time limit
-    (KOC_EXECUTION_TIMEOUT_SECONDS) is cancelled there.
+    (KOC_EXECUTION_TIMEOUT_SECONDS) is cancelled there. A statement that finds the write lock
+    taken by another process waits for it on the loop (``run_when_unlocked``).
     """
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, busy_timeout: float) -> None:
         self._conn = connection
+        self._busy_timeout = busy_timeout
 
     @property
     def total_changes(self) -> int:
@@ -87,32 +166,45 @@ class InlineConnection:
 
     # Statements run on a cursor() rather than the connection's execute() shortcut: the same in
     # C, and what OpenTelemetry's sqlite3 instrumentation traces (KOC_TRACING).
+    def _statement(self, run: Callable[[sqlite3.Cursor], sqlite3.Cursor]) -> _Statement:
+        return _Statement(lambda: run(self._conn.cursor()), self._busy_timeout)
+
     def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> _Statement:
-        return _Statement(lambda: self._conn.cursor().execute(sql, parameters or ()))
+        return self._statement(lambda c: c.execute(sql, parameters or ()))
 
     async def execute_fetchall(
         self, sql: str, parameters: Iterable[Any] | None = None
     ) -> list[sqlite3.Row]:
-        await asyncio.sleep(0)
-        return self._conn.cursor().execute(sql, parameters or ()).fetchall()
+        cursor = await self._statement(lambda c: c.execute(sql, parameters or ()))
+        return await cursor.fetchall()
 
     async def execute_insert(self, sql: str, parameters: Iterable[Any] | None = None) -> Any:
-        await asyncio.sleep(0)
-        cursor = self._conn.cursor().execute(sql, parameters or ())
-        cursor.execute("SELECT last_insert_rowid()")
-        return cursor.fetchone()
+        await self._statement(lambda c: c.execute(sql, parameters or ()))
+        return self._conn.cursor().execute("SELECT last_insert_rowid()").fetchone()
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> _Statement:
-        return _Statement(lambda: self._conn.cursor().executemany(sql, parameters))
+        # Tortoise runs executemany inside a transaction: a refusal comes at the first write.
+        return self._statement(lambda c: c.executemany(sql, parameters))
 
     def executescript(self, script: str) -> _Statement:
-        return _Statement(lambda: self._conn.executescript(script))
+        # A script (schema changes, by migrations, not requests) may be refused halfway; it
+        # waits for the lock inside SQLite instead, blocking like any command-line tool.
+        return self._statement(lambda _cursor: self._blocking_script(script))
+
+    def _blocking_script(self, script: str) -> sqlite3.Cursor:
+        wait = f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}"
+        self._conn.execute(wait)
+        try:
+            return self._conn.executescript(script)
+        finally:
+            self._conn.execute("PRAGMA busy_timeout = 0")
 
     async def create_function(self, name: str, arity: int, function: Callable[..., Any]) -> None:
         self._conn.create_function(name, arity, function)
 
     async def commit(self) -> None:
-        self._conn.commit()
+        # In WAL mode a COMMIT is not refused for a lock; when it is, it may be retried.
+        await run_when_unlocked(self._conn.commit, self._busy_timeout)
 
     async def rollback(self) -> None:
         self._conn.rollback()
@@ -127,9 +219,18 @@ class ServerSqliteClient(SqliteClient):
     A plain (deferred) transaction reads first and asks for the write lock at its first write;
     when another process (a second uvicorn worker) committed in between, SQLite refuses at once
     with "database is locked" instead of waiting. Taking the write lock at BEGIN makes a second
-    writer wait its turn (up to the connection's 5 s busy timeout). Within one process Tortoise
-    already runs one transaction at a time, so nothing changes there.
+    writer wait its turn (up to the ``busy_timeout`` of the URL, 5 s by default, waiting on the
+    event loop, see ``InlineConnection``). Within one process Tortoise already runs one
+    transaction at a time, so nothing changes there.
     """
+
+    def __init__(self, file_path: str, **kwargs: Any) -> None:
+        super().__init__(file_path, **kwargs)
+        # Not a pragma: SQLite's own busy handler stays off (0) and koc waits instead.
+        self.busy_timeout = int(self.pragmas.pop("busy_timeout", DEFAULT_BUSY_TIMEOUT_MS)) / 1000
+
+    def acquire_connection(self) -> ConnectionWrapper:
+        return _Connection(self._lock, self)
 
     @property
     def in_use(self) -> bool:
@@ -137,16 +238,18 @@ class ServerSqliteClient(SqliteClient):
         return self._lock.locked()
 
     def _in_transaction(self) -> TransactionContext:
-        return SqliteTransactionContext(_WriterTransaction(self), self._lock)
+        return _Transaction(_WriterTransaction(self), self._lock)
 
     async def create_connection(self, with_db: bool) -> None:
         if self._connection:
             return
-        connection = sqlite3.connect(self.filename, isolation_level=None, check_same_thread=False)
+        connection = sqlite3.connect(
+            self.filename, isolation_level=None, check_same_thread=False, timeout=0
+        )
         connection.row_factory = sqlite3.Row
         for pragma, value in self.pragmas.items():
             connection.execute(f"PRAGMA {pragma}={value}").close()
-        self._connection = InlineConnection(connection)  # type: ignore[assignment]
+        self._connection = InlineConnection(connection, self.busy_timeout)  # type: ignore[assignment]
         await self._post_connect()
         self.log.debug("Created connection %s with params: filename=%s", connection, self.filename)
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import APPID, APPSECRET, TEST_SECRET
+
 KOC = [sys.executable, "-m", "koc.cli"]
 
 
@@ -40,8 +42,8 @@ def koc(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @contextmanager
-def serving(env: dict[str, str], log: Path, *args: str) -> Iterator[str]:
-    """``koc serve --no-migrate ARGS`` until ``/readyz`` answers; yields its base URL and stops
+def serving(env: dict[str, str], log: Path, *args: str, ready: str = "/readyz") -> Iterator[str]:
+    """``koc serve --no-migrate ARGS`` until ``ready`` answers; yields its base URL and stops
     it at the end. Its output goes to ``log``."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -53,7 +55,7 @@ def serving(env: dict[str, str], log: Path, *args: str) -> Iterator[str]:
             while True:
                 assert process.poll() is None, log.read_text()
                 try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    if httpx.get(f"{base}{ready}", timeout=1).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
@@ -67,3 +69,30 @@ def serving(env: dict[str, str], log: Path, *args: str) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+ADMIN_PASSWORD = "live-admin-password-2026"
+
+
+@contextmanager
+def live_koc(
+    folder: Path, wechat_base: str, database_url: str | None = None, *, prepare: bool = True
+) -> Iterator[str]:
+    """The base URL of a ready ``koc serve`` in production mode with the test WeChat server, on
+    ``database_url`` (default: a SQLite file in ``folder``, also when the suite runs on
+    PostgreSQL), migrated and with an ADMIN ``admin`` / ``ADMIN_PASSWORD`` unless ``prepare`` is
+    false (a database that is not there: then the process only has to be up)."""
+    env = koc_env(
+        KOC_ENV="production",
+        KOC_JWT_SECRET=TEST_SECRET,
+        KOC_DATABASE_URL=database_url or f"sqlite://{folder / 'live.sqlite3'}",
+        KOC_WECHAT_APPID=APPID,
+        KOC_WECHAT_SECRET=APPSECRET,
+        KOC_WECHAT_API_BASE=wechat_base,
+    )
+    if prepare:
+        koc(env, "migrate")
+        koc(env, "create-staff", "admin", "--role", "ADMIN", "--password", ADMIN_PASSWORD)
+    ready = "/readyz" if prepare else "/healthz"
+    with serving(env, folder / "serve.log", ready=ready) as base:
+        yield base

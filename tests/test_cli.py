@@ -74,6 +74,21 @@ def test_daily_benefits_job_runs(tmp_path):
     )
 
 
+def test_a_bad_setting_is_one_line_and_exit_status_2(tmp_path):
+    cases = {
+        "KOC_MAX_QUERY_COST": ("lots", "KOC_MAX_QUERY_COST: Input should be a valid integer"),
+        "KOC_DATABASE_URL": ("mysql://koc@db/koc", "KOC_DATABASE_URL: use sqlite://PATH or"),
+        "KOC_ENV": ("production", "KOC_JWT_SECRET must be set to a random string"),
+    }
+    for variable, (value, line) in cases.items():
+        env = {**os.environ, "KOC_ENV": "development", "KOC_JWT_SECRET": "", variable: value}
+        env = {k: v for k, v in env.items() if v != ""}
+        result = koc("migrate", env=env)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"koc: {line}"), result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
 # --- help --------------------------------------------------------------------------------
 
 

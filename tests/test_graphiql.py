@@ -10,8 +10,10 @@ from typing import Any
 import httpx
 
 from koc.app import create_app
+from koc.auth.models import StaffRole
 from koc.settings import Settings
 from tests.conftest import make_settings
+from tests.security.test_trusted_documents import persisted, register
 
 HTML = {"Accept": "text/html"}
 
@@ -197,3 +199,32 @@ async def test_graphiql_can_be_switched_off(settings: Settings) -> None:
     assert page.status_code == 404
     assert "GraphiQL" not in page.text
     assert asset.status_code == 404
+
+
+async def test_a_persisted_query_over_get_runs_for_any_client(http, staff_client) -> None:
+    # given a registered document
+    document = "query Hello { __typename }"
+    await register(await staff_client(StaffRole.ADMIN), document)
+
+    # when a client with curl's Accept: */* sends its hash with GET (no query)
+    response = await http.get(
+        "/graphql",
+        params={"extensions": json.dumps(persisted(document))},
+        headers={"Accept": "*/*"},
+    )
+
+    # then it runs, and no GraphiQL page is served instead
+    assert response.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_graphiql_is_served_only_to_clients_that_prefer_html(http) -> None:
+    # given GET /graphql without a query, from clients that do not prefer HTML
+    for accept in ("*/*", "application/json", "application/json, text/html;q=0.5"):
+        response = await http.get("/graphql", headers={"Accept": accept})
+        # then they get a GraphQL error, not the page
+        assert response.status_code == 400, accept
+        assert response.headers["content-type"].startswith("application/json"), accept
+    # and a browser gets the page
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = await http.get("/graphql", headers={"Accept": browser})
+    assert response.headers["content-type"].startswith("text/html")

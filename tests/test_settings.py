@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from koc.settings import DEFAULT_JWT_SECRET, Settings
+from koc.settings import DEFAULT_JWT_SECRET, Settings, settings_problems
 
 
 def test_development_defaults_work(monkeypatch):
@@ -33,3 +33,29 @@ def test_member_access_tokens_live_at_most_15_minutes(monkeypatch):
     monkeypatch.setenv("KOC_MEMBER_ACCESS_TTL_SECONDS", "3600")
     with pytest.raises(ValidationError):
         Settings()
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://koc@db/koc", "postgresq://koc@db/koc", "./var/koc.sqlite3", ""]
+)
+def test_an_unknown_database_is_refused_naming_the_variable(monkeypatch, url):
+    monkeypatch.setenv("KOC_DATABASE_URL", url)
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert settings_problems(refused.value) == [
+        "KOC_DATABASE_URL: use sqlite://PATH or postgres://USER:PASSWORD@HOST:5432/DB; no other "
+        "database is supported"
+    ]
+
+
+def test_a_sqlite_file_in_a_missing_folder_is_refused(monkeypatch, tmp_path):
+    # (a typo in the path must not start an empty database in a new folder)
+    monkeypatch.setenv("KOC_DATABASE_URL", f"sqlite://{tmp_path}/typo/koc.sqlite3")
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert settings_problems(refused.value) == [
+        f"KOC_DATABASE_URL: the folder {tmp_path}/typo does not exist: create it or fix the path"
+    ]
+    # (the control: in a folder that exists, with parameters)
+    monkeypatch.setenv("KOC_DATABASE_URL", f"sqlite://{tmp_path}/koc.sqlite3?busy_timeout=100")
+    assert Settings().database_url.endswith("?busy_timeout=100")

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from koc.audit import services as audit
@@ -14,12 +15,14 @@ from koc.auth.errors import AuthErrorCode
 from koc.auth.models import PartnerScope, PartnerToken, RefreshToken, StaffRole, StaffUser
 from koc.auth.passwords import MIN_PASSWORD_LENGTH, hash_password, needs_rehash, verify_password
 from koc.auth.tokens import (
+    AccessToken,
     hash_opaque_token,
     issue_member_access_token,
     issue_staff_access_token,
     new_opaque_token,
 )
-from koc.auth.viewer import PartnerViewer, StaffViewer
+from koc.auth.viewer import MemberViewer, PartnerViewer, StaffViewer
+from koc.db import query_rows
 from koc.errors import DomainError
 from koc.settings import Settings
 
@@ -66,7 +69,7 @@ async def create_staff(
         if await StaffUser.exists(username=username):
             raise DomainError(AuthErrorCode.DUPLICATE, "This username is taken.", "username")
         staff = await StaffUser.create(
-            username=username, password_hash=hash_password(password), role=role
+            username=username, password_hash=await hash_password(password), role=role
         )
         await audit.record(
             actor,
@@ -96,19 +99,16 @@ async def staff_login(
     an attacker which usernames are real.
     """
     invalid = DomainError(AuthErrorCode.INVALID_CREDENTIALS, "Invalid username or password.")
-    staff = await StaffUser.get_or_none(username=username)
+    # No account has a username of another shape (nor a longer one than its column holds).
+    staff = await StaffUser.get_or_none(username=username) if USERNAME_RE.match(username) else None
     now = _now()
     if staff is not None and staff.locked_until is not None and staff.locked_until > now:
-        verify_password(None, password)  # same work as a real attempt
+        await verify_password(None, password)  # same work as a real attempt
         raise invalid
-    ok = verify_password(staff.password_hash if staff else None, password)
+    ok = await verify_password(staff.password_hash if staff else None, password)
     if staff is None or not ok or not staff.is_active:
         if staff is not None:
-            failures = staff.failed_login_count + 1
-            lock = _lockout_for(failures)
-            await StaffUser.filter(id=staff.id).update(
-                failed_login_count=failures, locked_until=now + lock if lock else None
-            )
+            await _count_failure(staff.id, now)
         raise invalid
     updates: dict[str, object] = {
         "failed_login_count": 0,
@@ -116,11 +116,36 @@ async def staff_login(
         "last_login_at": now,
     }
     if needs_rehash(staff.password_hash):
-        updates["password_hash"] = hash_password(password)
-    await StaffUser.filter(id=staff.id).update(**updates)
-    access = issue_staff_access_token(settings, staff.id, staff.username, staff.role)
-    refresh = await _new_refresh_token(settings, staff_id=staff.id, family_id=uuid.uuid4())
-    return staff, TokenPair(access, refresh, settings.staff_access_ttl_seconds)
+        updates["password_hash"] = await hash_password(password)
+    # Only while still unlocked: failures counted while this password was being checked may
+    # have locked the account since it was read.
+    unlocked = Q(locked_until=None) | Q(locked_until__lte=now)
+    if not await StaffUser.filter(unlocked, id=staff.id).update(**updates):
+        raise invalid
+    return staff, await issue_staff_tokens(settings, staff)
+
+
+async def _count_failure(staff_id: int, now: datetime) -> None:
+    """One more failed login, counted atomically (concurrent failures each count), and the
+    lock it earns."""
+    async with in_transaction():
+        rows = await query_rows(
+            "UPDATE staff_user SET failed_login_count = failed_login_count + 1 WHERE id = ? "
+            "RETURNING failed_login_count",
+            [staff_id],
+        )
+        lock = _lockout_for(rows[0]["failed_login_count"])
+        if lock:
+            await StaffUser.filter(id=staff_id).update(locked_until=now + lock)
+
+
+async def issue_staff_tokens(settings: Settings, staff: StaffUser) -> TokenPair:
+    """A new session for a staff account: an access JWT and the first refresh token of a
+    family."""
+    family = uuid.uuid4()
+    refresh = await _new_refresh_token(settings, staff_id=staff.id, family_id=family)
+    access = issue_staff_access_token(settings, staff.id, staff.username, staff.role, family)
+    return TokenPair(access, refresh, settings.staff_access_ttl_seconds)
 
 
 async def active_staff(staff_id: int) -> StaffUser | None:
@@ -150,9 +175,36 @@ async def _new_refresh_token(
 
 async def issue_member_tokens(settings: Settings, member_id: int) -> TokenPair:
     """A new session for a member: an access JWT and the first refresh token of a family."""
-    access = issue_member_access_token(settings, member_id)
-    refresh = await _new_refresh_token(settings, member_id=member_id, family_id=uuid.uuid4())
+    family = uuid.uuid4()
+    refresh = await _new_refresh_token(settings, member_id=member_id, family_id=family)
+    access = issue_member_access_token(settings, member_id, family)
     return TokenPair(access, refresh, settings.member_access_ttl_seconds)
+
+
+# The subject of an access token, if it still exists and its login was not ended (a reused
+# refresh token revokes the family): one indexed statement per request.
+_SESSION_ENDED = (
+    "EXISTS (SELECT 1 FROM refresh_token r WHERE r.family_id = ? AND r.revoked_at IS NOT NULL)"
+)
+_MEMBER_SESSION = f"SELECT m.id FROM member m WHERE m.id = ? AND NOT {_SESSION_ENDED}"
+_STAFF_SESSION = (
+    "SELECT s.id, s.username, s.role FROM staff_user s "
+    f"WHERE s.id = ? AND s.is_active AND NOT {_SESSION_ENDED}"
+)
+
+
+async def session_viewer(access: AccessToken) -> MemberViewer | StaffViewer | None:
+    """The caller an access token names, or None when its account no longer exists (or a staff
+    account was disabled) or its login was ended. A staff member's role is read afresh."""
+    viewer = access.viewer
+    if isinstance(viewer, MemberViewer):
+        found = await query_rows(_MEMBER_SESSION, [viewer.member_id, str(access.session)])
+        return viewer if found else None
+    found = await query_rows(_STAFF_SESSION, [viewer.staff_id, str(access.session)])
+    if not found:
+        return None
+    row = found[0]
+    return StaffViewer(staff_id=row["id"], username=row["username"], role=StaffRole(row["role"]))
 
 
 async def rotate_refresh_token(settings: Settings, token: str) -> TokenPair:
@@ -192,11 +244,13 @@ async def rotate_refresh_token(settings: Settings, token: str) -> TokenPair:
                     raise DomainError(
                         AuthErrorCode.INVALID_REFRESH_TOKEN, "Account is disabled.", "refreshToken"
                     )
-                access = issue_staff_access_token(settings, staff.id, staff.username, staff.role)
+                access = issue_staff_access_token(
+                    settings, staff.id, staff.username, staff.role, row.family_id
+                )
                 ttl = settings.staff_access_ttl_seconds
             else:
                 assert row.member_id is not None
-                access = issue_member_access_token(settings, row.member_id)
+                access = issue_member_access_token(settings, row.member_id, row.family_id)
                 ttl = settings.member_access_ttl_seconds
             refresh = await _new_refresh_token(
                 settings, family_id=row.family_id, member_id=row.member_id, staff_id=row.staff_id

@@ -57,6 +57,8 @@ def errors_of(exc: DomainError | DomainErrors, cls: Any, at: str | None = None) 
     return errors
 
 
-def bad_input(exc: DomainError) -> GraphQLError:
-    """A domain error met by a query (which has no payload): a top-level BAD_USER_INPUT error."""
-    return GraphQLError(exc.message, extensions={"code": "BAD_USER_INPUT", "field": exc.field})
+def bad_input(exc: DomainError | DomainErrors) -> GraphQLError:
+    """A domain error met by a query (which has no payload): a top-level BAD_USER_INPUT error
+    (of the first, when there are several)."""
+    first = exc.errors[0] if isinstance(exc, DomainErrors) else exc
+    return GraphQLError(first.message, extensions={"code": "BAD_USER_INPUT", "field": first.field})

@@ -22,6 +22,10 @@ payload, so a ``DomainError`` (a malformed ID, a bad range) becomes a top-level 
 
 An input-object argument without a description of its own (the usual ``input``) is described
 by its input type's description, so every argument of the schema has one.
+
+Before the resolver runs, the argument values pass the boundary checks of
+``koc.graphql.boundary`` (text length, time range, JSON depth, ID shape): a value refused there
+is a payload error (a query's BAD_USER_INPUT error) naming the field, like any domain error.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
 
 from koc.errors import DomainError, DomainErrors
+from koc.graphql.boundary import ArgumentChecks
 from koc.graphql.context import Info
 from koc.graphql.errors import bad_input, errors_of
 
@@ -78,7 +83,8 @@ def _input_description(type_: Any) -> str | None:
 
 
 class _Operation(FieldExtension):
-    """What mutations and queries share: the viewer handed in, input arguments described."""
+    """What mutations and queries share: input arguments described, their values checked at the
+    boundary, the viewer handed in."""
 
     def __init__(self, *, wants_viewer: bool) -> None:
         self.wants_viewer = wants_viewer
@@ -87,8 +93,12 @@ class _Operation(FieldExtension):
         for argument in field.arguments:
             if argument.description is None:
                 argument.description = _input_description(argument.type)
+        self.arguments = ArgumentChecks(field)
 
-    def _with_viewer(self, info: Info, kwargs: dict[str, Any]) -> dict[str, Any]:
+    def _checked(self, info: Info, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """``kwargs`` with the viewer, once their values passed the boundary checks (which
+        raise ``DomainErrors`` naming each value refused)."""
+        self.arguments.raise_problems(kwargs)
         if self.wants_viewer:
             kwargs[VIEWER] = info.context.viewer
         return kwargs
@@ -109,7 +119,7 @@ class DomainErrorsAsPayload(_Operation):
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
         try:
-            return await next_(source, info, **self._with_viewer(info, kwargs))
+            return await next_(source, info, **self._checked(info, kwargs))
         except (DomainError, DomainErrors) as exc:
             return self.payload(errors=errors_of(exc, self.error_type))
 
@@ -120,16 +130,16 @@ class DomainErrorsAsBadInput(_Operation):
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         try:
-            return next_(source, info, **self._with_viewer(info, kwargs))
-        except DomainError as exc:
+            return next_(source, info, **self._checked(info, kwargs))
+        except (DomainError, DomainErrors) as exc:
             raise bad_input(exc) from exc
 
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
         try:
-            return await next_(source, info, **self._with_viewer(info, kwargs))
-        except DomainError as exc:
+            return await next_(source, info, **self._checked(info, kwargs))
+        except (DomainError, DomainErrors) as exc:
             raise bad_input(exc) from exc
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLObjectType
 from strawberry import relay
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.relay.fields import NodeExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -16,6 +19,9 @@ from koc.badges.graphql import mutations as badge_mutations
 from koc.badges.graphql import queries as badge_queries
 from koc.creators.graphql import mutations as creator_mutations
 from koc.creators.graphql import queries as creator_queries
+from koc.dbfaults import FAULT_MESSAGES, RETRY_AFTER_SECONDS, database_fault
+from koc.graphql.boundary import NODE_TYPES
+from koc.graphql.mutations import DomainErrorsAsBadInput
 from koc.graphql.observe import RecordOperation, is_unexpected, log_errors
 from koc.graphql.permissions import IsSignedIn
 from koc.graphql.scalars import SCALAR_MAP
@@ -74,6 +80,15 @@ class Mutation(*MUTATIONS):  # type: ignore[misc]
     pass
 
 
+# relay's node field is not written with @query: its ID passes the same boundary checks, after
+# NodeExtension has given the field its resolver (and so its argument).
+_node = next(f for f in Query.__strawberry_definition__.fields if f.python_name == "node")
+_node.extensions.insert(
+    next(i for i, e in enumerate(_node.extensions) if isinstance(e, NodeExtension)) + 1,
+    DomainErrorsAsBadInput(wants_viewer=False),
+)
+
+
 class MaskUnexpectedErrors(MaskErrors):
     """Hide the message of unexpected errors, except when ``KOC_ENV=development``; the masked
     error keeps a code and the request id, which the log line of its traceback carries too."""
@@ -101,17 +116,51 @@ class KocSchema(strawberry.Schema):
         log_errors(errors)
 
 
+class DatabaseFaults(SchemaExtension):
+    """An operation that failed because the database cannot answer now (unreachable, or SQLite's
+    write lock held too long by another process) gets HTTP 503 and a code saying so, with
+    ``Retry-After``, rather than a masked bug."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        faults = [
+            database_fault(e.original_error) if e.original_error else None for e in result.errors
+        ]
+        if not any(faults):
+            return
+        result.errors = [
+            GraphQLError(FAULT_MESSAGES[fault], e.nodes, path=e.path, extensions={"code": fault})
+            if fault
+            else e
+            for e, fault in zip(result.errors, faults, strict=True)
+        ]
+        response = self.execution_context.context.response
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+
+
 # One schema per process: its fields are bound once, and per-request behaviour comes from the
 # context (settings, viewer).
 schema = KocSchema(
     query=Query,
     mutation=Mutation,
+    # DatabaseFaults after MaskUnexpectedErrors: extensions finish in reverse order, so it sees
+    # the errors before they are masked.
     extensions=[
         MaskUnexpectedErrors,
+        DatabaseFaults,
         RecordOperation,
         *SECURITY_EXTENSIONS,
         ParserCache,
         ValidationCache,
     ],
     config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
+)
+NODE_TYPES.update(
+    t.name
+    for t in schema._schema.type_map.values()
+    if isinstance(t, GraphQLObjectType) and any(i.name == "Node" for i in t.interfaces)
 )

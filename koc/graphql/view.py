@@ -17,7 +17,7 @@ from cross_web import HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.parse_content_type import parse_content_type
@@ -28,12 +28,14 @@ from koc.access import note_caller, note_codes, note_errors
 from koc.auth import services as auth_services
 from koc.auth.services import PARTNER_TOKEN_PREFIX
 from koc.auth.tokens import InvalidToken, decode_access_token
-from koc.auth.viewer import Anonymous, StaffViewer, Viewer
+from koc.auth.viewer import Anonymous, Viewer
 from koc.auth.wechat import WeChatClient
+from koc.dbfaults import FAULT_MESSAGES, RETRY_AFTER_SECONDS, database_fault
 from koc.graphql.context import Context
 from koc.graphql.graphiql import render_page
 from koc.security.errors import DocumentRefused
 from koc.security.graphql.extensions import public_error
+from koc.security.limits import MAX_JSON_DEPTH, nested_deeper_than
 from koc.security.ratelimit import RateLimiter
 from koc.security.services import resolve_document
 from koc.settings import Settings
@@ -60,21 +62,21 @@ async def authenticate(settings: Settings, authorization: str | None) -> Viewer:
             raise Unauthenticated("The partner token is unknown, revoked or expired.")
         return partner
     try:
-        viewer = decode_access_token(settings, token)
+        access = decode_access_token(settings, token)
     except InvalidToken as exc:
         raise Unauthenticated("The access token is invalid or expired.") from exc
-    if isinstance(viewer, StaffViewer):
-        # A disabled staff account loses access at once, not when its token expires.
-        staff = await auth_services.active_staff(viewer.staff_id)
-        if staff is None:
-            raise Unauthenticated("The staff account is disabled.")
-        viewer = StaffViewer(staff_id=staff.id, username=staff.username, role=staff.role)
+    # A disabled staff account, a deleted member and an ended login (a reused refresh token)
+    # lose access at once, not when the token expires.
+    viewer = await auth_services.session_viewer(access)
+    if viewer is None:
+        raise Unauthenticated(
+            "This session has ended or its account is no longer active; sign in again."
+        )
     return viewer
 
 
-def response_media_type(accept: str | None) -> str:
-    """``application/graphql-response+json`` when the client accepts it at least as much as
-    ``application/json``; otherwise (no Accept header, ``*/*``, legacy clients) JSON."""
+def accept_weights(accept: str | None) -> dict[str, float]:
+    """The media types of an ``Accept`` header with their ``q`` weights."""
     weights: dict[str, float] = {}
     for part in (accept or "").split(","):
         media, *params = (item.strip() for item in part.split(";"))
@@ -87,8 +89,23 @@ def response_media_type(accept: str | None) -> str:
                 except ValueError:
                     weight = 0.0
         weights[media.lower()] = max(weights.get(media.lower(), 0.0), weight)
+    return weights
+
+
+def response_media_type(accept: str | None) -> str:
+    """``application/graphql-response+json`` when the client accepts it at least as much as
+    ``application/json``; otherwise (no Accept header, ``*/*``, legacy clients) JSON."""
+    weights = accept_weights(accept)
     preferred = weights.get(GRAPHQL_RESPONSE_JSON, 0.0)
     return GRAPHQL_RESPONSE_JSON if preferred > 0 and preferred >= weights.get(JSON, 0.0) else JSON
+
+
+def prefers_html(accept: str | None) -> bool:
+    """Whether the client names ``text/html`` and prefers it to JSON: a browser, not curl's or
+    a GraphQL client's ``*/*``."""
+    weights = accept_weights(accept)
+    html = weights.get("text/html", 0.0)
+    return html > 0 and html > max(weights.get(JSON, 0.0), weights.get(GRAPHQL_RESPONSE_JSON, 0.0))
 
 
 class RequestRefused(HTTPException):
@@ -120,6 +137,37 @@ def error_response(
     )
 
 
+def capped(receive: Receive, limit: int) -> Receive:
+    """``receive`` refusing a body longer than ``limit`` bytes as it arrives (chunked bodies
+    carry no Content-Length to check first)."""
+    received = 0
+
+    async def receive_capped() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise body_too_large(limit)
+        return message
+
+    return receive_capped
+
+
+def body_too_large(limit: int) -> RequestRefused:
+    return RequestRefused(
+        413, f"The request body is larger than {limit:,} bytes.", "PAYLOAD_TOO_LARGE"
+    )
+
+
+def json_too_deep() -> RequestRefused:
+    return RequestRefused(
+        400,
+        f"JSON may nest at most {MAX_JSON_DEPTH} levels of arrays and objects.",
+        "JSON_TOO_DEEP",
+    )
+
+
 def is_request_error(response: GraphQLHTTPResponse) -> bool:
     """No data, and errors that belong to no field: the request never reached execution."""
     errors = response.get("errors") or []
@@ -144,28 +192,69 @@ class KocGraphQL(GraphQL):
         self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
+        request = Request(scope, capped(receive, self.settings.max_body_bytes))
         media_type = response_media_type(request.headers.get("accept"))
+        try:
+            response = await self._respond(request, scope, media_type)
+        except HTTPException as exc:
+            code = getattr(exc, "code", None) or HTTPStatus(exc.status_code).name
+            headers = getattr(exc, "headers", None)
+            response = error_response(exc.status_code, code, exc.reason, media_type, headers)
+        except Exception as exc:
+            # The database failing before execution (authentication, trusted documents) is the
+            # same retryable 503 as during it (koc.graphql.schema.DatabaseFaults).
+            fault = database_fault(exc)
+            if fault is None:
+                raise
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            response = error_response(503, fault, FAULT_MESSAGES[fault], media_type, retry)
+        await response(scope, receive, send)
+
+    async def _respond(self, request: Request, scope: Scope, media_type: str) -> Response:
+        limit = self.settings.max_body_bytes
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise body_too_large(limit)
         try:
             viewer = await authenticate(self.settings, request.headers.get("authorization"))
         except Unauthenticated as exc:
-            response = error_response(
+            return error_response(
                 401,
                 "UNAUTHENTICATED",
                 str(exc),
                 media_type,
                 {"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
-        else:
-            note_caller(viewer.kind)
-            scope.setdefault("state", {})["viewer"] = viewer
-            try:
-                response = await self.run(request)
-            except HTTPException as exc:
-                code = getattr(exc, "code", None) or HTTPStatus(exc.status_code).name
-                headers = getattr(exc, "headers", None)
-                response = error_response(exc.status_code, code, exc.reason, media_type, headers)
-        await response(scope, receive, send)
+        note_caller(viewer.kind)
+        scope.setdefault("state", {})["viewer"] = viewer
+        return await self.run(request)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # strawberry serves the page to any GET without a query whose Accept has */*; a
+        # persisted query over GET has no query either, and curl sends */*.
+        params = request.query_params
+        return (
+            request.method == "GET"
+            and params.get("query") is None
+            and params.get("extensions") is None
+            and prefers_html(request.headers.get("accept"))
+        )
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A request body (or GET ``variables`` / ``extensions``): a JSON object, in UTF-8,
+        at most ``MAX_JSON_DEPTH`` levels deep; anything else is a 400 with a code."""
+        try:
+            value = json.loads(data)
+        except UnicodeDecodeError as exc:
+            raise RequestRefused(400, "The request body is not UTF-8.", "BAD_REQUEST") from exc
+        except RecursionError as exc:
+            raise json_too_deep() from exc
+        if nested_deeper_than(value, MAX_JSON_DEPTH):
+            raise json_too_deep()
+        # A list is a batch, which strawberry refuses with its own message.
+        if not isinstance(value, dict | list):
+            raise RequestRefused(400, "Expected a JSON object.", "BAD_REQUEST")
+        return value
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # strawberry's page loads GraphiQL from CDNs; ours serves it from koc itself.

@@ -430,9 +430,11 @@ async def refund_order(
         existing = await _replay_or_conflict(Refund, partner_id, external_id, fingerprint)
         if existing is not None:
             return Recorded(existing, replayed=True)
-        order = await Order.get_or_none(
-            partner_id=partner_id, external_id=order_external_id
-        ).select_for_update()
+        order = None
+        if EXTERNAL_ID_RE.match(order_external_id):  # no order has another kind of id
+            order = await Order.get_or_none(
+                partner_id=partner_id, external_id=order_external_id
+            ).select_for_update()
         if order is None:
             raise DomainError(
                 IngestionErrorCode.ORDER_NOT_FOUND,

@@ -1,5 +1,6 @@
 """Access tokens: forged, expired or meant for another audience are refused with 401."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -17,6 +18,7 @@ def _token(secret: str = TEST_SECRET, **overrides) -> str:
         "iss": "koc",
         "aud": MEMBER_AUDIENCE,
         "sub": "1",
+        "sid": str(uuid.uuid4()),
         "iat": now,
         "exp": now + timedelta(minutes=5),
     }
@@ -72,9 +74,12 @@ async def test_member_token_cannot_act_as_staff(member_client):
 
 
 async def test_staff_claims_cannot_be_forged_into_a_member_token(http, staff_client):
+    from koc.members.models import Member
+
     staff = await staff_client(StaffRole.ANALYST)
+    member = await Member.create()
     # a member-audience token cannot carry a staff role to gain staff rights
-    token = _token(sub=str(staff.staff_id), role="ADMIN", username="x")
+    token = _token(sub=str(member.id), role="ADMIN", username="x")
     response = await http.post(
         "/graphql",
         json={"query": "{ auditLog { totalCount } }"},

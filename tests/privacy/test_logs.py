@@ -93,7 +93,7 @@ async def _journey(
 ) -> list[str]:
     """Everything a brand's callers do in a day; returns the secrets they used."""
     anon = GraphQLClient(http)
-    # a member signs in with WeChat, binds their phone, refreshes twice (the second is reuse)
+    # a member signs in with WeChat, binds their phone, exports, then refreshes twice (reuse)
     wechat.state.login_codes["log-login"] = (OPENID, UNIONID)
     login = await anon.execute(
         'mutation { memberLogin(code: "log-login") { session { accessToken refreshToken } } }'
@@ -102,12 +102,13 @@ async def _journey(
     member = GraphQLClient(http, token=session["accessToken"])
     wechat.state.phone_codes["log-phone"] = PHONE_DIGITS
     await member.execute('mutation { memberPhoneBind(code: "log-phone") { errors { code } } }')
-    refresh = "mutation($t: String!) { tokenRefresh(refreshToken: $t) { errors { code } } }"
-    await anon.execute(refresh, {"t": session["refreshToken"]})
-    await anon.execute(refresh, {"t": session["refreshToken"]})
     await member.execute("{ meDataExport }")
     # a member tries staff's search with a phone in the document: refused, and logged
     await member.post(f'{{ members(filter: {{search: "{PHONE_DIGITS}"}}) {{ totalCount }} }}')
+    # (reusing the refresh token ends the login, so the member is done before that)
+    refresh = "mutation($t: String!) { tokenRefresh(refreshToken: $t) { errors { code } } }"
+    await anon.execute(refresh, {"t": session["refreshToken"]})
+    await anon.execute(refresh, {"t": session["refreshToken"]})
     # a dealer reports orders by phone, unionid and openid, a bad one and a syntax error
     at = datetime.now(UTC).isoformat()
     for n, ref in enumerate(

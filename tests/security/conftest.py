@@ -16,8 +16,7 @@ import pytest
 
 from koc.app import create_app
 from koc.auth.models import PartnerScope, StaffRole, StaffUser
-from koc.auth.services import create_partner_token
-from koc.auth.tokens import issue_member_access_token, issue_staff_access_token
+from koc.auth.services import create_partner_token, issue_member_tokens, issue_staff_tokens
 from koc.settings import Settings
 from tests.conftest import GraphQLClient, make_member, make_settings
 
@@ -38,8 +37,8 @@ class Endpoint:
 
     async def member(self) -> GraphQLClient:
         member = await make_member()
-        token = issue_member_access_token(self.settings, member.id)
-        return GraphQLClient(self.http, token=token, member_id=member.id)
+        session = await issue_member_tokens(self.settings, member.id)
+        return GraphQLClient(self.http, token=session.access_token, member_id=member.id)
 
     async def staff(self, role: StaffRole = StaffRole.ADMIN) -> GraphQLClient:
         staff = await StaffUser.create(
@@ -47,8 +46,8 @@ class Endpoint:
             password_hash="!unusable",
             role=role,
         )
-        token = issue_staff_access_token(self.settings, staff.id, staff.username, staff.role)
-        return GraphQLClient(self.http, token=token, staff_id=staff.id)
+        session = await issue_staff_tokens(self.settings, staff)
+        return GraphQLClient(self.http, token=session.access_token, staff_id=staff.id)
 
     async def partner(self, scopes: list[PartnerScope]) -> GraphQLClient:
         _, secret = await create_partner_token("security test", scopes, None, actor=None)

@@ -19,26 +19,12 @@ from gql.transport.httpx import HTTPXAsyncTransport
 
 from koc.cli import export_schema_sdl
 from koc.devtools.wechat import WeChatServer
-from tests.conftest import APPID, APPSECRET, TEST_SECRET
-from tests.live import koc, koc_env, serving
-
-ADMIN_PASSWORD = "journey-admin-password-2026"
+from tests.live import ADMIN_PASSWORD, live_koc
 
 
 @pytest.fixture
 def live_server(tmp_path: Path, wechat_server: WeChatServer) -> Iterator[str]:
-    """A migrated SQLite file, an ADMIN named `admin`, and `koc serve` on it; stopped at the end."""
-    env = koc_env(
-        KOC_ENV="production",
-        KOC_JWT_SECRET=TEST_SECRET,
-        KOC_DATABASE_URL=f"sqlite://{tmp_path / 'journey.sqlite3'}",
-        KOC_WECHAT_APPID=APPID,
-        KOC_WECHAT_SECRET=APPSECRET,
-        KOC_WECHAT_API_BASE=wechat_server.base_url,
-    )
-    koc(env, "migrate")
-    koc(env, "create-staff", "admin", "--role", "ADMIN", "--password", ADMIN_PASSWORD)
-    with serving(env, tmp_path / "serve.log") as base:
+    with live_koc(tmp_path, wechat_server.base_url) as base:
         yield base
 
 

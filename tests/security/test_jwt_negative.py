@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import json
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -29,6 +30,7 @@ def claims(**overrides) -> dict:
         "iss": "koc",
         "aud": MEMBER_AUDIENCE,
         "sub": "1",
+        "sid": str(uuid.uuid4()),
         "iat": now,
         "nbf": now,
         "exp": now + timedelta(minutes=5),

@@ -13,6 +13,7 @@ from strawberry.scalars import JSON
 from koc.audit import models
 from koc.auth.models import StaffRole
 from koc.auth.viewer import is_staff
+from koc.graphql.boundary import MaxLength
 from koc.graphql.context import Info
 from koc.graphql.mutations import query
 from koc.graphql.permissions import IsAdmin, forbidden
@@ -61,7 +62,10 @@ class Query:
         self,
         action: Annotated[
             str | None,
-            strawberry.argument(description="Only entries of this action, e.g. member.stage_set."),
+            strawberry.argument(
+                description="Only entries of this action, e.g. member.stage_set.",
+                directives=[MaxLength(chars=64)],
+            ),
         ] = None,
         first: First = None,
         after: After = None,

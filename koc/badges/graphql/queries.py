@@ -11,6 +11,7 @@ from koc.auth.viewer import is_staff
 from koc.badges import models
 from koc.badges.graphql.types import Badge, BadgeVerification
 from koc.badges.showing import verify_token
+from koc.graphql.boundary import MaxLength
 from koc.graphql.context import Info
 from koc.graphql.mutations import query
 from koc.graphql.permissions import IsSignedIn, allow
@@ -31,7 +32,10 @@ class Query:
     async def badges(
         self,
         info: Info,
-        family: Annotated[str | None, strawberry.argument(description="Only this family.")] = None,
+        family: Annotated[
+            str | None,
+            strawberry.argument(description="Only this family.", directives=[MaxLength(chars=64)]),
+        ] = None,
         first: Annotated[int | None, strawberry.argument(description="Page size, <= 100.")] = None,
         after: Annotated[str | None, strawberry.argument(description="Cursor.")] = None,
     ) -> Connection[Badge]:

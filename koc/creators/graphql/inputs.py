@@ -11,6 +11,7 @@ from strawberry import relay
 from koc.creators import campaigns, scoring
 from koc.creators.graphql.types import KocRole, KocScoringSignal, KocStatus
 from koc.creators.models import KocRole as Role
+from koc.graphql.boundary import MaxLength
 from koc.graphql.enums import enum_type
 from koc.graphql.ids import decode_ids
 
@@ -92,7 +93,10 @@ class KocCampaignAudienceInput:
 @strawberry.input(description="A new recruitment campaign.")
 class KocCampaignCreateInput:
     title: str = strawberry.field(description="Title, 1-120 characters.")
-    brief: str = strawberry.field(description="What participants do, 1-5000 characters.")
+    brief: str = strawberry.field(
+        description="What participants do, at least 1 character.",
+        directives=[MaxLength(chars=campaigns.MAX_TEXT)],
+    )
     role: KocRole = strawberry.field(description="The role the campaign recruits for.")  # type: ignore[valid-type]
     starts_at: datetime = strawberry.field(description="Opening time, with a time zone.")
     ends_at: datetime = strawberry.field(
@@ -128,7 +132,9 @@ class KocCampaignJoinInput:
 @strawberry.input(description="Submit work to a campaign you joined.")
 class KocSubmissionCreateInput:
     campaign_id: relay.GlobalID = strawberry.field(description="The KocCampaign.")
-    text: str = strawberry.field(default="", description="Text, up to 5000 characters.")
+    text: str = strawberry.field(
+        default="", description="Text.", directives=[MaxLength(chars=campaigns.MAX_TEXT)]
+    )
     links: list[str] = strawberry.field(default_factory=list, description="Up to 10 http(s) links.")
     media_urls: list[str] = strawberry.field(
         default_factory=list, description="Up to 20 http(s) media URLs."

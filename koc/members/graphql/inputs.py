@@ -7,6 +7,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry import relay
 
+from koc.graphql.boundary import MaxLength
 from koc.graphql.ids import decode_ids
 from koc.members.graphql.types import Gender, TagFamily
 from koc.members.services import MemberFilter
@@ -20,9 +21,13 @@ class MemberFilterInput:
     tags_any: list[relay.GlobalID] | None = strawberry.field(
         default=None, description="Members holding at least one of these tags."
     )
-    stages: list[str] | None = strawberry.field(default=None, description="Stage codes, any of.")
+    stages: list[str] | None = strawberry.field(
+        default=None, description="Stage codes, any of.", directives=[MaxLength(chars=32)]
+    )
     search: str | None = strawberry.field(
-        default=None, description="Text in the nickname or phone, or an exact unionid."
+        default=None,
+        description="Text in the nickname or phone, or an exact unionid.",
+        directives=[MaxLength(chars=64)],
     )
     created_from: datetime | None = strawberry.field(
         default=None, description="Created at or after."
@@ -82,7 +87,9 @@ class MemberTagsInput:
 @strawberry.input(description="Move a member to another lifecycle stage.")
 class MemberStageSetInput:
     member_id: relay.GlobalID = strawberry.field(description="The Member.")
-    stage: str = strawberry.field(description="Code of the target stage.")
+    stage: str = strawberry.field(
+        description="Code of the target stage.", directives=[MaxLength(chars=32)]
+    )
     reason: str = strawberry.field(description="Why, 1-500 characters; kept in the history.")
 
 

@@ -8,6 +8,9 @@ call ``check_first``.
 
 It walks a GraphQL document against the schema and shares the page-size limits of
 ``koc.graphql.relay``, so it belongs to the GraphQL adapter, not to the security services.
+
+Some root fields do work far beyond their selection: ``work_of`` says what more they draw from
+the rate limits (not counted against the cost limit, which is about the shape of a query).
 """
 
 from __future__ import annotations
@@ -38,6 +41,12 @@ from graphql.type.definition import GraphQLField, GraphQLInterfaceType
 from koc.graphql.relay import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 PAGE_ARGUMENTS = ("first", "last")
+# A password check is a deliberately slow hash (Argon2id: ~50 ms of CPU and 64 MiB), thousands of
+# times the work of a field: a staffLogin draws that much from the caller's bucket and as much
+# again from a bucket of the username it tries, which many addresses guessing one account share.
+PASSWORD_CHECK_COST = 5_000
+# root field -> (points, the argument whose value has a bucket of its own)
+EXPENSIVE_FIELDS = {("Mutation", "staffLogin"): (PASSWORD_CHECK_COST, "username")}
 # List fields of a connection type: their length is the page size the connection counted.
 CONNECTION_LISTS = ("edges", "nodes")
 
@@ -67,6 +76,53 @@ def estimate_cost(
         return 0
     walker = _Walker(schema, document, dict(variables or {}))
     return walker.selection_cost(operation.selection_set, root, frozenset())
+
+
+def work_of(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> list[tuple[str, int]]:
+    """(bucket, points) for each expensive root field of the operation (``EXPENSIVE_FIELDS``):
+    the bucket of the value of its key argument, e.g. ``("staffLogin:admin", 5000)``."""
+    operation = get_operation_ast(document, operation_name)
+    root = schema.get_root_type(operation.operation) if operation else None
+    if operation is None or root is None:
+        return []
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    found = []
+    for node in _root_fields(operation.selection_set, fragments, frozenset()):
+        expensive = EXPENSIVE_FIELDS.get((root.name, node.name.value))
+        if expensive is None:
+            continue
+        points, argument = expensive
+        given = next((a.value for a in node.arguments or () if a.name.value == argument), None)
+        definition = root.fields[node.name.value].args[argument]
+        value = value_from_ast(given, definition.type, dict(variables or {})) if given else None
+        # A value of the wrong type is refused by execution, before any work.
+        if isinstance(value, str):
+            found.append((f"{node.name.value}:{value.lower()}", points))
+    return found
+
+
+def _root_fields(
+    selection_set: SelectionSetNode, fragments: dict[str, Any], seen: frozenset[str]
+) -> list[FieldNode]:
+    fields: list[FieldNode] = []
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            fields.append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            fields += _root_fields(selection.selection_set, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                names = seen | {selection.name.value}
+                fields += _root_fields(fragment.selection_set, fragments, names)
+    return fields
 
 
 class CostCache:

@@ -14,6 +14,7 @@ from typing import Any
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLSyntaxError, ValidationRule, Visitor, visit
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -24,9 +25,9 @@ from strawberry.extensions import (
 
 from koc.auth.viewer import is_staff
 from koc.graphql.context import Context
-from koc.security.graphql.cost import CostCache
+from koc.security.graphql.cost import CostCache, work_of
 from koc.security.limits import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
-from koc.security.ratelimit import caller_key
+from koc.security.ratelimit import Decision, caller_key
 
 # graphql-core appends suggestions as " Did you mean 'x' or 'y'?" (names never contain "?").
 SUGGESTION_RE = re.compile(r"\s*Did you mean [^?]*\?")
@@ -132,10 +133,12 @@ def public_error(error: GraphQLError, *, development: bool) -> dict[str, Any]:
         if isinstance(error, GraphQLSyntaxError):
             too_long = f"more than {MAX_TOKENS} tokens" in error.message
             extensions["code"] = "TOO_MANY_TOKENS" if too_long else "GRAPHQL_PARSE_FAILED"
-        elif not error.path and (
-            error.original_error is None or isinstance(error.original_error, GraphQLError)
-        ):
-            # before execution and not validation: variable values that do not fit their types
+        elif (
+            not error.path
+            and (error.original_error is None or isinstance(error.original_error, GraphQLError))
+        ) or isinstance(error.original_error, StrawberryInputCoercionError):
+            # Values that do not fit their types: variables, refused before execution, and
+            # values strawberry converts for a resolver (an ID that is not base64).
             extensions["code"] = "BAD_USER_INPUT"
     if extensions:
         formatted["extensions"] = extensions
@@ -185,8 +188,9 @@ class NulCharactersRefused(SchemaExtension):
 
 class CostAndRateLimits(SchemaExtension):
     """Before execution: refuse an operation whose estimated cost exceeds
-    ``KOC_MAX_QUERY_COST``, then take its cost from the caller's token bucket (HTTP 429 with
-    ``Retry-After`` when the bucket is short)."""
+    ``KOC_MAX_QUERY_COST``, then take its cost, plus the work of expensive fields (a password
+    check), from the caller's token bucket, and that work from the bucket of what it targets
+    (the username); HTTP 429 with ``Retry-After`` when a bucket is short."""
 
     costs = CostCache()
 
@@ -217,13 +221,29 @@ class CostAndRateLimits(SchemaExtension):
                 "for smaller pages or fewer nested lists.",
                 extensions={"code": "QUERY_TOO_COMPLEX", "cost": cost, "maxCost": limit},
             )
+        capacity = context.settings.rate_limit_capacity
+        work = [
+            (key, min(points, capacity))
+            for key, points in work_of(
+                execution.schema._schema,
+                execution.graphql_document,
+                execution.operation_name,
+                execution.variables,
+            )
+        ]
         client = context.request.client
-        key = caller_key(context.viewer, client.host if client else None)
-        if key is None:
-            return None
-        decision = await context.rate_limiter.charge(key, max(cost, 1))
-        if decision.allowed:
-            return None
+        caller = caller_key(context.viewer, client.host if client else None)
+        charges = (
+            [(caller, min(max(cost, 1) + sum(p for _, p in work), capacity))] if caller else []
+        )
+        for key, points in [*charges, *work]:
+            decision = await context.rate_limiter.charge(key, points)
+            if not decision.allowed:
+                return self._rate_limited(context, decision)
+        return None
+
+    @staticmethod
+    def _rate_limited(context: Context, decision: Decision) -> GraphQLError:
         context.response.status_code = 429
         context.response.headers["Retry-After"] = str(decision.retry_after)
         return GraphQLError(

@@ -5,12 +5,17 @@ from __future__ import annotations
 import strawberry
 
 from koc.auth.viewer import StaffViewer
+from koc.graphql.boundary import MaxLength
 from koc.graphql.context import Info
 from koc.graphql.errors import error_type
 from koc.graphql.mutations import Payload, mutation
 from koc.graphql.permissions import IsAdmin
 from koc.security import services
 from koc.security.errors import TrustedDocumentErrorCode
+
+# A document is at most MAX_TOKENS (2,000) tokens; long names and string literals make that up
+# to tens of thousands of characters.
+MAX_DOCUMENT_LENGTH = 100_000
 
 TrustedDocumentError = error_type(
     "TrustedDocumentError", TrustedDocumentErrorCode, "Why documents could not be registered."
@@ -22,7 +27,10 @@ class TrustedDocumentInput:
     sha256: str = strawberry.field(
         description="The hex SHA-256 of the document's exact UTF-8 text (64 lowercase digits)."
     )
-    document: str = strawberry.field(description="The GraphQL document, as the app sends it.")
+    document: str = strawberry.field(
+        description="The GraphQL document, as the app sends it.",
+        directives=[MaxLength(chars=MAX_DOCUMENT_LENGTH)],
+    )
 
 
 @strawberry.input(description="Documents to register, as built by the app (e.g. graphql-codegen).")

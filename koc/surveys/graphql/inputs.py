@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
+from koc.graphql.boundary import MaxLength
 from koc.graphql.ids import decode_id, decode_ids
 from koc.surveys import rules
 from koc.surveys.graphql.types import (
@@ -150,7 +151,9 @@ class SurveyCreateInput:
     title: str = strawberry.field(description="Title (1-200 characters).")
     purpose: SurveyPurpose = strawberry.field(description="Why it is asked.")  # type: ignore[valid-type]
     questions: list[SurveyQuestionInput] = strawberry.field(description="The questions, in order.")
-    introduction: str = strawberry.field(default="", description="Shown first (max 5000).")
+    introduction: str = strawberry.field(
+        default="", description="Shown first.", directives=[MaxLength(chars=5000)]
+    )
     anonymous: bool = strawberry.field(
         default=False,
         description="Store answers without the member: no codebook tags, no segments.",
@@ -213,7 +216,11 @@ class SurveyAnswerInput:
         default=None, description="Picked options (SurveyOption IDs)."
     )
     rating: int | None = strawberry.field(default=None, description="The rating.")
-    text: str | None = strawberry.field(default=None, description="The text.")
+    text: str | None = strawberry.field(
+        default=None,
+        description="The text, within the question's maxLength.",
+        directives=[MaxLength(chars=rules.MAX_TEXT_LENGTH)],
+    )
     categories: list[SurveyCategoryAnswerInput] | None = strawberry.field(
         default=None, description="Interest per candidate category."
     )
