@@ -25,6 +25,7 @@ from tortoise.models import Model
 
 from koc.auth.models import RefreshToken
 from koc.badges.models import BadgeAwardEvent, BadgeHolding, MemberKocRole, MemberSignal
+from koc.consent.models import ConsentDecision
 from koc.creators.models import (
     CampaignParticipant,
     CampaignSubmission,
@@ -37,7 +38,7 @@ from koc.creators.models import (
 from koc.db import table_of
 from koc.members.models import Gender, Member, MemberIdentity, MemberTag, StageTransition
 from koc.orders.models import MemberEvent, Order, Refund
-from koc.privacy.models import AccessRecord, ConsentDecision, ErasureRequest
+from koc.privacy.models import AccessRecord, ErasureRequest
 from koc.privileges.models import PrivilegeGrant, PrivilegeRedemption, PrivilegeRsvp, PrivilegeUsage
 from koc.referrals.models import (
     PointsEntry,

@@ -23,10 +23,10 @@ from tortoise.transactions import in_transaction
 from koc.audit import services as audit
 from koc.audit.models import AuditEntry
 from koc.auth.viewer import StaffViewer
+from koc.consent.services import withdraw_all
 from koc.errors import DomainError
 from koc.members.models import Member
 from koc.privacy.catalog import CATALOG, ERASED_TEXT, Erase
-from koc.privacy.consent import withdraw_all
 from koc.privacy.errors import PrivacyErrorCode
 from koc.privacy.models import ErasureChannel, ErasureRequest, ErasureStatus
 from koc.privacy.reasons import clean_reason
