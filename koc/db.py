@@ -28,6 +28,7 @@ APPS: dict[str, list[str]] = {
     "creators": ["koc.creators.models"],
     "security": ["koc.security.models"],
     "surveys": ["koc.surveys.models"],
+    "consent": ["koc.consent.models"],
     "privacy": ["koc.privacy.models"],
 }
 

@@ -36,6 +36,7 @@ from koc.auth.models import PartnerToken, StaffUser
 from koc.auth.services import create_partner_token, create_staff
 from koc.auth.viewer import StaffViewer
 from koc.badges import demo as badges_demo
+from koc.consent.tags import apply_automatic_tags
 from koc.creators import demo as creators_demo
 from koc.demo_brand import (
     ARTICLES,
@@ -449,7 +450,7 @@ class Seeder:
         async with in_transaction():
             for (key, source, cause), member_ids in batches.items():
                 if member_ids:
-                    self.counters["member tags"] += await apply_tags(
+                    self.counters["member tags"] += await apply_automatic_tags(
                         member_ids, [tags[key]], source=source, cause=cause
                     )
             # Sales staff write down what they learn in 1-on-1 chats with serious prospects.

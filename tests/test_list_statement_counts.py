@@ -27,6 +27,7 @@ from koc.badges.models import (
     BadgeHolding,
     BadgeRule,
 )
+from koc.consent.models import ConsentChannel, ConsentDecision, PrivacyPolicy, Purpose
 from koc.creators.models import (
     ApplicationKind,
     ApplicationStatus,
@@ -56,13 +57,9 @@ from koc.orders.models import Order
 from koc.privacy.models import (
     AccessField,
     AccessRecord,
-    ConsentChannel,
-    ConsentDecision,
     ErasureChannel,
     ErasureRequest,
     ErasureStatus,
-    PrivacyPolicy,
-    Purpose,
 )
 from koc.privileges.models import GrantSource, Privilege, PrivilegeGrant, PrivilegeKind
 from koc.referrals.models import (

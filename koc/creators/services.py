@@ -22,6 +22,7 @@ from tortoise.transactions import in_transaction
 from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
+from koc.consent.tags import apply_automatic_tags
 from koc.creators import rules, signals
 from koc.creators.errors import KocErrorCode
 from koc.creators.models import (
@@ -48,7 +49,7 @@ from koc.creators.scoring import (
 )
 from koc.errors import DomainError
 from koc.members.models import Member, MemberTag, StageAutoRule, Tag, TagFamily, TagGroup, TagSource
-from koc.members.services import advance_to_rule, apply_tags
+from koc.members.services import advance_to_rule
 
 KOC_TAG_GROUP = "KOC tier"
 KOC_TAG = "KOC"
@@ -196,7 +197,9 @@ async def _change(
         if profile.certificate_number is None:
             await _issue_certificate(profile, now)
         await advance_to_rule(member, StageAutoRule.KOC, reason)
-        await apply_tags([member.id], [await _koc_tag()], source=TagSource.AUTO, cause=reason)
+        await apply_automatic_tags(
+            [member.id], [await _koc_tag()], source=TagSource.AUTO, cause=reason
+        )
     elif changed and status is KocStatus.RETIRED:
         await MemberTag.filter(
             member_id=member.id,

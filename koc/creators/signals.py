@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from koc import hooks
+from koc.consent.models import Purpose
+from koc.consent.services import may_process
 from koc.creators.models import (
     CampaignParticipant,
     CampaignSubmission,
@@ -30,8 +32,6 @@ from koc.db import update_rows
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import Member
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
-from koc.privacy.consent import may_process
-from koc.privacy.models import Purpose
 
 BATCH = 500
 

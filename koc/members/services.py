@@ -29,8 +29,6 @@ from koc.members.models import (
     TagSource,
 )
 from koc.members.stages import TEMPLATES, auto_rule_for_order_count, should_advance
-from koc.privacy.consent import may_process
-from koc.privacy.models import Purpose
 
 # A bulk tag change by filter touches at most this many members in one call.
 BULK_LIMIT = 100_000
@@ -317,8 +315,8 @@ async def apply_tags(
     """Put ``tags`` on the members; a tag of an exclusive group replaces the member's other tag
     of that group. Tags already held are left as they are. Returns rows added.
 
-    Call inside a transaction. Other features (surveys' codebook, KOC activation) use this too.
-    Automatic (AUTO, EVENT) tags profile a member: members who withdrew PROFILING are skipped.
+    Call inside a transaction. Automatic (AUTO, EVENT) tags profile a member: they come through
+    ``koc.consent.tags.apply_automatic_tags``, which passes only members who allow PROFILING.
     """
     exclusive_groups: dict[int, int] = {}
     for tag in tags:
@@ -333,9 +331,6 @@ async def apply_tags(
     added = 0
     for start in range(0, len(member_ids), 5000):
         chunk = list(member_ids[start : start + 5000])
-        if source is not TagSource.MANUAL:
-            profiled = await may_process(chunk, Purpose.PROFILING)
-            chunk = [m for m in chunk if m in profiled]
         if exclusive_groups:
             await MemberTag.filter(
                 member_id__in=chunk,

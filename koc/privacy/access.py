@@ -8,8 +8,9 @@ from typing import Any
 
 from koc import hooks
 from koc.auth.viewer import PartnerViewer, StaffViewer
+from koc.consent.models import ConsentDecision
 from koc.members.models import Member
-from koc.privacy.models import AccessField, AccessRecord, ConsentDecision, ErasureRequest
+from koc.privacy.models import AccessField, AccessRecord, ErasureRequest
 
 Reader = StaffViewer | PartnerViewer
 

@@ -25,6 +25,7 @@ from tortoise.models import Model
 
 from koc.auth.models import RefreshToken
 from koc.badges.models import BadgeAwardEvent, BadgeHolding, MemberKocRole, MemberSignal
+from koc.consent.models import ConsentDecision
 from koc.creators.models import (
     CampaignParticipant,
     CampaignSubmission,
@@ -34,9 +35,10 @@ from koc.creators.models import (
     KocRoleGrant,
     MemberSignals,
 )
+from koc.db import table_of
 from koc.members.models import Gender, Member, MemberIdentity, MemberTag, StageTransition
 from koc.orders.models import MemberEvent, Order, Refund
-from koc.privacy.models import AccessRecord, ConsentDecision, ErasureRequest
+from koc.privacy.models import AccessRecord, ErasureRequest
 from koc.privileges.models import PrivilegeGrant, PrivilegeRedemption, PrivilegeRsvp, PrivilegeUsage
 from koc.referrals.models import (
     PointsEntry,
@@ -93,7 +95,16 @@ class Table:
 
     @property
     def name(self) -> str:
-        return self.section or self.model._meta.db_table
+        return self.section or table_of(self.model)[0]
+
+    @property
+    def fields(self) -> list[str]:
+        """The model's field names with a column, the primary key first."""
+        return [column["name"] for column in table_of(self.model)[1]]
+
+    @property
+    def pk(self) -> str:
+        return self.fields[0]
 
     def rows_of(self, member_id: int) -> Q:
         return reduce(or_, (Q(**{lookup: member_id}) for lookup in self.member))

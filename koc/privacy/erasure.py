@@ -23,10 +23,10 @@ from tortoise.transactions import in_transaction
 from koc.audit import services as audit
 from koc.audit.models import AuditEntry
 from koc.auth.viewer import StaffViewer
+from koc.consent.services import withdraw_all
 from koc.errors import DomainError
 from koc.members.models import Member
 from koc.privacy.catalog import CATALOG, ERASED_TEXT, Erase
-from koc.privacy.consent import withdraw_all
 from koc.privacy.errors import PrivacyErrorCode
 from koc.privacy.models import ErasureChannel, ErasureRequest, ErasureStatus
 from koc.privacy.reasons import clean_reason
@@ -159,12 +159,10 @@ async def erase_member(member_id: int, request: ErasureRequest) -> None:
     for table in CATALOG:
         if table.erase is Erase.KEEP:
             continue
-        model = table.model
-        ids = await model.filter(table.erased_rows_of(member_id)).values_list(
-            model._meta.pk_attr, flat=True
-        )
+        model, pk = table.model, table.pk
+        ids = await model.filter(table.erased_rows_of(member_id)).values_list(pk, flat=True)
         for start in range(0, len(ids), CHUNK):
-            rows = model.filter(Q(**{f"{model._meta.pk_attr}__in": ids[start : start + CHUNK]}))
+            rows = model.filter(Q(**{f"{pk}__in": ids[start : start + CHUNK]}))
             if table.erase is Erase.DELETE:
                 await rows.delete()
             else:

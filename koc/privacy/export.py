@@ -37,7 +37,7 @@ def columns(table: Table) -> list[str]:
     """The columns an export shows of ``table``: its declared ones, else all but the hidden."""
     if table.columns:
         return list(table.columns)
-    return [f for f in table.model._meta.fields_db_projection if f not in table.hidden]
+    return [f for f in table.fields if f not in table.hidden]
 
 
 async def export_member(member_id: int) -> dict[str, Any]:
@@ -50,7 +50,7 @@ async def export_member(member_id: int) -> dict[str, Any]:
             continue
         rows = (
             await table.model.filter(table.rows_of(member_id))
-            .order_by(table.model._meta.pk_attr)
+            .order_by(table.pk)
             .values(*columns(table), *table.labels)
         )
         tables[table.name] = [{k: _json(v) for k, v in row.items()} for row in rows]

@@ -19,9 +19,9 @@ from tortoise.transactions import in_transaction
 from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
+from koc.consent.tags import apply_automatic_tags
 from koc.errors import DomainError, DomainErrors
 from koc.members.models import LifecycleStage, Member, Tag, TagSource
-from koc.members.services import apply_tags
 from koc.surveys import rules
 from koc.surveys.audience import open_surveys_for
 from koc.surveys.errors import SurveyErrorCode as Code
@@ -462,7 +462,7 @@ async def _apply_codebook(survey: Survey, member_id: int, answers: Sequence[rule
     chosen: dict[object, Tag] = {}
     for tag in sorted(tags, key=lambda t: tag_ids.index(t.id)):
         chosen[("group", tag.group_id) if tag.group.exclusive else ("tag", tag.id)] = tag
-    await apply_tags(
+    await apply_automatic_tags(
         [member_id],
         list(chosen.values()),
         source=TagSource.EVENT,

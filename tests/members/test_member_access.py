@@ -2,10 +2,10 @@
 phones and unionids masked (tests/privacy covers unmasking and partners' consent)."""
 
 from koc.auth.models import StaffRole
+from koc.consent.models import Purpose
 from koc.members.models import Member
-from koc.privacy.models import Purpose
 from tests.conftest import gid
-from tests.privacy.factories import decide
+from tests.consent.factories import decide
 
 MEMBER = """query($id: ID!) { member(id: $id) { id nickname phone unionid } }"""
 NODE = """query($id: ID!) { node(id: $id) { id ... on Member { nickname phone } } }"""

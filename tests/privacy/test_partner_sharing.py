@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from koc.consent.models import Purpose
 from koc.members.models import Gender, Member
-from koc.privacy.models import AccessRecord, Purpose
+from koc.privacy.models import AccessRecord
 from tests.conftest import gid
-from tests.privacy.factories import decide
+from tests.consent.factories import decide
 from tests.sqlcount import count_statements
 
 READ = """query($id: ID!) { member(id: $id) {

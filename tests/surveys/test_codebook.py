@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from koc.auth.models import StaffRole
+from koc.consent.models import Purpose
 from koc.members.models import MemberTag, Tag, TagFamily, TagGroup, TagSource
 from tests.conftest import gid
+from tests.consent.factories import decide
 from tests.surveys.helpers import (
     CATEGORIES,
     CREATE,
@@ -83,6 +85,21 @@ async def test_a_member_who_says_no_earns_nothing(staff_client, member_client):
     survey = await open_survey(staff, questions=_codebook_questions(tags))
     member = await member_client()
     assert (await respond(member, survey["id"], full_answers(survey, owned="no")))["errors"] == []
+    assert await MemberTag.filter(member_id=member.member_id).count() == 0
+
+
+async def test_a_member_who_withdrew_profiling_earns_no_tag(staff_client, member_client):
+    # given a codebook, and a member who withdrew PROFILING (codebook tags profile them)
+    staff = await staff_client(StaffRole.OPERATOR)
+    tags = await _tags()
+    survey = await open_survey(staff, questions=_codebook_questions(tags))
+    member = await member_client()
+    await decide(member.member_id, Purpose.PROFILING, granted=False)
+    # when they give answers that earn tags
+    needs = {c: ("NONE", None, None) for c in CATEGORIES} | {"charger": ("STRONG", None, None)}
+    payload = await respond(member, survey["id"], full_answers(survey, owned="yes", needs=needs))
+    # then their answers count, but no tag is put on them
+    assert payload["errors"] == []
     assert await MemberTag.filter(member_id=member.member_id).count() == 0
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from koc.consent import models as consent_models
+from koc.consent import services as consent
+from koc.consent.models import Purpose
 from koc.graphql.loaders import by_key, group_by_key
-from koc.privacy import consent, models
+from koc.privacy import models
 from koc.privacy.access import record_reads
-from koc.privacy.models import Purpose
 
 
-async def load_policies(ids: Sequence[int]) -> list[models.PrivacyPolicy | None]:
-    return by_key(await models.PrivacyPolicy.filter(id__in=list(ids)), ids, lambda p: p.id)
+async def load_policies(ids: Sequence[int]) -> list[consent_models.PrivacyPolicy | None]:
+    return by_key(await consent_models.PrivacyPolicy.filter(id__in=list(ids)), ids, lambda p: p.id)
 
 
 async def load_erasure_requests(ids: Sequence[int]) -> list[models.ErasureRequest | None]:
@@ -27,8 +29,10 @@ async def load_consent_states(member_ids: Sequence[int]) -> list[list[consent.Co
     return await consent.consent_states(member_ids)
 
 
-async def load_decisions(member_ids: Sequence[int]) -> list[list[models.ConsentDecision]]:
-    rows = await models.ConsentDecision.filter(member_id__in=list(member_ids)).order_by("id")
+async def load_decisions(member_ids: Sequence[int]) -> list[list[consent_models.ConsentDecision]]:
+    rows = await consent_models.ConsentDecision.filter(member_id__in=list(member_ids)).order_by(
+        "id"
+    )
     return group_by_key(rows, member_ids, lambda d: d.member_id)
 
 

@@ -7,11 +7,12 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from koc.auth.viewer import MemberViewer, StaffViewer
+from koc.consent import services as consent
 from koc.graphql.context import Info
 from koc.graphql.ids import decode_id
 from koc.graphql.mutations import Payload, mutation
 from koc.graphql.permissions import IsAdmin, IsMember
-from koc.privacy import consent, erasure
+from koc.privacy import erasure
 from koc.privacy.export import export_for_staff
 from koc.privacy.graphql.types import (
     Consent,

@@ -10,11 +10,13 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from koc.auth.viewer import MemberViewer
+from koc.consent import models as consent_models
+from koc.consent import services as consent
 from koc.graphql.ids import decode_id
 from koc.graphql.mutations import Public, query
 from koc.graphql.permissions import IsAdmin, IsAnalyst, IsMember
 from koc.graphql.relay import After, Connection, First, paginate
-from koc.privacy import consent, models
+from koc.privacy import models
 from koc.privacy.export import export_member
 from koc.privacy.graphql.types import AccessRecord, ErasureRequest, ErasureStatus, PrivacyPolicy
 
@@ -35,7 +37,10 @@ class Query:
         self, first: First = None, after: After = None
     ) -> Connection[PrivacyPolicy]:
         return await paginate(
-            models.PrivacyPolicy.all(), first=first, after=after, to_node=PrivacyPolicy.from_model
+            consent_models.PrivacyPolicy.all(),
+            first=first,
+            after=after,
+            to_node=PrivacyPolicy.from_model,
         )
 
     @query(

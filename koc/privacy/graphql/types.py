@@ -1,4 +1,5 @@
-"""GraphQL types of the privacy feature."""
+"""GraphQL types of privacy, consent's included (``koc.consent`` has no adapter of its own: the
+API shows privacy as one surface with one error type, PrivacyError)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from strawberry import relay
 
 from koc.auth.models import StaffRole
 from koc.auth.viewer import MemberViewer, is_staff
+from koc.consent import models as consent_models
+from koc.consent.services import ConsentState
 from koc.graphql.context import Info
 from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
@@ -18,7 +21,6 @@ from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
 from koc.members.graphql import dataloaders as member_dl
 from koc.privacy import models
-from koc.privacy.consent import ConsentState
 from koc.privacy.errors import PrivacyErrorCode
 from koc.privacy.graphql import dataloaders as dl
 
@@ -28,14 +30,14 @@ if TYPE_CHECKING:
 LazyMember = Annotated["Member", strawberry.lazy("koc.members.graphql.types")]
 
 Purpose = enum_type(
-    models.Purpose,
+    consent_models.Purpose,
     "What a member's data may be used for beyond running their membership.",
     MARKETING="Marketing messages (subscribe messages, inbox campaigns); needs a grant.",
     PROFILING="KOC discovery scores, automatic tags and segments; allowed until withdrawn.",
     SHARING="Personal data to partner apps (reads, webhook payloads); needs a grant.",
 )
 ConsentChannel = enum_type(
-    models.ConsentChannel,
+    consent_models.ConsentChannel,
     "Where a consent decision was made.",
     MINI_PROGRAM="By the member, in the mini-program.",
     ERASURE="Every purpose withdrawn when the member was erased.",
@@ -82,7 +84,7 @@ class PrivacyPolicy(relay.Node):
     published_at: datetime = strawberry.field(description="When it was published (UTC).")
 
     @classmethod
-    def from_model(cls, p: models.PrivacyPolicy) -> PrivacyPolicy:
+    def from_model(cls, p: consent_models.PrivacyPolicy) -> PrivacyPolicy:
         return cls(
             id=p.id,
             version=p.version,
@@ -109,7 +111,7 @@ class ConsentDecision:
     policy_id: strawberry.Private[int | None]
 
     @classmethod
-    def from_model(cls, d: models.ConsentDecision) -> ConsentDecision:
+    def from_model(cls, d: consent_models.ConsentDecision) -> ConsentDecision:
         return cls(
             purpose=d.purpose,
             granted=d.granted,

@@ -2,10 +2,11 @@
 before it uses a member's data for a purpose: ``may_process(member_ids, purpose)``.
 
 Who asks today: KOC discovery scores (PROFILING, ``koc.creators.signals``), automatic tags
-(PROFILING, ``koc.members.services.apply_tags``) and partner reads of personal fields
-(SHARING, ``koc.privacy.graphql.sharing``). Segments (PROFILING), notifications (MARKETING) and
-partner webhooks (SHARING) must call ``may_process`` for their whole audience or batch before
-they process it; it costs one statement whatever the number of members.
+(PROFILING, ``koc.consent.tags``: KOC activation, survey codebooks) and partner reads of
+personal fields (SHARING, ``koc.privacy.graphql.sharing``). Segments (PROFILING),
+notifications (MARKETING) and partner webhooks (SHARING) must call ``may_process`` for their
+whole audience or batch before they process it; it costs one statement whatever the number of
+members.
 
 A purpose without a decision follows its default: PROFILING is allowed until the member
 withdraws it (PIPL art. 24 asks for a convenient way to refuse profiling), MARKETING and
@@ -24,11 +25,11 @@ from tortoise.transactions import in_transaction
 from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
+from koc.consent.errors import ConsentErrorCode
+from koc.consent.models import ConsentChannel, ConsentDecision, PrivacyPolicy, Purpose
 from koc.db import fetch
 from koc.errors import DomainError
 from koc.members.models import Member
-from koc.privacy.errors import PrivacyErrorCode
-from koc.privacy.models import ConsentChannel, ConsentDecision, PrivacyPolicy, Purpose
 
 DEFAULT_GRANTED: dict[Purpose, bool] = {
     Purpose.MARKETING: False,
@@ -63,19 +64,19 @@ async def publish_policy(
     """Publish a new policy version; members are asked to decide again under it."""
     version, url = version.strip(), url.strip()
     if not 1 <= len(version) <= 32:
-        raise DomainError(PrivacyErrorCode.INVALID, "Version is 1 to 32 characters.", "version")
+        raise DomainError(ConsentErrorCode.INVALID, "Version is 1 to 32 characters.", "version")
     if not url.startswith(("https://", "http://")) or len(url) > 500:
         raise DomainError(
-            PrivacyErrorCode.INVALID, "URL is an http(s) address of at most 500 characters.", "url"
+            ConsentErrorCode.INVALID, "URL is an http(s) address of at most 500 characters.", "url"
         )
     if len(summary) > 4000:
         raise DomainError(
-            PrivacyErrorCode.INVALID, "Summary is at most 4000 characters.", "summary"
+            ConsentErrorCode.INVALID, "Summary is at most 4000 characters.", "summary"
         )
     async with in_transaction():
         if await PrivacyPolicy.exists(version=version):
             raise DomainError(
-                PrivacyErrorCode.VERSION_TAKEN, "That version was published already.", "version"
+                ConsentErrorCode.VERSION_TAKEN, "That version was published already.", "version"
             )
         policy = await PrivacyPolicy.create(
             version=version,
@@ -199,17 +200,17 @@ async def decide(
     mini-program). Deciding under an older version is refused: the member has not seen the
     current one."""
     if not decisions:
-        raise DomainError(PrivacyErrorCode.INVALID, "Decide on at least one purpose.", "decisions")
+        raise DomainError(ConsentErrorCode.INVALID, "Decide on at least one purpose.", "decisions")
     chosen = dict(decisions)
     if len(chosen) != len(decisions):
-        raise DomainError(PrivacyErrorCode.INVALID, "Each purpose at most once.", "decisions")
+        raise DomainError(ConsentErrorCode.INVALID, "Each purpose at most once.", "decisions")
     async with in_transaction():
         current = await current_policy()
         if current is None:
-            raise DomainError(PrivacyErrorCode.NO_POLICY, "No privacy policy is published yet.")
+            raise DomainError(ConsentErrorCode.NO_POLICY, "No privacy policy is published yet.")
         if policy_id != current.id:
             raise DomainError(
-                PrivacyErrorCode.POLICY_OUTDATED,
+                ConsentErrorCode.POLICY_OUTDATED,
                 f"Decide under the current policy, version {current.version}.",
                 "policyId",
             )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from koc.auth.models import StaffRole
+from koc.consent.models import ConsentDecision, Purpose
+from koc.consent.services import may_process
 from koc.members.models import Member
-from koc.privacy.consent import may_process
-from koc.privacy.models import ConsentDecision, Purpose
-from tests.privacy.factories import decide
+from tests.consent.factories import decide
 from tests.sqlcount import count_statements
 
 PUBLISH = """mutation($input: PrivacyPolicyPublishInput!) { privacyPolicyPublish(input: $input) {

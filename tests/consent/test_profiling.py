@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from koc.auth.models import PartnerScope, StaffRole
+from koc.consent.models import Purpose
 from koc.creators.models import MemberSignals
 from koc.creators.signals import rebuild_all
 from koc.members.models import MemberTag
-from koc.privacy.models import Purpose
+from tests.consent.factories import decide
 from tests.creators.factories import make_koc, order
-from tests.privacy.factories import decide
 
 CANDIDATES = "{ kocCandidates(first: 50) { edges { node { member { id } score } } } }"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from koc.privacy import consent
-from koc.privacy.models import PrivacyPolicy, Purpose
+from koc.consent import services as consent
+from koc.consent.models import PrivacyPolicy, Purpose
 
 
 async def policy(version: str = "2026-01", reconsent_required: bool = False) -> PrivacyPolicy:
