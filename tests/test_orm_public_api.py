@@ -21,12 +21,15 @@ KOC = Path(koc.__file__).parent
 
 # koc/sqlite.py is a Tortoise engine (the ``engine`` of the SQLite connection). Tortoise has no
 # public API for writing one: its client subclasses Tortoise's SQLite client, overrides the hook
-# that opens a transaction and sets the connection and lock the base class keeps.
+# that opens a transaction and sets the connection and lock the base class keeps; and its
+# connection and transaction contexts release the lock Tortoise's keep when opening fails
+# (``_trxlock``: see koc/sqlite.py).
 ALLOWED = {
     ("sqlite.py", "_in_transaction"),
     ("sqlite.py", "_connection"),
     ("sqlite.py", "_lock"),
     ("sqlite.py", "_post_connect"),
+    ("sqlite.py", "_trxlock"),
 }
 
 
