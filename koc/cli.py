@@ -105,6 +105,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    import signal
+
+    from koc.worker.process import run_worker
+
+    settings = get_settings()
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(_with_db(settings, work))
+    return 0
+
+
 @contextmanager
 def metrics_folder(settings: Settings, workers: int) -> Iterator[None]:
     """With several workers, prometheus-client's multiprocess mode: the workers (started
@@ -301,6 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default: $KOC_LOG_LEVEL)")
     p.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "worker",
+        help="run background jobs and schedules until SIGTERM (start any number, on any machine, "
+        "on PostgreSQL; `koc serve` runs one itself unless KOC_EMBEDDED_WORKER=false)",
+    )
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("migrate", help="apply pending database migrations")
     p.set_defaults(func=cmd_migrate)

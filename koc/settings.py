@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     cors_max_age_seconds: int = Field(default=600, ge=0, le=86400)
     metrics_token: str | None = Field(default=None, min_length=16)
     tracing: bool = False
+    # Background work (koc.worker, README "Workers").
+    embedded_worker: bool = True
+    worker_max_attempts: int = Field(default=8, ge=1, le=50)
+    worker_heartbeat_seconds: float = Field(default=30.0, ge=2, le=3600)
+    worker_concurrency: int = Field(default=10, ge=1, le=100)
 
     @field_validator(
         "cors_allow_origins", "cors_allow_methods", "cors_allow_headers", mode="before"
