@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+import koc.schedules  # noqa: F401 - declares the scheduled tasks and their schedules
 from koc import metrics
 from koc.access import REQUEST_ID_HEADER, RequestContext
 from koc.auth.wechat import WeChatClient

@@ -108,6 +108,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
+    import koc.schedules  # noqa: F401 - declares the scheduled tasks
     from koc.worker.process import run_worker
 
     settings = get_settings()
@@ -236,28 +237,15 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 
 def cmd_benefits_refresh(args: argparse.Namespace) -> int:
-    from koc.badges.awards import evaluate_all
-    from koc.privileges.eligibility import refresh_all
+    from koc.schedules import benefits_refresh
 
-    async def work(progress: Progress) -> JobResult:
-        progress.expect(2)
-        awarded = await evaluate_all()
-        progress.advance()
-        privileges = await refresh_all()
-        progress.advance()
-        return JobResult(f"Awarded {awarded} badges by rule; {privileges}", {"badges": awarded})
-
-    return run_job("benefits-refresh", work)
+    return run_job("benefits-refresh", benefits_refresh)
 
 
 def cmd_referrals(args: argparse.Namespace) -> int:
-    from koc.referrals.rollup import rebuild
+    from koc.schedules import rollup_rebuild
 
-    async def work(progress: Progress) -> JobResult:
-        rows = await rebuild(progress)
-        return JobResult(f"Rebuilt the referral report rollup: {rows} rows", {"rows": rows})
-
-    return run_job("referrals rollup-rebuild", work)
+    return run_job("referrals rollup-rebuild", rollup_rebuild)
 
 
 def export_schema_sdl() -> str:
