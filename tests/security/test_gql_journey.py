@@ -264,4 +264,3 @@ async def test_a_member_journey_end_to_end(live_server: str, wechat_server: WeCh
         "no": 0,
     }
     assert by_key["happy"]["rating"]["average"] == 5
-
