@@ -3,10 +3,13 @@ catalog of events. Which feature reacts to which event, in what order, is koc/wi
 
 from koc.events.bus import Event, NotWired, Subscription, installed, publish, publish_many
 from koc.events.catalog import (
+    PUBLIC_EVENTS,
     CampaignSubmissionReviewed,
     ConsentChanged,
+    EventType,
     KocStatusChanged,
     MemberBadgesChanged,
+    MemberErased,
     MemberEventRecorded,
     MemberLoggedIn,
     MemberMerged,
@@ -24,8 +27,10 @@ __all__ = [
     "CampaignSubmissionReviewed",
     "ConsentChanged",
     "Event",
+    "EventType",
     "KocStatusChanged",
     "MemberBadgesChanged",
+    "MemberErased",
     "MemberEventRecorded",
     "MemberLoggedIn",
     "MemberMerged",
@@ -34,6 +39,7 @@ __all__ = [
     "NotWired",
     "OrderRecorded",
     "OrderRefunded",
+    "PUBLIC_EVENTS",
     "ReferralConverted",
     "ReferralReattributed",
     "ReferralReversed",

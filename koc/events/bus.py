@@ -8,6 +8,9 @@ which modules a process happened to import, nor on how the linter sorts imports.
 ``koc.wiring.connect_all`` installs handlers, and publishing before it did is an error rather
 than a change that silently skips attribution, badges and scores.
 
+``publish`` also writes the public events to the outbox (koc.events.outbox) in the same
+transaction: a change that rolls back leaves no event, one that commits cannot lose its events.
+
 A handler either takes one event, or (a batch handler) the list of every event of one type that a
 ``publish_many`` carried, so a batch of 500 orders costs each batch handler a few statements, not
 500 times a few. Each handler sees every event of the batch before the next handler runs.
@@ -19,6 +22,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from koc.events import outbox
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -26,6 +31,10 @@ class Event:
     internal one (``type`` None) never leaves the process."""
 
     type: ClassVar[str | None] = None
+
+    def data(self) -> dict[str, Any]:
+        """What the outbox stores of a public event (see koc.events.catalog)."""
+        raise NotImplementedError(f"{type(self).__name__} is not a public event")
 
 
 Handler = Callable[[Any], Awaitable[Any]]
@@ -78,6 +87,9 @@ async def publish_many(events: Sequence[Event]) -> None:
     handler gets all the events of that type in one call, a plain handler one call per event."""
     if _table is None:
         raise NotWired("koc.wiring.connect_all() must run before any event is published")
+    # Before the handlers, which may publish events caused by these (an order's conversion):
+    # the outbox keeps cause before effect.
+    await outbox.write(events)
     by_type: dict[type[Event], list[Event]] = {}
     for event in events:
         by_type.setdefault(type(event), []).append(event)

@@ -5,17 +5,65 @@ same transaction read them without another statement; a batch of orders stays a 
 per handler. The rows are typed by the protocols below rather than by the feature models: this
 package sits below every feature in the import graph (each of them publishes), so it names none.
 
-A public event (``type`` set) is one partners may see; the others stay inside the process.
+A public event (``type`` set) is one partners may see; the others stay inside the process. A
+public event's ``data()`` is what the outbox stores and partners read: ids (relay global ids,
+as the API shows them) and facts, never a personal field. A member appears as
+``{"$member": id}``; the feed and webhooks replace it with the member's global id and, when
+the reader may see them, their phone and unionid (koc.webhooks.render).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar, Protocol
 
 from koc.events.bus import Event
+
+
+class EventType(StrEnum):
+    """The type of a public event, as partners see it (the payload's ``type``). Stable: a type
+    is never renamed, only added."""
+
+    ORDER_RECORDED = "order.recorded"
+    ORDER_REFUNDED = "order.refunded"
+    MEMBER_EVENT_RECORDED = "member_event.recorded"
+    MEMBER_STAGE_CHANGED = "member.stage_changed"
+    MEMBER_ERASED = "member.erased"
+    KOC_STATUS_CHANGED = "koc.status_changed"
+    REFERRAL_CONVERTED = "referral.converted"
+    REFERRAL_REVERSED = "referral.reversed"
+    SURVEY_RESPONDED = "survey.responded"
+
+
+def gid(type_name: str, id: int) -> str:
+    """The relay global id the API gives the object (strawberry's ``to_base64``)."""
+    return base64.b64encode(f"{type_name}:{id}".encode()).decode()
+
+
+def member_ref(member_id: int) -> dict[str, int]:
+    """A member named in an event's data, filled in when a reader reads it."""
+    return {"$member": member_id}
+
+
+def _time(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _order(order: OrderRow) -> dict[str, Any]:
+    return {
+        "id": gid("Order", order.id),
+        "externalId": order.external_id,
+        "amountCents": order.amount_cents,
+        "refundedCents": order.refunded_cents,
+        "currency": order.currency,
+        "category": order.category,
+        "status": str(order.status),
+        "occurredAt": _time(order.occurred_at),
+    }
 
 
 class MemberRow(Protocol):
@@ -65,29 +113,53 @@ class OrderRecorded(Event):
     """A paid order was recorded (not a replay). ``context`` is the extra input that came with
     it, such as a referral code given at the counter."""
 
-    type: ClassVar[str | None] = "order.recorded"
+    type: ClassVar[str | None] = EventType.ORDER_RECORDED
     order: OrderRow
     member: MemberRow
     context: Mapping[str, Any] = field(default_factory=dict)
+
+    def data(self) -> dict[str, Any]:
+        return {"order": _order(self.order), "member": member_ref(self.member.id)}
 
 
 @dataclass(frozen=True, slots=True)
 class OrderRefunded(Event):
     """An order was refunded, in part or in full (``order.status`` says which)."""
 
-    type: ClassVar[str | None] = "order.refunded"
+    type: ClassVar[str | None] = EventType.ORDER_REFUNDED
     order: OrderRow
     refund: RefundRow
     member: MemberRow
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "order": _order(self.order),
+            "refund": {
+                "id": gid("Refund", self.refund.id),
+                "amountCents": self.refund.amount_cents,
+            },
+            "member": member_ref(self.member.id),
+        }
 
 
 @dataclass(frozen=True, slots=True)
 class MemberEventRecorded(Event):
     """A partner reported something a member did (a test drive, an event attended, ...)."""
 
-    type: ClassVar[str | None] = "member_event.recorded"
+    type: ClassVar[str | None] = EventType.MEMBER_EVENT_RECORDED
     member_event: MemberEventRow
     member: MemberRow
+
+    def data(self) -> dict[str, Any]:
+        event = self.member_event
+        return {
+            "memberEvent": {
+                "id": gid("MemberEvent", event.id),
+                "kind": str(event.kind),
+                "occurredAt": _time(event.occurred_at),
+            },
+            "member": member_ref(self.member.id),
+        }
 
 
 # --- members (published by koc.members and koc.auth) -------------------------------------
@@ -115,8 +187,15 @@ class MemberMerged(Event):
 class MemberStageChanged(Event):
     """The member moved to another lifecycle stage (``member.stage_id``), by staff or a rule."""
 
-    type: ClassVar[str | None] = "member.stage_changed"
+    type: ClassVar[str | None] = EventType.MEMBER_STAGE_CHANGED
     member: MemberRow
+
+    def data(self) -> dict[str, Any]:
+        stage = self.member.stage_id
+        return {
+            "member": member_ref(self.member.id),
+            "stage": {"id": gid("LifecycleStage", stage)} if stage is not None else None,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +229,17 @@ class KocStatusChanged(Event):
     """A member's KOC profile changed status or roles (``status`` and ``roles`` are the new
     ones, as their enum values)."""
 
-    type: ClassVar[str | None] = "koc.status_changed"
+    type: ClassVar[str | None] = EventType.KOC_STATUS_CHANGED
     member: MemberRow
     status: str
     roles: Sequence[str]
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "member": member_ref(self.member.id),
+            "status": str(self.status),
+            "roles": [str(r) for r in self.roles],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,20 +259,34 @@ class CampaignSubmissionReviewed(Event):
 class ReferralConverted(Event):
     """An order of a referee was attributed to their referrer."""
 
-    type: ClassVar[str | None] = "referral.converted"
+    type: ClassVar[str | None] = EventType.REFERRAL_CONVERTED
     referrer_id: int
     referee_id: int
     order: OrderRow
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "referrer": member_ref(self.referrer_id),
+            "referee": member_ref(self.referee_id),
+            "order": _order(self.order),
+        }
 
 
 @dataclass(frozen=True, slots=True)
 class ReferralReversed(Event):
     """An attributed order stopped counting (refunded, or its referral rejected)."""
 
-    type: ClassVar[str | None] = "referral.reversed"
+    type: ClassVar[str | None] = EventType.REFERRAL_REVERSED
     referrer_id: int
     referee_id: int
     order: OrderRow
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "referrer": member_ref(self.referrer_id),
+            "referee": member_ref(self.referee_id),
+            "order": _order(self.order),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,8 +307,50 @@ class SurveyResponded(Event):
     member is known even when the survey is anonymous: ``anonymous`` says whether their answers
     may be linked to them."""
 
-    type: ClassVar[str | None] = "survey.responded"
+    type: ClassVar[str | None] = EventType.SURVEY_RESPONDED
     member_id: int
     survey_id: int
     response_id: int
     anonymous: bool = False
+
+    def data(self) -> dict[str, Any]:
+        # An anonymous survey's answers are not linked to the member: neither is its event.
+        return {
+            "survey": {"id": gid("Survey", self.survey_id)},
+            "member": None if self.anonymous else member_ref(self.member_id),
+        }
+
+
+# --- privacy (published by koc.privacy) ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberErased(Event):
+    """The member's personal data was erased: partners should erase their copy too."""
+
+    type: ClassVar[str | None] = EventType.MEMBER_ERASED
+    member_id: int
+
+    def data(self) -> dict[str, Any]:
+        # The id alone: the member's phone and unionid are gone, and nothing asks for them.
+        return {"member": {"id": gid("Member", self.member_id)}}
+
+
+# Each public type's event class (its docstring documents the type).
+PUBLIC_EVENTS: dict[EventType, type[Event]] = {
+    EventType(cls.type): cls
+    for cls in (
+        OrderRecorded,
+        OrderRefunded,
+        MemberEventRecorded,
+        MemberStageChanged,
+        KocStatusChanged,
+        ReferralConverted,
+        ReferralReversed,
+        SurveyResponded,
+        MemberErased,
+    )
+    if cls.type is not None
+}
+
+assert set(PUBLIC_EVENTS) == set(EventType), "every EventType has its event class"
