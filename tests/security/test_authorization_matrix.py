@@ -165,6 +165,12 @@ RULES: dict[str, Rule] = {
     "Mutation.meErasureCancel": MEMBER,
     "Mutation.memberErase": ADMIN,
     "Mutation.memberDataExport": ADMIN,
+    # live codes
+    "Query.liveCodes": ANALYST,
+    "Mutation.liveCodeCreate": OPERATOR,
+    "Mutation.liveCodeUpdate": OPERATOR,
+    "Mutation.liveCodeTargetAdd": OPERATOR,
+    "Mutation.liveCodeTargetUpdate": OPERATOR,
 }
 
 
