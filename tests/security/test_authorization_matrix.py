@@ -169,6 +169,7 @@ RULES: dict[str, Rule] = {
     "Query.liveCodes": ANALYST,
     "Mutation.liveCodeCreate": OPERATOR,
     "Mutation.liveCodeUpdate": OPERATOR,
+    "Mutation.liveCodeAdvisorsSet": OPERATOR,
     "Mutation.liveCodeTargetAdd": OPERATOR,
     "Mutation.liveCodeTargetUpdate": OPERATOR,
 }

@@ -10,6 +10,7 @@ from strawberry import relay
 
 from koc.graphql.boundary import MaxLength
 from koc.graphql.ids import decode_id, decode_ids
+from koc.livecodes.contactways import Advisor
 from koc.livecodes.graphql.types import LiveCodeKind
 from koc.livecodes.services import LiveCodeData, TargetData
 
@@ -23,6 +24,27 @@ class LiveCodeAdvisorInput:
     staff_id: relay.GlobalID | None = strawberry.field(
         default=None, description="The advisor's koc StaffUser: arrivals become their members."
     )
+
+
+def _advisors(advisors: list[LiveCodeAdvisorInput]) -> list[Advisor]:
+    return [
+        Advisor(
+            wecom_userid=a.wecom_userid,
+            staff_id=decode_id(a.staff_id, "StaffUser", f"advisors.{n}.staffId")
+            if a.staff_id
+            else None,
+        )
+        for n, a in enumerate(advisors)
+    ]
+
+
+@strawberry.input(description="The advisors of an ADVISOR live code, replacing the previous ones.")
+class LiveCodeAdvisorsSetInput:
+    id: relay.GlobalID = strawberry.field(description="The ADVISOR LiveCode.")
+    advisors: list[LiveCodeAdvisorInput] = strawberry.field(description="1-100 advisors.")
+
+    def advisor_list(self) -> list[Advisor]:
+        return _advisors(self.advisors)
 
 
 @strawberry.input(description="A new live code.")
@@ -53,6 +75,9 @@ class LiveCodeCreateInput:
     advisors: list[LiveCodeAdvisorInput] = strawberry.field(
         default_factory=list, description="ADVISOR: 1-100 advisors of the WeCom contact way."
     )
+
+    def advisor_list(self) -> list[Advisor]:
+        return _advisors(self.advisors)
 
     def to_data(self) -> LiveCodeData:
         owner = self.owner_member_id

@@ -5,18 +5,23 @@ from __future__ import annotations
 import strawberry
 
 from koc.auth.viewer import StaffViewer
+from koc.errors import DomainError
 from koc.graphql.context import Info
 from koc.graphql.ids import decode_id
 from koc.graphql.mutations import Payload, mutation
 from koc.graphql.permissions import IsOperator
 from koc.livecodes import services
+from koc.livecodes.contactways import create_advisor_code, set_advisors
+from koc.livecodes.errors import LiveCodeErrorCode
 from koc.livecodes.graphql.inputs import (
+    LiveCodeAdvisorsSetInput,
     LiveCodeCreateInput,
     LiveCodeTargetAddInput,
     LiveCodeTargetUpdateInput,
     LiveCodeUpdateInput,
 )
 from koc.livecodes.graphql.types import LiveCode, LiveCodeError, LiveCodeTarget, public_base
+from koc.livecodes.models import LiveCodeKind
 
 
 @strawberry.type(description="Result of liveCodeCreate and liveCodeUpdate.")
@@ -39,7 +44,30 @@ class Mutation:
     async def live_code_create(
         self, info: Info, viewer: StaffViewer, input: LiveCodeCreateInput
     ) -> LiveCodePayload:
-        code = await services.create_live_code(input.to_data(), actor=viewer)
+        data = input.to_data()
+        if data.kind is LiveCodeKind.ADVISOR:
+            code = await create_advisor_code(
+                data, input.advisor_list(), info.context.request.app.state.wecom, actor=viewer
+            )
+        elif input.advisors:
+            raise DomainError(
+                LiveCodeErrorCode.WRONG_KIND, "Only ADVISOR codes have advisors.", "advisors"
+            )
+        else:
+            code = await services.create_live_code(data, actor=viewer)
+        return LiveCodePayload(live_code=LiveCode.from_model(code, public_base(info)))
+
+    @mutation(
+        allow=IsOperator,
+        description="Replace an ADVISOR live code's advisors, in its WeCom contact way first.",
+    )
+    async def live_code_advisors_set(
+        self, info: Info, viewer: StaffViewer, input: LiveCodeAdvisorsSetInput
+    ) -> LiveCodePayload:
+        code_id = decode_id(input.id, "LiveCode", "id")
+        code = await set_advisors(
+            code_id, input.advisor_list(), info.context.request.app.state.wecom, actor=viewer
+        )
         return LiveCodePayload(live_code=LiveCode.from_model(code, public_base(info)))
 
     @mutation(
