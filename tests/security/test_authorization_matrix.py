@@ -167,6 +167,7 @@ RULES: dict[str, Rule] = {
     "Mutation.memberDataExport": ADMIN,
     # live codes
     "Query.liveCodes": ANALYST,
+    "Query.liveCodeReport": ANALYST,
     "Mutation.liveCodeCreate": OPERATOR,
     "Mutation.liveCodeUpdate": OPERATOR,
     "Mutation.liveCodeAdvisorsSet": OPERATOR,

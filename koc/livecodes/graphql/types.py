@@ -14,7 +14,7 @@ from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
 from koc.graphql.loaders import by_key, group_by_key, loader
 from koc.graphql.permissions import forbidden
-from koc.livecodes import models, rules
+from koc.livecodes import models, reports, rules
 from koc.livecodes.errors import LiveCodeErrorCode
 
 LiveCodeKind = enum_type(
@@ -207,3 +207,65 @@ class LiveCode(relay.Node):
         rows = await loader(info, load_codes).load_many([int(i) for i in node_ids])
         base = public_base(info)
         return [cls.from_model(r, base) if r else None for r in rows]
+
+
+LiveCodeGroupBy = enum_type(
+    reports.LiveCodeGroupBy,
+    "How a live code report splits its rows.",
+    CODE="One row per live code.",
+    CHANNEL="One row per channel, summing its codes.",
+)
+
+
+@strawberry.type(description="What a live code, or a channel's codes, brought in the period.")
+class LiveCodeReportRow:
+    key: str = strawberry.field(description="The code's slug, or the channel; total for totals.")
+    live_code_id: relay.GlobalID | None = strawberry.field(
+        description="The LiveCode of a CODE row; null for channel rows and totals."
+    )
+    channel: str = strawberry.field(description="The channel; empty for totals.")
+    scans: int = strawberry.field(description="Scans of its page counted (bots and floods not).")
+    arrivals: int = strawberry.field(
+        description="Members who arrived through it: by a login with its scene or by adding "
+        "its advisor on WeCom."
+    )
+    members_created: int = strawberry.field(description="Arrivals who were new members.")
+    referrals_bound: int = strawberry.field(description="Arrivals referred by the code's KOC.")
+    members_ordered: int = strawberry.field(
+        description="Arrivals with a standing order placed after they arrived (a member who "
+        "arrived through two codes counts for each)."
+    )
+    revenue_cents: int = strawberry.field(
+        description="Net revenue (paid minus refunded) of those orders, in cents."
+    )
+
+    @classmethod
+    def from_row(cls, r: reports.LiveCodeReportRow) -> LiveCodeReportRow:
+        return cls(
+            key=r.key,
+            live_code_id=relay.GlobalID("LiveCode", str(r.live_code_id))
+            if r.live_code_id
+            else None,
+            channel=r.channel,
+            scans=r.scans,
+            arrivals=r.arrivals,
+            members_created=r.members_created,
+            referrals_bound=r.referrals_bound,
+            members_ordered=r.members_ordered,
+            revenue_cents=r.revenue_cents,
+        )
+
+
+@strawberry.type(description="Scans, arrivals and what they led to, per live code or channel.")
+class LiveCodeReport:
+    currency: str = strawberry.field(description="The currency of revenueCents.")
+    totals: LiveCodeReportRow = strawberry.field(description="Every code together.")
+    rows: list[LiveCodeReportRow] = strawberry.field(description="One row per code or channel.")
+
+    @classmethod
+    def from_report(cls, r: reports.LiveCodeReport) -> LiveCodeReport:
+        return cls(
+            currency=r.currency,
+            totals=LiveCodeReportRow.from_row(r.totals),
+            rows=[LiveCodeReportRow.from_row(row) for row in r.rows],
+        )
