@@ -12,6 +12,7 @@ import pytest
 
 from koc.auth.models import StaffRole
 from koc.livecodes.models import LiveCodeScanCount, LiveCodeTarget
+from koc.livecodes.qr import qr_png
 from koc.livecodes.scans import sweep
 from tests.livecodes.helpers import UPDATE_TARGET, add_target, create_code, in_days
 
@@ -162,3 +163,36 @@ async def test_qr_images_encode_the_permanent_url(http, staff_client):
     svg = await http.get("/c/spring-poster/qr.svg")
     assert svg.headers["content-type"].startswith("image/svg+xml")
     assert svg.text.startswith("<svg") and "<image" not in svg.text
+
+
+@pytest.fixture
+async def branded_app(database_url, wechat_server, tmp_path):
+    from koc.app import create_app
+    from tests.conftest import make_settings
+
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(PNG)
+    settings = make_settings(
+        database_url,
+        wechat_server.base_url,
+        brand_logo_path=str(logo),
+        public_base_url="https://go.brand.example",
+    )
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://koc.test") as client:
+        yield client
+
+
+async def test_the_svg_carries_the_brand_logo_when_asked(app, branded_app, staff_client):
+    staff = await staff_client(StaffRole.OPERATOR)
+    await create_code(staff)
+    plain = await branded_app.get("/c/spring-poster/qr.svg")
+    branded = await branded_app.get("/c/spring-poster/qr.svg?logo=1")
+    assert "<image" not in plain.text
+    assert f'href="data:image/png;base64,{base64.b64encode(PNG).decode()}"' in branded.text
+    # a logo needs the highest error correction: the symbol is larger than the plain one
+    assert len(branded.text) > len(plain.text)
+    # and the QR encodes the public URL, not the address koc was reached by
+    png = await branded_app.get("/c/spring-poster/qr.png")
+    assert png.content == qr_png("https://go.brand.example/c/spring-poster")
+    assert png.content != qr_png("http://koc.test/c/spring-poster")
