@@ -2,8 +2,9 @@
 
 code2Session (``/sns/jscode2session``) turns a ``wx.login`` code into openid / unionid;
 getuserphonenumber (``/wxa/business/getuserphonenumber``) turns a phone-button code into the
-member's number, and generate_urllink (``/wxa/generate_urllink``) makes a URL Link that opens a
-mini-program page from outside WeChat (a live code's page); both need an app access token
+member's number, generate_urllink (``/wxa/generate_urllink``) and generatescheme
+(``/wxa/generatescheme``) make a URL Link and a URL Scheme that open a mini-program page from
+outside WeChat (a live code's page); all three need an app access token
 (``/cgi-bin/token``), which is cached until shortly before it expires. Tests point ``KOC_WECHAT_API_BASE`` at a local fake server.
 """
 
@@ -160,6 +161,23 @@ class WeChatClient:
         link = data.get("url_link")
         if not isinstance(link, str) or not link.startswith("https://"):
             raise DomainError(AuthErrorCode.WECHAT_ERROR, "WeChat gave no URL Link.", "page")
+        return link
+
+    async def url_scheme(self, path: str, query: str, expire_days: int) -> str:
+        """A URL Scheme (weixin://dl/business/?t=...) opening ``path?query`` of the
+        mini-program from an SMS or another app, valid for ``expire_days`` days (at most 30)."""
+        data = await self._post_with_token(
+            "/wxa/generatescheme",
+            {
+                "jump_wxa": {"path": path, "query": query},
+                "is_expire": True,
+                "expire_type": 1,
+                "expire_interval": expire_days,
+            },
+        )
+        link = data.get("openlink")
+        if not isinstance(link, str) or not link.startswith("weixin://"):
+            raise DomainError(AuthErrorCode.WECHAT_ERROR, "WeChat gave no URL Scheme.", "page")
         return link
 
     async def phone_number(self, code: str) -> WeChatPhone:

@@ -41,8 +41,9 @@ class WeChatState:
     token_counter: int = 0
     requests: list[str] = field(default_factory=list)
     broken: bool = False  # answer 502 to everything
-    # URL Links generated: the request bodies, in order
+    # URL Links and URL Schemes generated: the request bodies, in order
     url_links: list[dict[str, Any]] = field(default_factory=list)
+    url_schemes: list[dict[str, Any]] = field(default_factory=list)
 
     def reset(self) -> None:
         self.login_codes.clear()
@@ -50,6 +51,7 @@ class WeChatState:
         self.access_tokens.clear()
         self.requests.clear()
         self.url_links.clear()
+        self.url_schemes.clear()
         self.broken = False
 
 
@@ -107,7 +109,11 @@ def _handler(state: WeChatState) -> type[BaseHTTPRequestHandler]:
             if state.broken:
                 self._send({"error": "bad gateway"}, 502)
                 return
-            if url.path not in ("/wxa/business/getuserphonenumber", "/wxa/generate_urllink"):
+            if url.path not in (
+                "/wxa/business/getuserphonenumber",
+                "/wxa/generate_urllink",
+                "/wxa/generatescheme",
+            ):
                 self._send({"errcode": 404, "errmsg": "not found"}, 404)
                 return
             if q.get("access_token") not in state.access_tokens:
@@ -115,6 +121,9 @@ def _handler(state: WeChatState) -> type[BaseHTTPRequestHandler]:
                 return
             if url.path == "/wxa/generate_urllink":
                 self._url_link(body)
+                return
+            if url.path == "/wxa/generatescheme":
+                self._url_scheme(body)
                 return
             code = body.get("code", "")
             found = state.phone_codes.pop(code, None) or state.resolve_phone(code)
@@ -134,18 +143,32 @@ def _handler(state: WeChatState) -> type[BaseHTTPRequestHandler]:
                 }
             )
 
-        def _url_link(self, body: dict[str, Any]) -> None:
+        def _refused_link(self, path: str, query: str, body: dict[str, Any]) -> bool:
             # As WeChat checks them: a page path without a query, a query of allowed
             # characters, and an interval of at most 30 days when the link expires.
-            path, query = str(body.get("path", "")), str(body.get("query", ""))
             interval = body.get("expire_interval")
             if "?" in path or not _QUERY_RE.fullmatch(query):
                 self._send({"errcode": 40165, "errmsg": "invalid weapp pagepath"})
-                return
+                return True
             if body.get("expire_type") == 1 and not (
                 isinstance(interval, int) and 1 <= interval <= 30
             ):
                 self._send({"errcode": 40212, "errmsg": "invalid expire_interval"})
+                return True
+            return False
+
+        def _url_scheme(self, body: dict[str, Any]) -> None:
+            jump = body.get("jump_wxa") or {}
+            if self._refused_link(str(jump.get("path", "")), str(jump.get("query", "")), body):
+                return
+            state.url_schemes.append(body)
+            ticket = f"SCHEME{len(state.url_schemes)}"
+            self._send(
+                {"errcode": 0, "errmsg": "ok", "openlink": f"weixin://dl/business/?t={ticket}"}
+            )
+
+        def _url_link(self, body: dict[str, Any]) -> None:
+            if self._refused_link(str(body.get("path", "")), str(body.get("query", "")), body):
                 return
             state.url_links.append(body)
             ticket = f"LINK{len(state.url_links)}"

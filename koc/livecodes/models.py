@@ -43,9 +43,10 @@ class LiveCode(Model):
     )
     low_targets = fields.IntField(default=1, description="Warn when fewer usable targets remain")
     warned_low = fields.BooleanField(default=False, description="Running low was announced")
-    # MINI_PROGRAM: the page opened and the URL Link WeChat generated for it
+    # MINI_PROGRAM: the page opened, and the URL Link and URL Scheme WeChat made for it
     page = fields.CharField(max_length=200, default="")
     url_link = fields.CharField(max_length=200, default="")
+    url_scheme = fields.CharField(max_length=200, default="")
     url_link_expires_at = fields.DatetimeField(null=True)
     # ADVISOR: the WeCom contact way koc created
     wecom_config_id = fields.CharField(max_length=64, default="")

@@ -143,7 +143,8 @@ async def update_live_code(
         _check_code(data)
         await _check_references(data)
         if data.page != code.page:
-            code.url_link, code.url_link_expires_at = "", None  # a new page needs a new link
+            # a new page needs new links
+            code.url_link, code.url_scheme, code.url_link_expires_at = "", "", None
         code.update_from_dict({**data.__dict__, "active": active})
         await code.save()
         await audit.record(

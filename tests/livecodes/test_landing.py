@@ -3,6 +3,7 @@ uploaded image, the QR images of the permanent URL, flood and bot handling."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 from datetime import UTC, datetime, timedelta
@@ -196,3 +197,18 @@ async def test_the_svg_carries_the_brand_logo_when_asked(app, branded_app, staff
     png = await branded_app.get("/c/spring-poster/qr.png")
     assert png.content == qr_png("https://go.brand.example/c/spring-poster")
     assert png.content != qr_png("http://koc.test/c/spring-poster")
+
+
+async def test_concurrent_scans_never_overfill_a_group(http, staff_client):
+    # given a first group with room for three and a second behind it
+    staff = await staff_client(StaffRole.OPERATOR)
+    code = await create_code(staff)
+    await add_target(staff, code["id"], imageUrl="https://img.example/one.png", capacity=3)
+    await add_target(staff, code["id"], imageUrl="https://img.example/two.png", capacity=100)
+    # when ten people scan at the same moment
+    pages = await asyncio.gather(*(scan(http) for _ in range(10)))
+    # then exactly three were sent to the first group and the rest to the second
+    assert sum("one.png" in p.text for p in pages) == 3
+    assert sum("two.png" in p.text for p in pages) == 7
+    served = await LiveCodeTarget.all().order_by("position").values_list("served", flat=True)
+    assert served == [3, 7]

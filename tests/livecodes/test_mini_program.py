@@ -55,3 +55,34 @@ async def test_wechat_down_gives_a_retry_page_not_an_error(http, staff_client, w
     page = await http.get("/c/app-home", headers=PHONE)
     assert page.status_code == 503 and page.headers["retry-after"] == "30"
     assert (await LiveCode.get()).url_link == ""
+
+
+REFRESH = """mutation($id: ID!) { liveCodeLinksRefresh(id: $id) {
+  liveCode { urlLink urlScheme urlLinkExpiresAt } errors { field code message } } }"""
+
+
+async def test_staff_make_the_links_now_and_see_wechats_refusal(staff_client, wechat_server):
+    staff = await staff_client(StaffRole.OPERATOR)
+    code = await create_code(staff, slug="app-home", kind="MINI_PROGRAM", page="pages/index/index")
+    data = await staff.execute(REFRESH, {"id": code["id"]})
+    links = data["liveCodeLinksRefresh"]["liveCode"]
+    assert links["urlLink"] == "https://wxaurl.cn/LINK1"
+    assert links["urlScheme"] == "weixin://dl/business/?t=SCHEME1"
+    assert links["urlLinkExpiresAt"] is not None
+    assert wechat_server.state.url_schemes == [
+        {
+            "jump_wxa": {"path": "pages/index/index", "query": "scene=lc-app-home"},
+            "is_expire": True,
+            "expire_type": 1,
+            "expire_interval": 30,
+        }
+    ]
+    # WeChat unreachable: a typed payload error, the links kept
+    wechat_server.state.broken = True
+    failed = await staff.execute(REFRESH, {"id": code["id"]})
+    assert failed["liveCodeLinksRefresh"]["errors"][0]["code"] == "WECHAT_ERROR"
+    assert (await LiveCode.get()).url_link == "https://wxaurl.cn/LINK1"
+    # a GROUP code has no links
+    group = await create_code(staff)
+    wrong = await staff.execute(REFRESH, {"id": group["id"]})
+    assert wrong["liveCodeLinksRefresh"]["errors"][0]["code"] == "WRONG_KIND"

@@ -171,6 +171,7 @@ RULES: dict[str, Rule] = {
     "Mutation.liveCodeCreate": OPERATOR,
     "Mutation.liveCodeUpdate": OPERATOR,
     "Mutation.liveCodeAdvisorsSet": OPERATOR,
+    "Mutation.liveCodeLinksRefresh": OPERATOR,
     "Mutation.liveCodeTargetAdd": OPERATOR,
     "Mutation.liveCodeTargetUpdate": OPERATOR,
 }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
+from strawberry import relay
 
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
@@ -21,6 +24,7 @@ from koc.livecodes.graphql.inputs import (
     LiveCodeUpdateInput,
 )
 from koc.livecodes.graphql.types import LiveCode, LiveCodeError, LiveCodeTarget, public_base
+from koc.livecodes.links import refresh_links
 from koc.livecodes.models import LiveCodeKind
 
 
@@ -79,6 +83,23 @@ class Mutation:
     ) -> LiveCodePayload:
         code_id = decode_id(input.id, "LiveCode", "id")
         code = await services.update_live_code(code_id, input.changes(), actor=viewer)
+        return LiveCodePayload(live_code=LiveCode.from_model(code, public_base(info)))
+
+    @mutation(
+        allow=IsOperator,
+        description="Make a MINI_PROGRAM live code's URL Link and URL Scheme anew now (they are "
+        "otherwise made on the first scan and renewed before they lapse).",
+    )
+    async def live_code_links_refresh(
+        self,
+        info: Info,
+        id: Annotated[
+            relay.GlobalID, strawberry.argument(description="The MINI_PROGRAM LiveCode.")
+        ],
+    ) -> LiveCodePayload:
+        code = await services.get_code(decode_id(id, "LiveCode", "id"))
+        settings = info.context.settings
+        await refresh_links(code, info.context.wechat, settings.livecode_url_link_days)
         return LiveCodePayload(live_code=LiveCode.from_model(code, public_base(info)))
 
     @mutation(

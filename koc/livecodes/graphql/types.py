@@ -139,6 +139,13 @@ class LiveCode(relay.Node):
     url_link: str = strawberry.field(
         description="MINI_PROGRAM: the WeChat URL Link the page redirects to (made on first scan)."
     )
+    url_scheme: str = strawberry.field(
+        description="MINI_PROGRAM: the WeChat URL Scheme (weixin://) for SMS and other apps, "
+        "made with the URL Link."
+    )
+    url_link_expires_at: datetime | None = strawberry.field(
+        description="MINI_PROGRAM: when the URL Link and Scheme lapse (renewed a day before)."
+    )
     wecom_config_id: str = strawberry.field(description="ADVISOR: WeCom's id of the contact way.")
     wecom_qr_code: str = strawberry.field(description="ADVISOR: the contact way's QR image URL.")
     active: bool = strawberry.field(description="False: its URL answers 404.")
@@ -192,6 +199,8 @@ class LiveCode(relay.Node):
             running_low=c.warned_low,
             page=c.page,
             url_link=c.url_link,
+            url_scheme=c.url_scheme,
+            url_link_expires_at=c.url_link_expires_at,
             wecom_config_id=c.wecom_config_id,
             wecom_qr_code=c.wecom_qr_code,
             active=c.active,
