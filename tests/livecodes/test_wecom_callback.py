@@ -4,6 +4,7 @@ unionid or created, tagged and referred by the code's KOC."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from urllib.parse import urlencode
 
@@ -134,3 +135,16 @@ async def test_wecom_unreachable_asks_for_a_retry(http, staff_client, wecom_serv
         await post(http, add_contact_event("wm-z", "zhangsan", "lc-store-advisors"))
     ).status_code == 200
     assert await LiveCodeArrival.all().count() == 1
+
+
+async def test_two_deliveries_of_one_callback_at_once_record_one_arrival(
+    http, staff_client, wecom_server
+):
+    staff = await staff_client(StaffRole.OPERATOR)
+    await advisor_code(staff)
+    wecom_server.state.contacts["wm-twin"] = {"unionid": "union-twin"}
+    event = add_contact_event("wm-twin", "zhangsan", "lc-store-advisors")
+    answers = await asyncio.gather(post(http, event), post(http, event), post(http, event))
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert await LiveCodeArrival.all().count() == 1
+    assert await Member.filter(unionid="union-twin").count() == 1
