@@ -1,5 +1,5 @@
-"""``koc live-codes check``: announce GROUP codes running low on targets and targets expiring
-within a day, for codes nobody scanned (run it hourly from cron)."""
+"""``koc live-codes check``: publish the GROUP codes running low on targets and the targets
+expiring within a day, for codes nobody scanned lately (also a scheduled job, koc.schedules)."""
 
 from __future__ import annotations
 
@@ -13,18 +13,20 @@ from koc.livecodes.scans import sweep
 RunJob = Callable[[str, Callable[[Progress], Awaitable[JobResult]]], int]
 
 
+async def check(progress: Progress) -> JobResult:
+    checked = await sweep()
+    progress.advance(checked)
+    return JobResult(f"Checked {checked} GROUP live codes", {"checked": checked})
+
+
 def register(sub: Any, run_job: RunJob) -> None:
     """Add the ``live-codes`` command to the ``koc`` command line."""
 
     def cmd_live_codes(args: argparse.Namespace) -> int:
-        async def work(progress: Progress) -> JobResult:
-            checked = await sweep()
-            return JobResult(f"Checked {checked} GROUP live codes", {"checked": checked})
-
-        return run_job("live-codes check", work)
+        return run_job("live-codes check", check)
 
     p = sub.add_parser("live-codes", help="live code jobs")
     p.add_argument(
-        "action", choices=["check"], help="warn of codes running low and targets expiring"
+        "action", choices=["check"], help="publish codes running low and targets expiring"
     )
     p.set_defaults(func=cmd_live_codes)

@@ -1,5 +1,7 @@
 """A scan of a live code's page: which target it is sent to, counted per hour without personal
-data, and the warnings a GROUP code raises as its targets fill up or expire."""
+data, and the events a GROUP code publishes as its targets fill up or expire
+(``live_code.targets_low``, ``live_code.target_expiring``: partners and staff tools read them
+from the events feed and webhooks)."""
 
 from __future__ import annotations
 
@@ -9,10 +11,10 @@ from datetime import UTC, datetime
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from koc.events import LiveCodeTargetExpiring, LiveCodeTargetsLow, publish
 from koc.livecodes import rules
 from koc.livecodes.models import LiveCode, LiveCodeKind, LiveCodeScanCount, LiveCodeTarget
 from koc.livecodes.services import targets_of
-from koc.livecodes.signals import TargetExpiring, TargetsRunningLow, announce
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ async def _serve_group(code: LiveCode, *, count: bool, at: datetime) -> LiveCode
 
 
 async def check_warnings(code: LiveCode, rows: list[LiveCodeTarget], at: datetime) -> None:
-    """Announce a code running low (once, until it has enough targets again) and each target
+    """Publish a code running low (once, until it has enough targets again) and each target
     expiring within a day (once per expiry). Call inside a transaction holding the rows."""
     targets = targets_of(rows)
     low = rules.running_low(targets, at, code.low_targets)
@@ -63,14 +65,11 @@ async def check_warnings(code: LiveCode, rows: list[LiveCodeTarget], at: datetim
         await LiveCode.filter(id=code.id).update(warned_low=low)
         code.warned_low = low
         if low:
-            await announce(
-                TargetsRunningLow(
-                    code.id, code.slug, rules.usable_count(targets, at), code.low_targets
-                )
-            )
+            usable = rules.usable_count(targets, at)
+            await publish(LiveCodeTargetsLow(code.id, code.slug, usable, code.low_targets))
     for t in rules.expiring(targets, at):
         await LiveCodeTarget.filter(id=t.id).update(warned_expiring=True)
-        await announce(TargetExpiring(code.id, code.slug, t.id, t.expires_at.isoformat()))
+        await publish(LiveCodeTargetExpiring(code.id, code.slug, t.id, t.expires_at))
 
 
 async def sweep(at: datetime | None = None) -> int:

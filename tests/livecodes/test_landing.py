@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import logging
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from koc.auth.models import StaffRole
+from koc.events.models import OutboxEvent
 from koc.livecodes.models import LiveCodeScanCount, LiveCodeTarget
 from koc.livecodes.qr import qr_png
 from koc.livecodes.scans import sweep
@@ -63,35 +63,43 @@ async def test_an_expired_target_is_skipped(http, staff_client):
     assert "one.png" in (await scan(http)).text
 
 
-async def test_warnings_when_targets_run_low_or_expire(http, staff_client, caplog):
+async def test_events_when_targets_run_low_or_expire(http, staff_client):
     staff = await staff_client(StaffRole.OPERATOR)
     code = await create_code(staff, lowTargets=2)
-    await add_target(staff, code["id"], capacity=5, expiresAt=in_days(0.5))
+    first = await add_target(staff, code["id"], capacity=5, expiresAt=in_days(0.5))
     await add_target(staff, code["id"], capacity=1)
     await add_target(staff, code["id"], capacity=1)
     await LiveCodeTarget.filter(position=2).update(served=1)  # full: two usable targets left
-    with caplog.at_level(logging.WARNING, logger="koc.livecodes"):
-        await scan(http)
-        await scan(http)
-        await LiveCodeTarget.filter(position=3).update(served=1)  # one left: fewer than 2
-        await scan(http)
-        await scan(http)
-    messages = [r.getMessage() for r in caplog.records if r.name == "koc.livecodes"]
-    # the expiring target was announced once, the low state once (not on every scan)
-    assert sum("TargetExpiring" in m for m in messages) == 1
-    assert sum("TargetsRunningLow" in m for m in messages) == 1
+    await scan(http)
+    await scan(http)
+    await LiveCodeTarget.filter(position=3).update(served=1)  # one left: fewer than 2
+    await scan(http)
+    await scan(http)
+    # then the expiring target and the low state were each published once, not on every scan
+    events = await OutboxEvent.all().order_by("id").values_list("type", "data")
+    assert [t for t, _ in events] == ["live_code.target_expiring", "live_code.targets_low"]
+    expiring, low = (d for _, d in events)
+    assert expiring["liveCode"] == {"id": code["id"], "slug": "spring-poster"}
+    assert expiring["target"] == {"id": first["id"]}
+    assert low["usableTargets"] == 1 and low["lowTargets"] == 2
     listed = await staff.execute("{ liveCodes { edges { node { runningLow } } } }")
     assert listed["liveCodes"]["edges"][0]["node"]["runningLow"] is True
+    # and partners read them in the events feed
+    feed = await staff.execute("{ events(first: 10) { edges { node { type } } } }")
+    assert [e["node"]["type"] for e in feed["events"]["edges"]] == [
+        "live_code.target_expiring",
+        "live_code.targets_low",
+    ]
 
 
-async def test_the_sweep_warns_without_scans(staff_client, caplog):
+async def test_the_sweep_publishes_without_scans(staff_client):
     staff = await staff_client(StaffRole.OPERATOR)
     code = await create_code(staff)
     await add_target(staff, code["id"], expiresAt=in_days(0.2))
-    with caplog.at_level(logging.WARNING, logger="koc.livecodes"):
-        assert await sweep() == 1
-        await sweep()
-    assert sum("TargetExpiring" in r.getMessage() for r in caplog.records) == 1
+    assert await sweep() == 1
+    await sweep()
+    types = await OutboxEvent.all().values_list("type", flat=True)
+    assert types == ["live_code.target_expiring"]
 
 
 async def test_an_uploaded_image_is_served_by_koc(http, staff_client):
