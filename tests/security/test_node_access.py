@@ -29,6 +29,8 @@ NODE_RULES = {
     "KocProfile": PRIVATE,
     "KocSubmission": PRIVATE,
     "LifecycleStage": PUBLIC_TO_MEMBERS,
+    "LiveCode": PRIVATE,
+    "LiveCodeTarget": PRIVATE,
     "ErasureRequest": PRIVATE,
     "Event": PRIVATE,
     "Member": PRIVATE,
@@ -97,6 +99,17 @@ async def test_node_reads_follow_the_rules(
         url: "https://brand.example/privacy"}) { policy { id } } }"""
     )
     ids.add(policy["privacyPolicyPublish"]["policy"]["id"])
+    code = await admin.execute(
+        """mutation { liveCodeCreate(input: {slug: "node-test", name: "Poster", kind: GROUP,
+        channel: "poster"}) { liveCode { id } } }"""
+    )
+    ids.add(code["liveCodeCreate"]["liveCode"]["id"])
+    target = await admin.execute(
+        """mutation($c: ID!) { liveCodeTargetAdd(input: {liveCodeId: $c, expiresAt:
+        "2099-01-01T00:00:00Z", imageUrl: "https://img.example/g.png"}) { target { id } } }""",
+        {"c": code["liveCodeCreate"]["liveCode"]["id"]},
+    )
+    ids.add(target["liveCodeTargetAdd"]["target"]["id"])
     erasure = await referee.execute("mutation { meErasureRequest { erasureRequest { id } } }")
     ids.add(erasure["meErasureRequest"]["erasureRequest"]["id"])
 
