@@ -8,8 +8,8 @@ trees as whole processes (the same command with another ``PYTHONPATH``).
 
 Operations: ``home`` (the mini-program home query, as a member), ``members`` (staff
 ``members(first: 100)`` with every scalar and one level of objects), ``order`` (single
-converting ``orderRecord`` calls, each to a fresh referee), ``batch`` (``ordersRecord`` of 500
-fresh referees). It prints the wall and CPU time per request of the timed loop (after a
+converting ``orderRecord`` calls, each to a fresh referee; ``--concurrency`` clients at once), ``batch`` (``ordersRecord`` of
+500 fresh referees). It prints the wall and CPU time per request of the timed loop (after a
 warm-up) and, with ``--statements``, the SQL statements of one request.
 """
 
@@ -141,11 +141,15 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         if args.profile:
             import cProfile
 
-            profiler = cProfile.Profile()
+            profiler = cProfile.Profile(time.process_time)
             profiler.enable()
+
+        async def stream(k: int) -> None:
+            for r in requests[k :: args.concurrency]:
+                await client.post(*r)
+
         cpu, wall = time.process_time(), time.perf_counter()
-        for r in requests:
-            await client.post(*r)
+        await asyncio.gather(*(stream(k) for k in range(args.concurrency)))
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         if profiler:
             profiler.disable()
@@ -153,6 +157,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "op": args.op,
         "n": args.n,
+        "concurrency": args.concurrency,
         "wall_ms_per_request": round(1000 * wall / args.n, 3),
         "cpu_ms_per_request": round(1000 * cpu / args.n, 3),
         "per_second": round(args.n / wall, 1),
@@ -168,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--op", choices=("home", "members", "order", "batch"), default="home")
     parser.add_argument("-n", type=int, default=500, help="timed requests")
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="clients sending the timed requests at once"
+    )
     parser.add_argument("--statements", action="store_true", help="list one request's SQL")
     parser.add_argument("--profile", help="write a cProfile of the timed loop to this file")
     args = parser.parse_args(argv)
