@@ -330,6 +330,9 @@ async def home_load(
             )
         results["rss_max_mb"] = max(rss) if rss else None
         results["timed"] = await timed_operations(ctx, koc_port, koc_proc.pid, args)
+        results["home_beside_reports"] = await home_beside_reports(
+            ctx, koc_port, koc_req, args.report_connections, args.duration
+        )
         results["ingestion"] = await ingest(
             koc_port, koc_proc.pid, ctx["partner_token"], pools[0], args.ingest_orders, 1
         )
@@ -338,9 +341,8 @@ async def home_load(
     return results
 
 
-async def timed_operations(
-    ctx: dict[str, Any], port: int, pid: int, args: argparse.Namespace
-) -> dict[str, Any]:
+def report_operations(ctx: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The staff reports the run times: name -> (query, variables)."""
     from koc.graphql.schema import schema as strawberry_schema
 
     schema = strawberry_schema._schema
@@ -377,8 +379,14 @@ async def timed_operations(
             f"query($id: ID!) {{ surveyResults(surveyId: $id) {sel} }}",
             {"id": to_base64("Survey", ctx["survey_id"])},
         )
+    return ops
+
+
+async def timed_operations(
+    ctx: dict[str, Any], port: int, pid: int, args: argparse.Namespace
+) -> dict[str, Any]:
     timed: dict[str, Any] = {}
-    for name, (query, variables) in ops.items():
+    for name, (query, variables) in report_operations(ctx).items():
         req = graphql_request(port, ctx["staff_token"], query, variables)
         samples = []
         deadline = time.perf_counter() + args.duration
@@ -404,6 +412,37 @@ async def timed_operations(
         }
         print(f"  {name:<32} {timed[name]}", flush=True)
     return timed
+
+
+async def home_beside_reports(
+    ctx: dict[str, Any], port: int, home: bytes, connections: int, duration: float
+) -> dict[str, Any]:
+    """The home query at ``connections`` connections, alone and then while one staff client
+    runs the reports back to back: a report must not stop the other requests of the worker."""
+    out: dict[str, Any] = {}
+    out["alone"] = (await run_load(port, home, connections, duration, 10**6)).summary()
+    requests = [
+        graphql_request(port, ctx["staff_token"], query, variables)
+        for query, variables in report_operations(ctx).values()
+    ]
+    stop = asyncio.Event()
+    reports = 0
+
+    async def staff() -> None:
+        nonlocal reports
+        while not stop.is_set():
+            for req in requests:
+                await call(port, req)
+                reports += 1
+
+    looping = asyncio.create_task(staff())
+    await asyncio.sleep(0.2)  # the first report is under way
+    outcome = await run_load(port, home, connections, duration, 10**6)
+    stop.set()
+    await looping
+    out["with_reports"] = outcome.summary() | {"reports": reports}
+    print(f"  home c={connections} beside reports {out}", flush=True)
+    return out
 
 
 ORDER_RECORD = (
@@ -685,6 +724,22 @@ def markdown(report: dict[str, Any]) -> str:
                 f"| {workers} | {mode} | {row.get('connections', 1)} | {row['orders']} | "
                 f"{row['orders_per_s']} | {row.get('cpu_ms_per_order', '-')} |"
             )
+    beside = h.get("home_beside_reports")
+    if beside:
+        alone, busy = beside["alone"], beside["with_reports"]
+        lines += [
+            "",
+            f"### Home query beside reports ({alone['connections']} connections)",
+            "",
+            "The home query alone, then while one staff client runs the reports below back to "
+            "back.",
+            "",
+            "| home query | req/s | p50 ms | p99 ms | reports run meanwhile |",
+            "|---|---:|---:|---:|---:|",
+            f"| alone | {alone['rps']} | {alone['p50_ms']} | {alone['p99_ms']} | - |",
+            f"| beside reports | {busy['rps']} | {busy['p50_ms']} | {busy['p99_ms']} "
+            f"| {busy['reports']} |",
+        ]
     lines += ["", "### Reports (staff)", ""]
     lines.append("| operation | runs | p50 ms | p95 ms | max ms | koc CPU ms/run |")
     lines.append("|---|---:|---:|---:|---:|---:|")
@@ -802,13 +857,13 @@ def scale_markdown(reports: list[dict[str, Any]]) -> str:
         "| members | run | home req/s c1 | p50 ms c1 | p99 ms c1 | CPU ms/req c1 | koc / floor c1 "
         "| home req/s c16 | p99 ms c16 | RSS max MB | kocCandidates p95 ms "
         "| referralReport month p95 ms | referralReport referrer p95 ms | surveyResults p95 ms "
-        "| ingest single/s | ingest batch/s |"
+        "| home p99 ms beside reports | ingest single/s | ingest batch/s |"
         + "".join(
             f" {mode}/s {w} worker{'s' if w != '1' else ''} |"
             for w in workers
             for mode in ("single", "batch")
         ),
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         + "---:|" * 2 * len(workers),
     ]
     for r in reports:
@@ -832,6 +887,7 @@ def scale_markdown(reports: list[dict[str, Any]]) -> str:
             _cell(timed.get("referralReport(year, MONTH)"), "p95_ms"),
             _cell(timed.get("referralReport(year, REFERRER)"), "p95_ms"),
             _cell(timed.get("surveyResults"), "p95_ms"),
+            _cell((h.get("home_beside_reports") or {}).get("with_reports"), "p99_ms"),
             _cell(h["ingestion"].get("single"), "orders_per_s"),
             _cell(h["ingestion"].get("batch"), "orders_per_s"),
         ]
@@ -923,6 +979,12 @@ def main(argv: list[str] | None = None) -> int:
         "--ingest-connections", type=int, default=4, help="clients in the workers comparison"
     )
     parser.add_argument("--timed-repeats", type=int, default=20, help="runs per report query")
+    parser.add_argument(
+        "--report-connections",
+        type=int,
+        default=8,
+        help="home query connections while staff run the reports in a loop",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     template = args.database_url or seeding.DEFAULT_URL
