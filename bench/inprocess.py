@@ -30,8 +30,6 @@ sys.path.insert(0, str(ROOT))
 from bench import seed as seeding  # noqa: E402
 from bench.queries import HOME_QUERY  # noqa: E402
 
-SECRET = secrets.token_urlsafe(32)
-
 
 class App:
     """koc's ASGI app called directly: a POST /graphql and its JSON answer."""
@@ -90,7 +88,7 @@ def members_query() -> str:
 
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     from bench.referees import make_fresh_referees
-    from bench.run import ORDER_RECORD, ORDERS_RECORD, order_item, prepare
+    from bench.run import ORDER_RECORD, ORDERS_RECORD, SECRET, order_item, prepare
     from koc.app import create_app
     from koc.settings import Settings
 
@@ -104,6 +102,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         graphiql=False,
         rate_limit_capacity=10**8,
         rate_limit_refill_per_second=10**8,
+        execution_timeout_seconds=60,
     )
     app = create_app(settings)
     client = App(app)
