@@ -9,7 +9,9 @@ trees as whole processes (the same command with another ``PYTHONPATH``).
 Operations: ``home`` (the mini-program home query, as a member), ``members`` (staff
 ``members(first: 100)`` with every scalar and one level of objects), ``order`` (single
 converting ``orderRecord`` calls, each to a fresh referee; ``--concurrency`` clients at once), ``batch`` (``ordersRecord`` of
-500 fresh referees). It prints the wall and CPU time per request of the timed loop (after a
+500 fresh referees), ``home-beside-reports`` (the home query from ``--concurrency`` clients while
+a staff client runs the bench's reports in a loop: its p50 / p99 show how long a report holds
+the event loop). It prints the wall and CPU time per request of the timed loop (after a
 warm-up) and, with ``--statements``, the SQL statements of one request.
 """
 
@@ -115,7 +117,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             )
 
         def request(i: int) -> tuple[str, str, dict[str, Any]]:
-            if args.op == "home":
+            if args.op in ("home", "home-beside-reports"):
                 return ctx["member_token"], HOME_QUERY, {}
             if args.op == "members":
                 return ctx["staff_token"], members_query(), {"first": 100}
@@ -135,6 +137,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             for s in counter.statements:
                 print("  ", s[:200])
             args.warmup += 1
+        if args.op == "home-beside-reports":
+            return await beside_reports(client, ctx, args)
         requests = [request(args.warmup + i) for i in range(args.n)]
         profiler = None
         if args.profile:
@@ -163,13 +167,62 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def beside_reports(
+    client: App, ctx: dict[str, Any], args: argparse.Namespace
+) -> dict[str, Any]:
+    """``--concurrency`` clients sending the home query (``-n`` in all) while one staff client
+    runs the bench's reports back to back: the home query's latencies show how long a report
+    holds the event loop."""
+    from bench.run import report_operations
+
+    reports = list(report_operations(ctx).values())
+    stop = asyncio.Event()
+    ran = 0
+
+    async def staff() -> None:
+        nonlocal ran
+        while not stop.is_set():
+            for query, variables in reports:
+                await client.post(ctx["staff_token"], query, variables)
+                ran += 1
+
+    latencies: list[float] = []
+
+    async def member(count: int) -> None:
+        for _ in range(count):
+            start = time.perf_counter()
+            await client.post(ctx["member_token"], HOME_QUERY, {})
+            latencies.append(1000 * (time.perf_counter() - start))
+
+    looping = asyncio.create_task(staff())
+    await asyncio.sleep(0.05)
+    wall = time.perf_counter()
+    await asyncio.gather(*(member(args.n // args.concurrency) for _ in range(args.concurrency)))
+    wall = time.perf_counter() - wall
+    stop.set()
+    await looping
+    latencies.sort()
+    return {
+        "op": args.op,
+        "n": len(latencies),
+        "concurrency": args.concurrency,
+        "reports_run": ran,
+        "home_per_second": round(len(latencies) / wall, 1),
+        "home_p50_ms": round(latencies[len(latencies) // 2], 1),
+        "home_p99_ms": round(latencies[int(0.99 * len(latencies))], 1),
+        "home_max_ms": round(latencies[-1], 1),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--database-url", default=seeding.DEFAULT_URL)
-    parser.add_argument("--op", choices=("home", "members", "order", "batch"), default="home")
+    parser.add_argument(
+        "--op", choices=("home", "members", "order", "batch", "home-beside-reports"), default="home"
+    )
     parser.add_argument("-n", type=int, default=500, help="timed requests")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument(
