@@ -21,6 +21,7 @@ from koc.creators.graphql import mutations as creator_mutations
 from koc.creators.graphql import queries as creator_queries
 from koc.dbfaults import FAULT_MESSAGES, RETRY_AFTER_SECONDS, database_fault
 from koc.graphql.boundary import NODE_TYPES
+from koc.graphql.lean import use_lean_resolvers
 from koc.graphql.mutations import DomainErrorsAsBadInput
 from koc.graphql.observe import RecordOperation, is_unexpected, log_errors
 from koc.graphql.permissions import IsSignedIn
@@ -167,6 +168,8 @@ schema = KocSchema(
     ],
     config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
 )
+# Resolvers that need none of strawberry's per-call machinery are called directly.
+use_lean_resolvers(schema._schema, schema.config.info_class)
 NODE_TYPES.update(
     t.name
     for t in schema._schema.type_map.values()
