@@ -27,6 +27,7 @@ from koc.graphql.view import KocGraphQL
 from koc.privacy import logs
 from koc.security.ratelimit import rate_limiter_for
 from koc.settings import Settings, get_settings
+from koc.wiring import connect_all
 from koc.worker.process import run_worker
 
 
@@ -69,6 +70,7 @@ def middleware(settings: Settings) -> list[Middleware]:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     logs.install()  # before anything logs: no personal data in any record
+    connect_all()  # which feature reacts to which event: koc/wiring.py
     ensure_sqlite_directory(settings.database_url)
     wechat = WeChatClient(
         settings.wechat_api_base,

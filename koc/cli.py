@@ -50,10 +50,11 @@ async def migrate_database(settings: Settings) -> None:
 async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
     from tortoise import Tortoise
 
-    # Features connect their hook handlers on import; the schema imports every feature, so a
-    # command's changes reach them all, as they would through the API.
-    import koc.graphql.schema  # noqa: F401
     from koc.db import tortoise_config
+    from koc.wiring import connect_all
+
+    # A command's changes reach every feature's handlers, as they would through the API.
+    connect_all()
 
     await Tortoise.init(config=tortoise_config(settings.database_url))
     try:

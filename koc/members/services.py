@@ -11,11 +11,17 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.audit import services as audit
 from koc.audit.services import Actor
 from koc.db import update_rows
 from koc.errors import DomainError
+from koc.events import (
+    MemberMerged,
+    MemberStageChanged,
+    MemberTagsChanged,
+    publish,
+    publish_many,
+)
 from koc.members.errors import MemberErrorCode, TagErrorCode
 from koc.members.models import (
     LifecycleStage,
@@ -109,7 +115,7 @@ async def _move(
     )
     member.stage_id = stage.id
     await Member.filter(id=member.id).update(stage_id=stage.id)
-    await hooks.member_stage_changed.send(member=member)
+    await publish(MemberStageChanged(member=member))
 
 
 def _auto_target(
@@ -174,7 +180,7 @@ async def count_orders(changes: Sequence[tuple[Member, int]]) -> None:
     if transitions:
         await StageTransition.bulk_create(transitions)
     await update_rows([member for member, _ in changes], ["order_count", "stage_id"])
-    await hooks.member_stage_changed.send_many([{"member": m} for m in moved.values()])
+    await publish_many([MemberStageChanged(member=m) for m in moved.values()])
 
 
 # --- tags ----------------------------------------------------------------------------------
@@ -361,7 +367,7 @@ async def apply_tags(
             await MemberTag.bulk_create(rows, batch_size=1000)
             added += len(rows)
     if added:
-        await hooks.member_tags_changed.send(member_ids=list(member_ids))
+        await publish(MemberTagsChanged(member_ids=list(member_ids)))
     return added
 
 
@@ -395,7 +401,7 @@ async def take_off_tags(member_ids: Sequence[int], tags: Sequence[Tag]) -> int:
             member_id__in=list(member_ids[start : start + 5000]), tag_id__in=[t.id for t in tags]
         ).delete()
     if removed:
-        await hooks.member_tags_changed.send(member_ids=list(member_ids))
+        await publish(MemberTagsChanged(member_ids=list(member_ids)))
     return removed
 
 
@@ -471,13 +477,13 @@ async def update_profile(member_id: int, changes: dict[str, Any], *, actor: Acto
 async def fold_member(prospect: Member, *, into: Member) -> None:
     """The members part of folding a prospect into the member it turned out to be (see
     ``koc.orders.prospects.merge_prospect``, which moves the prospect's orders first): its tags
-    and stage history move over, the features above move their rows on ``hooks.member_merged``,
+    and stage history move over, the features above move their rows on ``MemberMerged``,
     then the prospect is deleted. Call inside a transaction."""
     held = await MemberTag.filter(member_id=into.id).values_list("tag_id", flat=True)
     await MemberTag.filter(member_id=prospect.id, tag_id__in=list(held)).delete()
     await MemberTag.filter(member_id=prospect.id).update(member_id=into.id)
     await StageTransition.filter(member_id=prospect.id).update(member_id=into.id)
-    await hooks.member_merged.send(prospect=prospect, member=into)
+    await publish(MemberMerged(prospect=prospect, member=into))
     into.order_count += prospect.order_count
     updates: dict[str, object] = {"order_count": into.order_count}
     if prospect.stage_id and not into.stage_id:

@@ -167,6 +167,8 @@ RULES: dict[str, Rule] = {
     "Mutation.meErasureCancel": MEMBER,
     "Mutation.memberErase": ADMIN,
     "Mutation.memberDataExport": ADMIN,
+    # events out
+    "Query.events": scoped(PartnerScope.EVENTS_READ, staff=StaffRole.ANALYST),
 }
 
 
