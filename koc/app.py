@@ -16,7 +16,6 @@ from starlette.routing import Mount, Route
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-import koc.schedules  # noqa: F401 - declares the scheduled tasks and their schedules
 from koc import metrics
 from koc.access import REQUEST_ID_HEADER, RequestContext
 from koc.auth.wechat import WeChatClient
@@ -27,6 +26,7 @@ from koc.graphql.view import KocGraphQL
 from koc.privacy import logs
 from koc.security.ratelimit import rate_limiter_for
 from koc.settings import Settings, get_settings
+from koc.tasks import register_all
 from koc.wiring import connect_all
 from koc.worker.process import run_worker
 
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     logs.install()  # before anything logs: no personal data in any record
     connect_all()  # which feature reacts to which event: koc/wiring.py
+    register_all()  # which background tasks and schedules exist: koc/tasks.py
     ensure_sqlite_directory(settings.database_url)
     wechat = WeChatClient(
         settings.wechat_api_base,

@@ -25,7 +25,7 @@ from koc.badges.rules import (
 )
 from koc.errors import DomainError
 from koc.jobs import Progress
-from koc.worker import start_job, tracked_task
+from koc.worker import start_job
 from koc.worker.models import Job
 
 AWARD_QUALIFYING = "badges.award_qualifying"
@@ -160,7 +160,6 @@ async def _award_later(badge: Badge, actor: StaffViewer | None) -> Job | None:
     )
 
 
-@tracked_task(AWARD_QUALIFYING)
 async def award_to_qualifying(progress: Progress, badge_id: int) -> str:
     """The job: award the badge to every member its rule admits now, in one transaction."""
     badge = await Badge.get_or_none(id=badge_id)

@@ -30,7 +30,7 @@ from koc.privileges.models import (
     RsvpStatus,
 )
 from koc.privileges.rules import Criteria
-from koc.worker import start_job, tracked_task
+from koc.worker import start_job
 from koc.worker.models import Job
 
 REFRESH_ELIGIBILITY = "privileges.refresh_eligibility"
@@ -175,7 +175,6 @@ async def _refresh_later(privilege: Privilege, actor: StaffViewer | None) -> Job
     )
 
 
-@tracked_task(REFRESH_ELIGIBILITY)
 async def refresh_eligibility(progress: Progress, privilege_id: int) -> str:
     """The job: make the privilege's automatic grants match its eligibility, for every member,
     in one transaction."""

@@ -29,6 +29,7 @@ NODE_RULES = {
     "KocSubmission": PRIVATE,
     "LifecycleStage": PUBLIC_TO_MEMBERS,
     "ErasureRequest": PRIVATE,
+    "Event": PRIVATE,
     "Job": PRIVATE,
     "Member": PRIVATE,
     "MemberEvent": PRIVATE,

@@ -49,10 +49,14 @@ def main(database_url: str) -> None:
 
     from tortoise import Tortoise
 
-    import koc.graphql.schema  # noqa: F401 - every feature's tasks, as koc worker loads them
     from koc.db import tortoise_config
     from koc.settings import get_settings
+    from koc.tasks import register_all
+    from koc.wiring import connect_all
     from koc.worker.process import run_worker
+
+    connect_all()  # as koc worker does
+    register_all()
 
     os.environ["KOC_DATABASE_URL"] = database_url
     settings = get_settings()
