@@ -28,7 +28,7 @@ from koc.security.ratelimit import rate_limiter_for
 from koc.settings import Settings, get_settings
 from koc.tasks import register_all
 from koc.wiring import connect_all
-from koc.worker.process import run_worker
+from koc.worker.process import run_worker_resiliently
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             sampler = asyncio.create_task(metrics.sample_pool_forever())
             stop_worker = asyncio.Event()
             worker = (
-                asyncio.create_task(run_worker(settings, stop_worker))
+                asyncio.create_task(run_worker_resiliently(settings, stop_worker))
                 if settings.embedded_worker
                 else None
             )
