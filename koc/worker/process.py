@@ -22,7 +22,7 @@ def options_of(settings: Settings) -> engine.EngineOptions:
     return engine.EngineOptions(
         retries=settings.worker_max_attempts - 1,
         heartbeat_seconds=settings.worker_heartbeat_seconds,
-        batch_size=settings.worker_concurrency,
+        concurrency=settings.worker_concurrency,
     )
 
 
