@@ -16,7 +16,6 @@ from starlette.routing import Mount, Route
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-import koc.schedules  # noqa: F401 - declares the scheduled tasks and their schedules
 from koc import metrics
 from koc.access import REQUEST_ID_HEADER, RequestContext
 from koc.auth.wechat import WeChatClient
@@ -31,8 +30,9 @@ from koc.livecodes.wecom import WeComClient
 from koc.privacy import logs
 from koc.security.ratelimit import rate_limiter_for
 from koc.settings import Settings, get_settings
+from koc.tasks import register_all
 from koc.wiring import connect_all
-from koc.worker.process import run_worker
+from koc.worker.process import run_worker_resiliently
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     logs.install()  # before anything logs: no personal data in any record
     connect_all()  # which feature reacts to which event: koc/wiring.py
+    register_all()  # which background tasks and schedules exist: koc/tasks.py
     ensure_sqlite_directory(settings.database_url)
     wechat = WeChatClient(
         settings.wechat_api_base,
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             sampler = asyncio.create_task(metrics.sample_pool_forever())
             stop_worker = asyncio.Event()
             worker = (
-                asyncio.create_task(run_worker(settings, stop_worker))
+                asyncio.create_task(run_worker_resiliently(settings, stop_worker))
                 if settings.embedded_worker
                 else None
             )

@@ -52,10 +52,13 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> An
     from tortoise import Tortoise
 
     from koc.db import tortoise_config
+    from koc.tasks import register_all
     from koc.wiring import connect_all
 
-    # A command's changes reach every feature's handlers, as they would through the API.
+    # A command's changes reach every feature's handlers, as they would through the API, and
+    # the jobs it starts name tasks that exist.
     connect_all()
+    register_all()
 
     await Tortoise.init(config=tortoise_config(settings.database_url))
     try:
@@ -110,7 +113,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
-    import koc.schedules  # noqa: F401 - declares the scheduled tasks
     from koc.worker.process import run_worker
 
     settings = get_settings()

@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     embedded_worker: bool = True
     worker_max_attempts: int = Field(default=8, ge=1, le=50)
     worker_heartbeat_seconds: float = Field(default=30.0, ge=2, le=3600)
-    worker_concurrency: int = Field(default=10, ge=1, le=100)
+    worker_concurrency: int = Field(default=10, ge=2, le=100)
     # Scheduled jobs (koc.schedules): cron expressions, UTC; empty turns one off.
     schedule_rewards_issue_due: str = "5 * * * *"
     schedule_benefits_refresh: str = "30 3 * * *"

@@ -6,8 +6,8 @@ As Saleor's ``BaseMutation`` does it, a mutation's body is only the work::
 
     @mutation(allow=IsOperator, description="Define a badge.")
     async def badge_create(self, viewer: StaffViewer, input: BadgeCreateInput) -> BadgePayload:
-        badge, awarded = await services.create_badge(input.to_data(), actor=viewer)
-        return BadgePayload(badge=Badge.from_model(badge), awarded_count=awarded)
+        badge = await services.define_badge(input.to_data(), actor=viewer)
+        return BadgePayload(badge=Badge.from_model(badge))
 
 The payload subclasses ``Payload[XxxError]``, so the error type (and with it the feature's code
 enum) is read from the return annotation. A resolver that names a ``viewer`` parameter gets the
