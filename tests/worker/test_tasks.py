@@ -23,6 +23,7 @@ EXPECTED = {
     "referrals.rollup_rebuild": "schedule_referrals_rollup_rebuild",
     "privacy.erase_due": "schedule_privacy_erase_due",
     "privacy.retention": "schedule_privacy_retention",
+    "live_codes.check": "schedule_live_codes_check",
 }
 
 
