@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from koc.auth.models import PartnerScope, StaffRole
@@ -26,6 +27,9 @@ class StaffViewer:
     staff_id: int
     username: str
     role: StaffRole
+    # The login (refresh-token family) of the request, when known: changing one's password
+    # keeps this login and ends the others.
+    session: uuid.UUID | None = None
     kind = "staff"
 
     def has_role(self, minimum: StaffRole) -> bool:

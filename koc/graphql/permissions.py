@@ -58,6 +58,8 @@ IsAnalyst = allow(staff=StaffRole.ANALYST, name="IsAnalyst")
 IsOperator = allow(staff=StaffRole.OPERATOR, name="IsOperator")
 IsAdmin = allow(staff=StaffRole.ADMIN, name="IsAdmin")
 IsMember = allow(member=True, name="IsMember")
+# Any staff account, whatever its role (changing one's own password).
+IsStaff = allow(staff=StaffRole.ANALYST, name="IsStaff")
 IsAuthenticated = allow(staff=StaffRole.ANALYST, member=True, name="IsAuthenticated")
 
 

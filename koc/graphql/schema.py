@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 from koc.audit.graphql import queries as audit_queries
 from koc.auth.graphql import mutations as auth_mutations
 from koc.auth.graphql import queries as auth_queries
+from koc.auth.graphql import staff as staff_mutations
 from koc.badges.graphql import mutations as badge_mutations
 from koc.badges.graphql import queries as badge_queries
 from koc.creators.graphql import mutations as creator_mutations
@@ -56,6 +57,7 @@ MUTATIONS = (
     badge_mutations.Mutation,
     privilege_mutations.Mutation,
     auth_mutations.Mutation,
+    staff_mutations.Mutation,
     member_mutations.Mutation,
     order_mutations.Mutation,
     order_batch.Mutation,
