@@ -253,6 +253,10 @@ class MemberFilter:
     active_from: datetime | None = None
     active_to: datetime | None = None
     ids: list[int] | None = None
+    # The owner advisor's staff id; ``unowned`` for members in the pool. An ADVISOR's lists and
+    # bulk changes always carry its own id here (koc.auth.scope.scope_filter).
+    owner_id: int | None = None
+    unowned: bool = False
 
 
 def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
@@ -262,6 +266,10 @@ def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
         return qs
     if f.ids is not None:
         qs = qs.filter(id__in=f.ids)
+    if f.owner_id is not None:
+        qs = qs.filter(owner_id=f.owner_id)
+    if f.unowned:
+        qs = qs.filter(owner_id=None)
     for tag_id in f.tags_all:
         qs = qs.filter(id__in=Subquery(MemberTag.filter(tag_id=tag_id).values("member_id")))
     if f.tags_any:

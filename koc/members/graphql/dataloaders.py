@@ -37,6 +37,7 @@ class MemberRow(NamedTuple):
     created_at: datetime
     last_active_at: datetime | None
     stage_id: int | None
+    owner_id: int | None
 
 
 class StageRow(NamedTuple):

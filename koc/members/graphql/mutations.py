@@ -5,13 +5,15 @@ from __future__ import annotations
 import strawberry
 
 from koc.auth.models import StaffRole
-from koc.auth.viewer import MemberViewer, StaffViewer
+from koc.auth.scope import scope_filter
+from koc.auth.viewer import MemberViewer, StaffViewer, Viewer
 from koc.errors import DomainError
 from koc.graphql.ids import decode_id, decode_ids
 from koc.graphql.mutations import Payload, mutation
-from koc.graphql.permissions import IsOperator, allow, forbidden
+from koc.graphql.permissions import IsOperator, IsOperatorOrAdvisor, allow, forbidden
 from koc.members import services
 from koc.members.errors import MemberErrorCode, TagErrorCode
+from koc.members.graphql.access import require_owned
 from koc.members.graphql.inputs import (
     MemberProfileUpdateInput,
     MemberStageSetInput,
@@ -56,10 +58,23 @@ class MemberProfileUpdatePayload(Payload[MemberError]):
     )
 
 
-CanUpdateProfile = allow(staff=StaffRole.OPERATOR, member=True, name="CanUpdateProfile")
+CanUpdateProfile = allow(
+    staff=StaffRole.OPERATOR, member=True, advisor=True, name="CanUpdateProfile"
+)
 
 
-def _tags_target(input: MemberTagsInput) -> tuple[MemberFilter, list[int]]:
+async def _tags_target(input: MemberTagsInput, viewer: Viewer) -> tuple[MemberFilter, list[int]]:
+    """The members a tag change covers, within the caller's reach: IDs an ADVISOR does not own
+    are refused, a filter is narrowed to its members."""
+    target, tag_ids = _tags_input(input)
+    if target.ids is not None:
+        await require_owned(viewer, target.ids)
+    scoped = scope_filter(target, viewer)
+    assert scoped is not None
+    return scoped, tag_ids
+
+
+def _tags_input(input: MemberTagsInput) -> tuple[MemberFilter, list[int]]:
     tag_ids = decode_ids(input.tag_ids, "Tag", "tagIds")
     if (input.member_ids is None) == (input.filter is None):
         raise DomainError(TagErrorCode.INVALID, "Give memberIds or filter, not both.", "memberIds")
@@ -91,39 +106,46 @@ class Mutation:
         return TagCreatePayload(tag=Tag.from_model(tag))
 
     @mutation(
-        allow=IsOperator,
+        allow=IsOperatorOrAdvisor,
         description="Put tags on members (by ID or every member matching a filter). A tag of an "
-        "exclusive group replaces the member's other tag of that group.",
+        "exclusive group replaces the member's other tag of that group. An ADVISOR tags only "
+        "the members it owns.",
     )
     async def member_tags_add(
         self, viewer: StaffViewer, input: MemberTagsInput
     ) -> MemberTagsPayload:
-        target, tag_ids = _tags_target(input)
+        target, tag_ids = await _tags_target(input, viewer)
         matched, changed = await services.add_member_tags(target, tag_ids, input.note, actor=viewer)
         return MemberTagsPayload(matched_count=matched, changed_count=changed)
 
-    @mutation(allow=IsOperator, description="Take tags off members.")
+    @mutation(
+        allow=IsOperatorOrAdvisor,
+        description="Take tags off members (an ADVISOR: only off the members it owns).",
+    )
     async def member_tags_remove(
         self, viewer: StaffViewer, input: MemberTagsInput
     ) -> MemberTagsPayload:
-        target, tag_ids = _tags_target(input)
+        target, tag_ids = await _tags_target(input, viewer)
         matched, changed = await services.remove_member_tags(target, tag_ids, actor=viewer)
         return MemberTagsPayload(matched_count=matched, changed_count=changed)
 
     @mutation(
-        allow=IsOperator,
-        description="Move a member to a lifecycle stage, with a reason kept in its history.",
+        allow=IsOperatorOrAdvisor,
+        description="Move a member to a lifecycle stage, with a reason kept in its history (an "
+        "ADVISOR: only a member it owns).",
     )
     async def member_stage_set(
         self, viewer: StaffViewer, input: MemberStageSetInput
     ) -> MemberStageSetPayload:
         member_id = decode_id(input.member_id, "Member", "memberId")
+        await require_owned(viewer, [member_id])
         member = await services.set_member_stage(member_id, input.stage, input.reason, actor=viewer)
         return MemberStageSetPayload(member=Member.from_model(member))
 
     @mutation(
         allow=CanUpdateProfile,
-        description="Change profile fields: a member their own, OPERATOR staff anyone's (audited).",
+        description="Change profile fields: a member their own, OPERATOR staff anyone's, an "
+        "ADVISOR those of the members it owns (audited).",
     )
     async def member_profile_update(
         self, viewer: MemberViewer | StaffViewer, input: MemberProfileUpdateInput
@@ -139,5 +161,6 @@ class Mutation:
             if input.member_id is None:
                 raise DomainError(MemberErrorCode.INVALID, "Name the member to change.", "memberId")
             member_id = decode_id(input.member_id, "Member", "memberId")
+            await require_owned(viewer, [member_id])
             member = await services.update_profile(member_id, input.changes(), actor=viewer)
         return MemberProfileUpdatePayload(member=Member.from_model(member))
