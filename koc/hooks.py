@@ -72,6 +72,8 @@ koc_status_changed = Hook("koc_status_changed")
 campaign_submission_reviewed = Hook("campaign_submission_reviewed")
 # referrer_id=int, referee_id=int, order=Order: an order was attributed to a referral
 referral_converted = Hook("referral_converted")
+# referrer_id=int, referee_id=int: a referee was bound to a referrer (a new first touch)
+referral_bound = Hook("referral_bound")
 # referrer_id=int, referee_id=int, order=Order: an attributed order was refunded
 referral_reversed = Hook("referral_reversed")
 # referral_id=int, referrer_id=int: staff give the referral to referrer_id; sent before its
@@ -88,3 +90,5 @@ member_stage_changed = Hook("member_stage_changed")
 consent_changed = Hook("consent_changed")
 # member_ids=list[int]: badges were awarded to or revoked from these members (badges)
 member_badges_changed = Hook("member_badges_changed")
+# member_id=int, advisor_id=int, at=datetime: an advisor recorded a contact (advisory)
+follow_up_recorded = Hook("follow_up_recorded")

@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     privacy_erasure_cooling_off_days: int = Field(default=15, ge=0, le=90)
     privacy_prospect_retention_days: int = Field(default=365, ge=30, le=3650)
     privacy_event_retention_days: int = Field(default=730, ge=30, le=3650)
+    # advisory: a member with no follow-up for this many days goes back to the pool
+    advisory_pool_days: int = Field(default=14, ge=1, le=365)
     # Operations: logs, CORS, metrics, traces (README "Operations").
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")

@@ -198,6 +198,11 @@ async def _on_logged_in(member: Member, **_: Any) -> None:
     await update_signals(member.id, lambda r: seen(r, _now()))
 
 
+async def _on_follow_up_recorded(member_id: int, at: datetime, **_: Any) -> None:
+    """A contact with an advisor is engagement: it keeps the member's recency current."""
+    await update_signals(member_id, lambda r: seen(r, at))
+
+
 def _converted(r: MemberSignals) -> None:
     r.converted_referrals += 1
 
@@ -251,6 +256,7 @@ hooks.order_recorded.connect_batch(_on_orders_recorded)
 hooks.order_refunded.connect(_on_order_refunded)
 hooks.member_event_recorded.connect(_on_member_event)
 hooks.member_logged_in.connect(_on_logged_in)
+hooks.follow_up_recorded.connect(_on_follow_up_recorded)
 hooks.referral_converted.connect_batch(_on_referrals_converted)
 hooks.referral_reversed.connect(_on_referral_reversed)
 hooks.survey_responded.connect(_on_survey_responded)

@@ -12,6 +12,8 @@ from strawberry.relay.fields import NodeExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from koc.advisory.graphql import mutations as advisory_mutations
+from koc.advisory.graphql import queries as advisory_queries
 from koc.audit.graphql import queries as audit_queries
 from koc.auth.graphql import mutations as auth_mutations
 from koc.auth.graphql import queries as auth_queries
@@ -52,6 +54,7 @@ QUERIES = (
     referral_queries.Query,
     survey_queries.Query,
     privacy_queries.Query,
+    advisory_queries.Query,
 )
 MUTATIONS = (
     badge_mutations.Mutation,
@@ -66,6 +69,7 @@ MUTATIONS = (
     referral_mutations.Mutation,
     survey_mutations.Mutation,
     privacy_mutations.Mutation,
+    advisory_mutations.Mutation,
 )
 
 

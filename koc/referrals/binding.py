@@ -173,6 +173,7 @@ async def _bind(
         referral = await Referral.create(referee_id=referee_id, **values)
     await ReferralAttempt.create(**attempt, refusal=None)
     await add_step(referral, StepKind.LEAD, at, order_id=order.id if order else None)
+    await hooks.referral_bound.send(referrer_id=referrer.id, referee_id=referee_id)
     if signals:
         await add_step(referral, StepKind.FLAGGED, at, note=", ".join(s.value for s in signals))
     return BindResult(referral)

@@ -171,6 +171,16 @@ RULES: dict[str, Rule] = {
     "Mutation.meErasureCancel": MEMBER,
     "Mutation.memberErase": ADMIN,
     "Mutation.memberDataExport": ADMIN,
+    # advisory
+    "Query.memberPool": ANALYST,
+    "Query.advisorQueue": ANALYST,
+    "Query.advisorRoutes": ANALYST,
+    "Mutation.memberOwnerSet": OPERATOR,
+    "Mutation.memberClaim": Rule(),  # ADVISOR only
+    "Mutation.advisorHandover": OPERATOR,
+    "Mutation.advisorRoutesSet": OPERATOR,
+    "Mutation.followUpRecord": OPERATOR,
+    "Mutation.followUpClose": OPERATOR,
 }
 
 
@@ -281,6 +291,15 @@ ADVISOR_RULES: dict[str, bool] = {
     "Mutation.meErasureCancel": False,
     "Mutation.memberErase": False,
     "Mutation.memberDataExport": False,
+    "Query.memberPool": True,
+    "Query.advisorQueue": True,
+    "Query.advisorRoutes": False,
+    "Mutation.memberOwnerSet": False,
+    "Mutation.memberClaim": True,
+    "Mutation.advisorHandover": False,
+    "Mutation.advisorRoutesSet": False,
+    "Mutation.followUpRecord": True,
+    "Mutation.followUpClose": True,
 }
 
 

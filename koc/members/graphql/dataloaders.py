@@ -38,6 +38,7 @@ class MemberRow(NamedTuple):
     last_active_at: datetime | None
     stage_id: int | None
     owner_id: int | None
+    owned_at: datetime | None
 
 
 class StageRow(NamedTuple):

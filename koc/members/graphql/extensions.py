@@ -7,6 +7,7 @@ not import ``koc.members.graphql.types`` at import time (use ``strawberry.lazy``
 
 from __future__ import annotations
 
+from koc.advisory.graphql.member_fields import AdvisoryMemberFields
 from koc.badges.graphql.member_fields import BadgeMemberFields
 from koc.creators.graphql.member_fields import KocMemberFields
 from koc.privacy.graphql.member_fields import PrivacyMemberFields
@@ -21,4 +22,5 @@ MEMBER_EXTENSIONS: tuple[type, ...] = (
     ReferralMemberFields,
     SurveyMemberFields,
     PrivacyMemberFields,
+    AdvisoryMemberFields,
 )

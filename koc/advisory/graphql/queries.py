@@ -1,0 +1,113 @@
+"""Queries of advisory: the pool, an advisor's queue, the routes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import strawberry
+from strawberry import relay
+
+from koc.advisory import followups, models
+from koc.advisory.errors import AdvisoryErrorCode
+from koc.advisory.graphql.types import AdvisorRoute, FollowUp
+from koc.auth.models import StaffRole
+from koc.auth.viewer import StaffViewer, advisor_id
+from koc.errors import DomainError
+from koc.graphql.ids import decode_id
+from koc.graphql.mutations import query
+from koc.graphql.permissions import IsAnalyst, allow, forbidden
+from koc.graphql.relay import After, Connection, First, SortKey, paginate
+from koc.members.graphql.types import Member
+from koc.members.models import Member as MemberModel
+
+IsStaffOrAdvisor = allow(staff=StaffRole.ANALYST, advisor=True, name="IsStaffOrAdvisor")
+MAX_HORIZON_HOURS = 24 * 31
+
+
+@strawberry.type(description="What an advisor should do next.")
+class AdvisorQueue:
+    advisor_id: strawberry.Private[int]
+    until: strawberry.Private[datetime]
+
+    @strawberry.field(
+        description="Open next actions due by the horizon, overdue ones first (soonest due first)."
+    )
+    async def due(self, first: First = None, after: After = None) -> Connection[FollowUp]:
+        return await paginate(
+            followups.due_actions(self.advisor_id, self.until),
+            first=first,
+            after=after,
+            to_node=FollowUp.from_model,
+            order=[SortKey("next_action_due_at", descending=False)],
+        )
+
+    @strawberry.field(description="Members the advisor owns and never contacted, newest first.")
+    async def new_leads(self, first: First = None, after: After = None) -> Connection[Member]:
+        return await paginate(
+            followups.uncontacted_leads(self.advisor_id),
+            first=first,
+            after=after,
+            to_node=Member.from_model,
+            order=[SortKey("owned_at")],
+        )
+
+
+def _queue_owner(viewer: StaffViewer, given: relay.GlobalID | None) -> int:
+    own = advisor_id(viewer)
+    if own is not None:
+        if given is not None and decode_id(given, "StaffUser", "advisorId") != own:
+            raise forbidden()
+        return own
+    if given is None:
+        raise DomainError(AdvisoryErrorCode.INVALID, "Name the advisor.", "advisorId")
+    return decode_id(given, "StaffUser", "advisorId")
+
+
+@strawberry.type
+class Query:
+    @query(
+        allow=IsStaffOrAdvisor,
+        description="Members with no owner advisor (the pool, 公海), newest first; an ADVISOR "
+        "claims them with memberClaim.",
+    )
+    async def member_pool(self, first: First = None, after: After = None) -> Connection[Member]:
+        return await paginate(
+            MemberModel.filter(owner_id=None),
+            first=first,
+            after=after,
+            to_node=Member.from_model,
+            order=[SortKey("created_at")],
+        )
+
+    @query(
+        allow=IsStaffOrAdvisor,
+        description="An advisor's queue: next actions due (and overdue), and owned leads never "
+        "contacted. An ADVISOR reads its own; staff name the advisor.",
+    )
+    async def advisor_queue(
+        self,
+        viewer: StaffViewer,
+        advisor_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="The StaffUser; an ADVISOR may omit it."),
+        ] = None,
+        within_hours: Annotated[
+            int,
+            strawberry.argument(description="Next actions due within this many hours (0-744)."),
+        ] = 24,
+    ) -> AdvisorQueue:
+        if not 0 <= within_hours <= MAX_HORIZON_HOURS:
+            raise DomainError(
+                AdvisoryErrorCode.INVALID, f"0 to {MAX_HORIZON_HOURS} hours.", "withinHours"
+            )
+        until = datetime.now(UTC) + timedelta(hours=within_hours)
+        return AdvisorQueue(advisor_id=_queue_owner(viewer, advisor_id), until=until)
+
+    @query(
+        allow=IsAnalyst,
+        description="Every round-robin route of every advisor.",
+    )
+    async def advisor_routes(self) -> list[AdvisorRoute]:
+        rows = await models.AdvisorRoute.all().order_by("advisor_id", "channel", "region")
+        return [AdvisorRoute.from_model(r) for r in rows]
