@@ -2,7 +2,7 @@
 action it calls for; the advisor's queue of what is due.
 
 A follow-up may move the member to a lifecycle stage (a recorded test drive moves a lead to
-TEST_DRIVE) and tells KOC discovery the member engaged (``hooks.follow_up_recorded``).
+TEST_DRIVE) and tells KOC discovery the member engaged (the ``FollowUpRecorded`` event).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.advisory.errors import AdvisoryErrorCode
 from koc.advisory.models import FollowUp, FollowUpChannel, SalesStep
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
+from koc.events import FollowUpRecorded, publish
 from koc.members import services as members
 from koc.members.models import LifecycleStage, Member
 
@@ -104,8 +104,10 @@ async def record(data: FollowUpData, *, actor: StaffViewer) -> FollowUp:
         if data.stage is not None and member.stage_id != stage_id:
             reason = f"follow-up: {data.channel.value.lower().replace('_', ' ')}"
             await members.set_member_stage(data.member_id, data.stage, reason, actor=actor)
-        await hooks.follow_up_recorded.send(
-            member_id=data.member_id, advisor_id=actor.staff_id, at=follow_up.created_at
+        await publish(
+            FollowUpRecorded(
+                member_id=data.member_id, advisor_id=actor.staff_id, at=follow_up.created_at
+            )
         )
     return follow_up
 

@@ -2,13 +2,12 @@
 channel and/or region, and a referred friend to the advisor of the member who referred them.
 
 Both run in the transaction of the change that triggers them (the first login, the referral
-binding), through ``koc.hooks``.
+binding), through the handlers of ``koc.advisory.handlers``.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -113,12 +112,7 @@ async def assign_new_member(member: Member) -> int | None:
     return None
 
 
-async def on_member_logged_in(member: Member, created: bool, **_: Any) -> None:
-    if created:
-        await assign_new_member(member)
-
-
-async def on_referral_bound(referrer_id: int, referee_id: int, **_: Any) -> None:
+async def assign_to_referrers_advisor(referrer_id: int, referee_id: int) -> None:
     """A referred friend goes to the referrer's advisor, unless someone already serves them:
     an owner given by hand, a claim, or a round-robin owner who has followed up."""
     referrer_owner = await Member.filter(

@@ -25,7 +25,7 @@ def scope_filter(f: MemberFilter | None, viewer: Viewer) -> MemberFilter | None:
     staff_id = advisor_id(viewer)
     if staff_id is None:
         return f
-    return dataclasses.replace(f or MemberFilter(), owner_id=staff_id, unowned=False)
+    return dataclasses.replace(f or MemberFilter(), owner_id=staff_id)
 
 
 async def owns_all(viewer: Viewer, member_ids: Collection[int]) -> bool:

@@ -10,10 +10,10 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
+from koc.events import ReferralBound, ReferralReattributed, publish
 from koc.members.models import Member
 from koc.orders.models import Order, OrderStatus
 from koc.referrals import rules
@@ -173,7 +173,7 @@ async def _bind(
         referral = await Referral.create(referee_id=referee_id, **values)
     await ReferralAttempt.create(**attempt, refusal=None)
     await add_step(referral, StepKind.LEAD, at, order_id=order.id if order else None)
-    await hooks.referral_bound.send(referrer_id=referrer.id, referee_id=referee_id)
+    await publish(ReferralBound(referrer_id=referrer.id, referee_id=referee_id))
     if signals:
         await add_step(referral, StepKind.FLAGGED, at, note=", ".join(s.value for s in signals))
     return BindResult(referral)
@@ -264,7 +264,7 @@ async def reattribute(
         before = referral.referrer_id
         referral.referrer_id = referrer_id
         await referral.save(update_fields=["referrer_id"])
-        await hooks.referral_reattributed.send(referral_id=referral.id, referrer_id=referrer_id)
+        await publish(ReferralReattributed(referral_id=referral.id, referrer_id=referrer_id))
         await ReferralConversion.filter(
             referral_id=referral.id, status=ConversionStatus.ACTIVE
         ).update(referrer_id=referrer_id)

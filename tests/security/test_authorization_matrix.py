@@ -108,6 +108,8 @@ RULES: dict[str, Rule] = {
     "Query.badges": SIGNED_IN,
     "Query.badgeVerify": scoped(PartnerScope.BADGES_VERIFY, staff=StaffRole.ANALYST),
     "Mutation.badgeCreate": OPERATOR,
+    # long work (koc.worker): whoever may call the mutation that started the job
+    "Query.job": OPERATOR,
     "Mutation.badgeUpdate": OPERATOR,
     "Mutation.badgeAward": OPERATOR,
     "Mutation.badgeRevoke": OPERATOR,
@@ -171,6 +173,8 @@ RULES: dict[str, Rule] = {
     "Mutation.meErasureCancel": MEMBER,
     "Mutation.memberErase": ADMIN,
     "Mutation.memberDataExport": ADMIN,
+    # events out
+    "Query.events": scoped(PartnerScope.EVENTS_READ, staff=StaffRole.ANALYST),
     # advisory
     "Query.memberPool": ANALYST,
     "Query.advisorQueue": ANALYST,
@@ -300,6 +304,8 @@ ADVISOR_RULES: dict[str, bool] = {
     "Mutation.advisorRoutesSet": False,
     "Mutation.followUpRecord": True,
     "Mutation.followUpClose": True,
+    "Query.events": False,
+    "Query.job": False,
 }
 
 
