@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     schedule_referrals_rollup_rebuild: str = "30 4 * * 0"
     schedule_privacy_erase_due: str = "0 2 * * *"
     schedule_privacy_retention: str = "30 2 * * *"
+    schedule_advisory_pool_return: str = "15 3 * * *"
+    schedule_advisory_remind_due: str = "*/5 * * * *"
 
     @field_validator(
         "cors_allow_origins", "cors_allow_methods", "cors_allow_headers", mode="before"
@@ -125,6 +127,8 @@ class Settings(BaseSettings):
         "schedule_referrals_rollup_rebuild",
         "schedule_privacy_erase_due",
         "schedule_privacy_retention",
+        "schedule_advisory_pool_return",
+        "schedule_advisory_remind_due",
     )
     @classmethod
     def _cron(cls, value: str) -> str:

@@ -18,7 +18,8 @@ from koc.advisory.errors import AdvisoryErrorCode
 from koc.advisory.models import FollowUp, FollowUpChannel, SalesStep
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
-from koc.events import FollowUpRecorded, publish
+from koc.events import FollowUpDue, FollowUpRecorded, publish, publish_many
+from koc.jobs import NO_PROGRESS, Progress
 from koc.members import services as members
 from koc.members.models import LifecycleStage, Member
 
@@ -26,6 +27,7 @@ MAX_NOTE = 2000
 MAX_ACTION = 200
 # A due time further ahead than this is a typo, not a plan.
 MAX_AHEAD = timedelta(days=366)
+CHUNK = 500
 
 
 def _now() -> datetime:
@@ -136,3 +138,31 @@ def uncontacted_leads(advisor_id: int) -> QuerySet[Member]:
     """Members the advisor owns and has never followed up."""
     contacted = FollowUp.filter(advisor_id=advisor_id).values("member_id")
     return Member.filter(owner_id=advisor_id).exclude(id__in=Subquery(contacted))
+
+
+async def remind_due(*, now: datetime | None = None, progress: Progress = NO_PROGRESS) -> int:
+    """Publish ``FollowUpDue`` once for every open next action that came due (a scheduled
+    task); returns how many reminders went out."""
+    now = now or _now()
+    due = FollowUp.filter(closed_at=None, reminded_at=None, next_action_due_at__lte=now)
+    rows = await due.order_by("id").values_list(
+        "id", "member_id", "advisor_id", "next_action_due_at"
+    )
+    progress.expect(len(rows))
+    sent = 0
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        async with in_transaction():
+            # Only those no concurrent run reminded first: the event goes out once.
+            ids = [r[0] for r in chunk]
+            claimed = set(await due.filter(id__in=ids).values_list("id", flat=True))
+            await FollowUp.filter(id__in=list(claimed)).update(reminded_at=now)
+            events = [
+                FollowUpDue(follow_up_id=f, member_id=m, advisor_id=a, due_at=d)
+                for f, m, a, d in chunk
+                if f in claimed
+            ]
+            await publish_many(events)
+            sent += len(events)
+        progress.advance(len(chunk))
+    return sent

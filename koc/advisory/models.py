@@ -93,6 +93,8 @@ class FollowUp(Model):
     next_action_due_at = fields.DatetimeField(null=True)
     # When the next action was done or dropped; open while null and a due time is set.
     closed_at = fields.DatetimeField(null=True)
+    # When the advisor was reminded that the next action came due (the followup.due event).
+    reminded_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

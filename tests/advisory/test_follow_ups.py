@@ -4,9 +4,11 @@ counts as engagement in KOC discovery."""
 
 from datetime import UTC, datetime, timedelta
 
+from koc.advisory.followups import remind_due
 from koc.advisory.models import FollowUp
 from koc.auth.models import StaffRole
 from koc.creators.models import MemberSignals
+from koc.events.models import OutboxEvent
 from koc.members.models import Member
 from tests.advisory.helpers import QUEUE, record, staff_gid
 from tests.conftest import gid, make_member
@@ -114,3 +116,20 @@ async def test_an_advisor_follows_up_only_its_members_and_reads_only_its_queue(s
     analyst = await staff_client(StaffRole.ANALYST)
     queue = (await analyst.execute(QUEUE, {"advisor": staff_gid(bob)}))["advisorQueue"]
     assert queue["newLeads"]["totalCount"] == 1
+
+
+async def test_a_due_next_action_publishes_followup_due_once(staff_client):
+    ada = await staff_client(StaffRole.ADVISOR)
+    lead = await make_member(owner_id=ada.staff_id)
+    later = await make_member(owner_id=ada.staff_id)
+    due = await record(ada, lead.id, nextAction="call back", nextActionDueAt=_in(-0.5))
+    await record(ada, later.id, nextAction="visit", nextActionDueAt=_in(5))
+
+    assert await remind_due() == 1
+    assert await remind_due() == 0  # once per action
+
+    [event] = await OutboxEvent.filter(type="followup.due")
+    assert event.data["followUp"]["id"] == due["followUp"]["id"]
+    assert event.data["member"] == {"$member": lead.id}
+    # the later action is reminded when its time comes
+    assert await remind_due(now=datetime.now(UTC) + timedelta(hours=6)) == 1

@@ -37,6 +37,7 @@ class Migration(migrations.Migration):
                 ('next_action', fields.CharField(default='', max_length=200)),
                 ('next_action_due_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('closed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('reminded_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
             options={'table': 'follow_up', 'app': 'advisory', 'indexes': [Index(fields=['member_id', 'id'], name='follow_up_member_idx'), Index(fields=['advisor_id', 'next_action_due_at'], name='follow_up_due_idx')], 'pk_attr': 'id', 'table_description': 'One contact of an advisor with a member, and optionally the next action it calls for.'},
