@@ -61,7 +61,7 @@ from koc.members.models import (
     TagGroup,
     TagSource,
 )
-from koc.orders.models import Order
+from koc.orders.models import MemberEvent, MemberEventKind, Order
 from koc.privacy.models import (
     AccessField,
     AccessRecord,
@@ -374,6 +374,18 @@ async def seed() -> dict[str, str]:
     await AccessRecord.bulk_create(
         AccessRecord(member_id=m, field=AccessField.PHONE, reason="seed", actor="seeder")
         for m in members
+    )
+    await MemberEvent.bulk_create(
+        MemberEvent(
+            partner_id=partner.id,
+            external_id=f"event-{m}-{n}",
+            member_id=m,
+            kind=MemberEventKind.TEST_DRIVE,
+            occurred_at=NOW,
+            fingerprint="seeded",
+        )
+        for m in members
+        for n in range(2)
     )
     # Advisory: every member was served and then released to the pool (so the pool lists them).
     await OwnerChange.bulk_create(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from koc.advisory.graphql.member_fields import AdvisoryMemberFields
 from koc.badges.graphql.member_fields import BadgeMemberFields
 from koc.creators.graphql.member_fields import KocMemberFields
+from koc.orders.graphql.member_fields import OrderMemberFields
 from koc.privacy.graphql.member_fields import PrivacyMemberFields
 from koc.privileges.graphql.member_fields import PrivilegeMemberFields
 from koc.referrals.graphql.member_fields import ReferralMemberFields
@@ -23,4 +24,5 @@ MEMBER_EXTENSIONS: tuple[type, ...] = (
     SurveyMemberFields,
     PrivacyMemberFields,
     AdvisoryMemberFields,
+    OrderMemberFields,
 )
