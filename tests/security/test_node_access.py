@@ -29,6 +29,7 @@ NODE_RULES = {
     "KocSubmission": PRIVATE,
     "LifecycleStage": PUBLIC_TO_MEMBERS,
     "ErasureRequest": PRIVATE,
+    "FollowUp": PRIVATE,
     "Member": PRIVATE,
     "MemberEvent": PRIVATE,
     "Order": PRIVATE,
@@ -97,6 +98,12 @@ async def test_node_reads_follow_the_rules(
     ids.add(policy["privacyPolicyPublish"]["policy"]["id"])
     erasure = await referee.execute("mutation { meErasureRequest { erasureRequest { id } } }")
     ids.add(erasure["meErasureRequest"]["erasureRequest"]["id"])
+    follow_up = await admin.execute(
+        """mutation($m: ID!) { followUpRecord(input: {memberId: $m, channel: PHONE,
+        step: NEEDS_DISCOVERY}) { followUp { id } } }""",
+        {"m": referrer.member_gid},
+    )
+    ids.add(follow_up["followUpRecord"]["followUp"]["id"])
 
     outsider = await member_client()
     covered = set()
