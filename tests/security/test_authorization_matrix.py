@@ -179,6 +179,7 @@ RULES: dict[str, Rule] = {
     "Query.memberPool": ANALYST,
     "Query.advisorQueue": ANALYST,
     "Query.advisorRoutes": ANALYST,
+    "Query.advisorReport": ANALYST,
     "Mutation.memberOwnerSet": OPERATOR,
     "Mutation.memberClaim": Rule(),  # ADVISOR only
     "Mutation.advisorHandover": OPERATOR,
@@ -298,6 +299,7 @@ ADVISOR_RULES: dict[str, bool] = {
     "Query.memberPool": True,
     "Query.advisorQueue": True,
     "Query.advisorRoutes": False,
+    "Query.advisorReport": True,
     "Mutation.memberOwnerSet": False,
     "Mutation.memberClaim": True,
     "Mutation.advisorHandover": False,

@@ -8,11 +8,12 @@ from typing import Annotated
 import strawberry
 from strawberry import relay
 
-from koc.advisory import followups, models
+from koc.advisory import followups, models, reports
 from koc.advisory.errors import AdvisoryErrorCode
-from koc.advisory.graphql.types import AdvisorRoute, FollowUp
+from koc.advisory.graphql.types import AdvisorRoute, FollowUp, SalesStep
 from koc.auth.models import StaffRole
-from koc.auth.viewer import StaffViewer, advisor_id
+from koc.auth.viewer import StaffViewer
+from koc.auth.viewer import advisor_id as advisor_id_of
 from koc.errors import DomainError
 from koc.graphql.ids import decode_id
 from koc.graphql.mutations import query
@@ -53,8 +54,65 @@ class AdvisorQueue:
         )
 
 
+@strawberry.type(description="How many follow-ups of one sales step.")
+class StepCount:
+    step: SalesStep = strawberry.field(description="The sales step.")  # type: ignore[valid-type]
+    count: int = strawberry.field(description="Follow-ups recorded in the period.")
+
+
+@strawberry.type(description="One advisor's figures over a period.")
+class AdvisorReportRow:
+    advisor_id: relay.GlobalID = strawberry.field(description="The StaffUser.")
+    advisor: str = strawberry.field(description="Its username.")
+    members_owned: int = strawberry.field(description="Members it owns now.")
+    assigned_count: int = strawberry.field(
+        description="Members who came to it in the period (any way: assigned, routed, claimed, "
+        "handed over)."
+    )
+    contacted_count: int = strawberry.field(
+        description="Of those, members it followed up after they came."
+    )
+    first_contact_median_seconds: int | None = strawberry.field(
+        description="Median time from a member coming to the advisor to its first follow-up; "
+        "null when none was contacted."
+    )
+    follow_ups_by_step: list[StepCount] = strawberry.field(
+        description="Follow-ups recorded in the period, per sales step."
+    )
+    members_ordered: int = strawberry.field(
+        description="Members it owns now who placed an order in the period (not fully refunded)."
+    )
+    order_count: int = strawberry.field(description="Those members' orders in the period.")
+    referral_order_count: int = strawberry.field(
+        description="Of those orders, the ones attributed to a referral."
+    )
+    referral_share: float | None = strawberry.field(
+        description="referralOrderCount / orderCount; null without orders."
+    )
+
+    @classmethod
+    def of(cls, f: reports.AdvisorFigures) -> AdvisorReportRow:
+        median = f.first_contact_median
+        return cls(
+            advisor_id=relay.GlobalID("StaffUser", str(f.advisor_id)),
+            advisor=f.username,
+            members_owned=f.members_owned,
+            assigned_count=f.assigned,
+            contacted_count=f.contacted,
+            first_contact_median_seconds=int(median.total_seconds()) if median else None,
+            follow_ups_by_step=[
+                StepCount(step=step, count=f.follow_ups_by_step.get(step, 0))
+                for step in models.SalesStep
+            ],
+            members_ordered=f.members_ordered,
+            order_count=f.orders,
+            referral_order_count=f.referral_orders,
+            referral_share=f.referral_share,
+        )
+
+
 def _queue_owner(viewer: StaffViewer, given: relay.GlobalID | None) -> int:
-    own = advisor_id(viewer)
+    own = advisor_id_of(viewer)
     if own is not None:
         if given is not None and decode_id(given, "StaffUser", "advisorId") != own:
             raise forbidden()
@@ -111,3 +169,30 @@ class Query:
     async def advisor_routes(self) -> list[AdvisorRoute]:
         rows = await models.AdvisorRoute.all().order_by("advisor_id", "channel", "region")
         return [AdvisorRoute.from_model(r) for r in rows]
+
+    @query(
+        allow=IsStaffOrAdvisor,
+        description="Per advisor over a period (at most 366 days): members owned, first-contact "
+        "time, follow-ups by step, members who ordered and the referral share of their orders. "
+        "An ADVISOR reads its own row.",
+    )
+    async def advisor_report(
+        self,
+        viewer: StaffViewer,
+        from_: Annotated[
+            datetime, strawberry.argument(name="from", description="Start (inclusive).")
+        ],
+        to: Annotated[datetime, strawberry.argument(description="End (exclusive).")],
+        advisor_id: Annotated[
+            relay.GlobalID | None,
+            strawberry.argument(description="Only this advisor (an ADVISOR: itself)."),
+        ] = None,
+    ) -> list[AdvisorReportRow]:
+        own = advisor_id_of(viewer)
+        chosen = decode_id(advisor_id, "StaffUser", "advisorId") if advisor_id else None
+        if own is not None:
+            if chosen not in (None, own):
+                raise forbidden()
+            chosen = own
+        figures = await reports.advisor_report(from_, to, advisor_id=chosen)
+        return [AdvisorReportRow.of(f) for f in figures]
