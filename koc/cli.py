@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from koc import jobs
+from koc.advisory import cli as advisory_cli
 from koc.creators import cli as creators_cli
 from koc.devtools import cli as devtools_cli
 from koc.jobs import JobResult, Progress
@@ -374,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7, help="the same seed gives the same data")
     p.set_defaults(func=cmd_seed_demo)
     creators_cli.register(sub, run_job)
+    advisory_cli.register(sub, run_job)
     referrals_cli.register(sub, run_job)
     devtools_cli.register(sub, run_with_db)
     privacy_cli.register(sub, run_job)

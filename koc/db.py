@@ -33,6 +33,7 @@ APPS: dict[str, list[str]] = {
     "consent": ["koc.consent.models"],
     "privacy": ["koc.privacy.models"],
     "livecodes": ["koc.livecodes.models"],
+    "advisory": ["koc.advisory.models"],
     "worker": ["koc.worker.models"],
     "events": ["koc.events.models"],
 }

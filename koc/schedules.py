@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 
+from koc.advisory.cli import pool_return, remind_due
 from koc.creators.cli import recompute_scores
 from koc.jobs import NO_PROGRESS, JobResult, Progress, log_result
 from koc.livecodes.cli import check as live_codes_check
@@ -49,6 +50,8 @@ SCHEDULED: dict[str, tuple[str, Work]] = {
     "privacy.erase_due": ("KOC_SCHEDULE_PRIVACY_ERASE_DUE", erase),
     "privacy.retention": ("KOC_SCHEDULE_PRIVACY_RETENTION", retention),
     "live_codes.check": ("KOC_SCHEDULE_LIVE_CODES_CHECK", live_codes_check),
+    "advisory.pool_return": ("KOC_SCHEDULE_ADVISORY_POOL_RETURN", pool_return),
+    "advisory.remind_due": ("KOC_SCHEDULE_ADVISORY_REMIND_DUE", remind_due),
 }
 
 

@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     wecom_callback_token: str = ""
     wecom_encoding_aes_key: str = Field(default="", pattern="^([A-Za-z0-9]{43})?$")
     wecom_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    # advisory: a member with no follow-up for this many days goes back to the pool
+    advisory_pool_days: int = Field(default=14, ge=1, le=365)
     # Operations: logs, CORS, metrics, traces (README "Operations").
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
@@ -120,6 +122,8 @@ class Settings(BaseSettings):
     schedule_privacy_erase_due: str = "0 2 * * *"
     schedule_privacy_retention: str = "30 2 * * *"
     schedule_live_codes_check: str = "10 * * * *"
+    schedule_advisory_pool_return: str = "15 3 * * *"
+    schedule_advisory_remind_due: str = "*/5 * * * *"
 
     @field_validator(
         "cors_allow_origins", "cors_allow_methods", "cors_allow_headers", mode="before"
@@ -138,6 +142,8 @@ class Settings(BaseSettings):
         "schedule_privacy_erase_due",
         "schedule_privacy_retention",
         "schedule_live_codes_check",
+        "schedule_advisory_pool_return",
+        "schedule_advisory_remind_due",
     )
     @classmethod
     def _cron(cls, value: str) -> str:

@@ -17,6 +17,7 @@ not change. What depends on it:
 
 from __future__ import annotations
 
+from koc.advisory import handlers as advisory
 from koc.badges import handlers as badges
 from koc.creators import services as creators
 from koc.creators import signals as discovery
@@ -24,6 +25,7 @@ from koc.events import (
     CampaignSubmissionReviewed,
     ConsentChanged,
     Event,
+    FollowUpRecorded,
     KocStatusChanged,
     MemberBadgesChanged,
     MemberEventRecorded,
@@ -33,6 +35,7 @@ from koc.events import (
     MemberTagsChanged,
     OrderRecorded,
     OrderRefunded,
+    ReferralBound,
     ReferralConverted,
     ReferralReattributed,
     ReferralReversed,
@@ -74,6 +77,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     each(MemberLoggedIn, badges.on_member_logged_in),
     each(MemberLoggedIn, discovery.on_member_logged_in),
     each(MemberLoggedIn, live_codes.on_member_logged_in),
+    each(MemberLoggedIn, advisory.on_member_logged_in),
     each(MemberMerged, badges.on_member_merged),
     each(MemberMerged, privacy.on_member_merged),
     each(MemberMerged, privileges.on_member_merged),
@@ -81,6 +85,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     each(MemberMerged, rollup.on_member_merged),
     each(MemberMerged, surveys.on_member_merged),
     each(MemberMerged, creators.on_member_merged),
+    each(MemberMerged, advisory.on_member_merged),
     batch(MemberStageChanged, privileges.on_stages_changed),
     each(MemberTagsChanged, privileges.on_tags_changed),
     each(MemberBadgesChanged, privileges.on_badges_changed),
@@ -99,8 +104,11 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     each(ReferralReversed, rollup.on_referral_reversed),
     each(ReferralReversed, discovery.on_referral_reversed),
     each(ReferralReattributed, rollup.on_referral_reattributed),
+    each(ReferralBound, advisory.on_referral_bound),
     # surveys
     each(SurveyResponded, discovery.on_survey_responded),
+    # advisory
+    each(FollowUpRecorded, discovery.on_follow_up_recorded),
 )
 
 

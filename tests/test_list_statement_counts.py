@@ -17,6 +17,13 @@ from typing import Any
 import pytest
 from tortoise.models import Model
 
+from koc.advisory.models import (
+    FollowUp,
+    FollowUpChannel,
+    OwnerChange,
+    OwnerChangeReason,
+    SalesStep,
+)
 from koc.audit.models import AuditEntry
 from koc.auth.models import PartnerToken, StaffRole, StaffUser
 from koc.badges.models import (
@@ -55,7 +62,7 @@ from koc.members.models import (
     TagGroup,
     TagSource,
 )
-from koc.orders.models import Order
+from koc.orders.models import MemberEvent, MemberEventKind, Order
 from koc.privacy.models import (
     AccessField,
     AccessRecord,
@@ -90,7 +97,11 @@ MEMBERS = 110  # more than the larger page, so both pages are full
 SMALL_LISTS = 12  # catalogues (badges, privileges, campaigns, surveys): more than the small page
 NOW = datetime.now(UTC)
 # Lists only a member sees on their own record: empty for staff, still run and counted.
-OWN_VIEWS = {"members kocCampaignsAvailable", "kocCampaigns mySubmissions"}
+OWN_VIEWS = {
+    "members kocCampaignsAvailable",
+    "memberPool kocCampaignsAvailable",
+    "kocCampaigns mySubmissions",
+}
 
 
 async def ids_of(model: type[Model], rows: list[Model]) -> list[int]:
@@ -381,6 +392,36 @@ async def seed() -> dict[str, str]:
         LiveCodeAdvisor(live_code_id=c, wecom_userid=f"advisor{a}", staff_id=staff.id)
         for c in codes
         for a in (1, 2)
+    )
+    await MemberEvent.bulk_create(
+        MemberEvent(
+            partner_id=partner.id,
+            external_id=f"event-{m}-{n}",
+            member_id=m,
+            kind=MemberEventKind.TEST_DRIVE,
+            occurred_at=NOW,
+            fingerprint="seeded",
+        )
+        for m in members
+        for n in range(2)
+    )
+    # Advisory: every member was served and then released to the pool (so the pool lists them).
+    await OwnerChange.bulk_create(
+        OwnerChange(member_id=m, to_staff_id=staff.id, reason=reason)
+        for m in members
+        for reason in (OwnerChangeReason.ASSIGN, OwnerChangeReason.RELEASE)
+    )
+    await FollowUp.bulk_create(
+        FollowUp(
+            member_id=m,
+            advisor_id=staff.id,
+            channel=FollowUpChannel.PHONE,
+            step=step,
+            next_action="call back",
+            next_action_due_at=NOW,
+        )
+        for m in members
+        for step in (SalesStep.NEEDS_DISCOVERY, SalesStep.SOLUTION)
     )
     return {"kocCampaignSubmissions": f'campaignId: "{gid("KocCampaign", campaigns[0])}"'}
 

@@ -29,6 +29,7 @@ EXPECTED = [
     ("MemberLoggedIn", "koc.badges.handlers.on_member_logged_in", False),
     ("MemberLoggedIn", "koc.creators.signals.on_member_logged_in", False),
     ("MemberLoggedIn", "koc.livecodes.handlers.on_member_logged_in", False),
+    ("MemberLoggedIn", "koc.advisory.handlers.on_member_logged_in", False),
     ("MemberMerged", "koc.badges.handlers.on_member_merged", False),
     ("MemberMerged", "koc.privacy.access.on_member_merged", False),
     ("MemberMerged", "koc.privileges.handlers.on_member_merged", False),
@@ -36,6 +37,7 @@ EXPECTED = [
     ("MemberMerged", "koc.referrals.rollup.on_member_merged", False),
     ("MemberMerged", "koc.surveys.services.on_member_merged", False),
     ("MemberMerged", "koc.creators.services.on_member_merged", False),
+    ("MemberMerged", "koc.advisory.handlers.on_member_merged", False),
     ("MemberStageChanged", "koc.privileges.handlers.on_stages_changed", True),
     ("MemberTagsChanged", "koc.privileges.handlers.on_tags_changed", False),
     ("MemberBadgesChanged", "koc.privileges.handlers.on_badges_changed", False),
@@ -52,7 +54,9 @@ EXPECTED = [
     ("ReferralReversed", "koc.referrals.rollup.on_referral_reversed", False),
     ("ReferralReversed", "koc.creators.signals.on_referral_reversed", False),
     ("ReferralReattributed", "koc.referrals.rollup.on_referral_reattributed", False),
+    ("ReferralBound", "koc.advisory.handlers.on_referral_bound", False),
     ("SurveyResponded", "koc.creators.signals.on_survey_responded", False),
+    ("FollowUpRecorded", "koc.creators.signals.on_follow_up_recorded", False),
 ]
 
 

@@ -42,3 +42,8 @@ class AuthErrorCode(ErrorCode):
     INVALID = ("INVALID", "A field's value is not acceptable; the message says why.")
     DUPLICATE = ("DUPLICATE", "The username is taken.")
     NOT_FOUND = ("NOT_FOUND", "No partner token has this ID.")
+    STAFF_NOT_FOUND = ("STAFF_NOT_FOUND", "No staff account has this ID.")
+    LAST_ADMIN = (
+        "LAST_ADMIN",
+        "The change would leave no active ADMIN account, and nobody could manage staff again.",
+    )

@@ -13,6 +13,8 @@ class StaffRole(StrEnum):
     ADMIN = "ADMIN"
     OPERATOR = "OPERATOR"
     ANALYST = "ANALYST"
+    # Outside the ladder of the roles above: reads and changes only the members it owns.
+    ADVISOR = "ADVISOR"
 
 
 class PartnerScope(StrEnum):

@@ -204,7 +204,12 @@ async def session_viewer(access: AccessToken) -> MemberViewer | StaffViewer | No
     if not found:
         return None
     row = found[0]
-    return StaffViewer(staff_id=row["id"], username=row["username"], role=StaffRole(row["role"]))
+    return StaffViewer(
+        staff_id=row["id"],
+        username=row["username"],
+        role=StaffRole(row["role"]),
+        session=access.session,
+    )
 
 
 async def rotate_refresh_token(settings: Settings, token: str) -> TokenPair:

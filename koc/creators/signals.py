@@ -30,6 +30,7 @@ from koc.creators.scoring import Signal, Signals, SignalWeight, score, weights_f
 from koc.db import update_rows
 from koc.events import (
     ConsentChanged,
+    FollowUpRecorded,
     MemberEventRecorded,
     MemberLoggedIn,
     OrderRecorded,
@@ -207,6 +208,11 @@ async def on_member_event_recorded(e: MemberEventRecorded) -> None:
 
 async def on_member_logged_in(e: MemberLoggedIn) -> None:
     await update_signals(e.member.id, lambda r: seen(r, _now()))
+
+
+async def on_follow_up_recorded(e: FollowUpRecorded) -> None:
+    """A contact with an advisor is engagement: it keeps the member's recency current."""
+    await update_signals(e.member_id, lambda r: seen(r, e.at))
 
 
 def _converted(r: MemberSignals) -> None:

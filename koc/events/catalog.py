@@ -39,6 +39,7 @@ class EventType(StrEnum):
     REFERRAL_CONVERTED = "referral.converted"
     REFERRAL_REVERSED = "referral.reversed"
     SURVEY_RESPONDED = "survey.responded"
+    FOLLOW_UP_DUE = "followup.due"
 
 
 def gid(type_name: str, id: int) -> str:
@@ -327,6 +328,42 @@ class SurveyResponded(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class ReferralBound(Event):
+    """A referee was bound to a referrer (a new first touch)."""
+
+    referrer_id: int
+    referee_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpRecorded(Event):
+    """An advisor recorded a contact with a member (advisory)."""
+
+    member_id: int
+    advisor_id: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpDue(Event):
+    """The next action of an advisor's follow-up came due: remind the advisor (a WeCom or CRM
+    integration delivers the reminder)."""
+
+    type: ClassVar[str | None] = EventType.FOLLOW_UP_DUE
+    follow_up_id: int
+    member_id: int
+    advisor_id: int
+    due_at: datetime
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "followUp": {"id": gid("FollowUp", self.follow_up_id), "dueAt": _time(self.due_at)},
+            "advisor": {"id": gid("StaffUser", self.advisor_id)},
+            "member": member_ref(self.member_id),
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class MemberErased(Event):
     """The member's personal data was erased: partners should erase their copy too."""
 
@@ -394,6 +431,7 @@ PUBLIC_EVENTS: dict[EventType, type[Event]] = {
         MemberErased,
         LiveCodeTargetsLow,
         LiveCodeTargetExpiring,
+        FollowUpDue,
     )
     if cls.type is not None
 }

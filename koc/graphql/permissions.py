@@ -30,10 +30,12 @@ def allow(
     staff: StaffRole | None = None,
     scope: PartnerScope | None = None,
     member: bool = False,
+    advisor: bool = False,
     name: str | None = None,
 ) -> type[BasePermission]:
     """A permission class admitting staff of at least role ``staff``, partners holding
-    ``scope`` and/or members (any signed-in member; resolvers narrow to their own data)."""
+    ``scope``, members (any signed-in member; resolvers narrow to their own data) and/or
+    ADVISOR staff (resolvers narrow to the members they own: ``koc.auth.scope``)."""
 
     class Allow(BasePermission):
         message = "You do not have permission to perform this action."
@@ -48,6 +50,8 @@ def allow(
                 return True
             if member and isinstance(viewer, MemberViewer):
                 return True
+            if advisor and isinstance(viewer, StaffViewer) and viewer.is_advisor:
+                return True
             raise forbidden()
 
     Allow.__name__ = Allow.__qualname__ = name or "Allow"
@@ -58,6 +62,10 @@ IsAnalyst = allow(staff=StaffRole.ANALYST, name="IsAnalyst")
 IsOperator = allow(staff=StaffRole.OPERATOR, name="IsOperator")
 IsAdmin = allow(staff=StaffRole.ADMIN, name="IsAdmin")
 IsMember = allow(member=True, name="IsMember")
+# Any staff account, whatever its role (changing one's own password).
+IsStaff = allow(staff=StaffRole.ANALYST, advisor=True, name="IsStaff")
+# Operators change any member; an ADVISOR only the members it owns.
+IsOperatorOrAdvisor = allow(staff=StaffRole.OPERATOR, advisor=True, name="IsOperatorOrAdvisor")
 IsAuthenticated = allow(staff=StaffRole.ANALYST, member=True, name="IsAuthenticated")
 
 

@@ -12,9 +12,12 @@ from strawberry.relay.fields import NodeExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from koc.advisory.graphql import mutations as advisory_mutations
+from koc.advisory.graphql import queries as advisory_queries
 from koc.audit.graphql import queries as audit_queries
 from koc.auth.graphql import mutations as auth_mutations
 from koc.auth.graphql import queries as auth_queries
+from koc.auth.graphql import staff as staff_mutations
 from koc.badges.graphql import mutations as badge_mutations
 from koc.badges.graphql import queries as badge_queries
 from koc.creators.graphql import mutations as creator_mutations
@@ -57,6 +60,7 @@ QUERIES = (
     survey_queries.Query,
     privacy_queries.Query,
     live_code_queries.Query,
+    advisory_queries.Query,
     worker_queries.Query,
     webhook_queries.Query,
 )
@@ -64,6 +68,7 @@ MUTATIONS = (
     badge_mutations.Mutation,
     privilege_mutations.Mutation,
     auth_mutations.Mutation,
+    staff_mutations.Mutation,
     member_mutations.Mutation,
     order_mutations.Mutation,
     order_batch.Mutation,
@@ -73,6 +78,7 @@ MUTATIONS = (
     survey_mutations.Mutation,
     privacy_mutations.Mutation,
     live_code_mutations.Mutation,
+    advisory_mutations.Mutation,
 )
 
 

@@ -63,10 +63,16 @@ class Member(Model):
     order_count = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     last_active_at = fields.DatetimeField(null=True)
+    # The ADVISOR who serves the member one-to-one (koc.advisory); null: in the pool (公海).
+    owner = fields.ForeignKeyField(
+        "core.StaffUser", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    owned_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "member"
         indexes = [
+            Index(fields=("owner_id", "id"), name="member_owner_idx"),
             Index(fields=("created_at",), name="member_created_idx"),
             Index(fields=("last_active_at",), name="member_active_idx"),
             Index(fields=("stage_id", "id"), name="member_stage_idx"),

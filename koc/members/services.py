@@ -259,6 +259,7 @@ class MemberFilter:
     active_from: datetime | None = None
     active_to: datetime | None = None
     ids: list[int] | None = None
+    owner_id: int | None = None  # the owner advisor (an ADVISOR's own id: koc.auth.scope)
 
 
 def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
@@ -268,6 +269,8 @@ def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
         return qs
     if f.ids is not None:
         qs = qs.filter(id__in=f.ids)
+    if f.owner_id is not None:
+        qs = qs.filter(owner_id=f.owner_id)
     for tag_id in f.tags_all:
         qs = qs.filter(id__in=Subquery(MemberTag.filter(tag_id=tag_id).values("member_id")))
     if f.tags_any:

@@ -23,6 +23,7 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.models import Model
 
+from koc.advisory.models import FollowUp, OwnerChange
 from koc.auth.models import RefreshToken
 from koc.badges.models import BadgeAwardEvent, BadgeHolding, MemberKocRole, MemberSignal
 from koc.consent.models import ConsentDecision
@@ -151,6 +152,18 @@ CATALOG: tuple[Table, ...] = (
         scrub=_scrub(reason=""),
         labels=("from_stage__code", "to_stage__code"),
         note="stage moves stay for the funnel, without staff's words",
+    ),
+    Table(
+        FollowUp,
+        erase=Erase.SCRUB,
+        scrub=_scrub(note="", next_action=""),
+        note="contacts stay for the advisors' reports, without what was said",
+    ),
+    Table(
+        OwnerChange,
+        erase=Erase.SCRUB,
+        scrub=_scrub(note=""),
+        note="owner changes stay for the advisors' reports, without staff's words",
     ),
     # --- what partners reported ------------------------------------------------------------
     Table(

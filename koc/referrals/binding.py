@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
-from koc.events import ReferralReattributed, publish
+from koc.events import ReferralBound, ReferralReattributed, publish
 from koc.members.models import Member
 from koc.orders.models import Order, OrderStatus
 from koc.referrals import rules
@@ -173,6 +173,7 @@ async def _bind(
         referral = await Referral.create(referee_id=referee_id, **values)
     await ReferralAttempt.create(**attempt, refusal=None)
     await add_step(referral, StepKind.LEAD, at, order_id=order.id if order else None)
+    await publish(ReferralBound(referrer_id=referrer.id, referee_id=referee_id))
     if signals:
         await add_step(referral, StepKind.FLAGGED, at, note=", ".join(s.value for s in signals))
     return BindResult(referral)

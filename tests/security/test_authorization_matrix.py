@@ -8,6 +8,7 @@ operation without a row in RULES fails the test, so nobody forgets to decide who
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from graphql import (
 from koc.auth.models import PartnerScope, StaffRole
 from koc.auth.viewer import ROLE_RANK
 from koc.graphql.schema import schema
-from tests.conftest import gid
+from tests.conftest import gid, make_member
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ RULES: dict[str, Rule] = {
     "Mutation.memberPhoneBind": MEMBER,
     "Mutation.memberProfileUpdate": Rule(member=True, staff=StaffRole.OPERATOR),
     "Mutation.staffCreate": ADMIN,
+    "Mutation.staffDisable": ADMIN,
+    "Mutation.staffEnable": ADMIN,
+    "Mutation.staffRoleSet": ADMIN,
+    "Mutation.staffPasswordReset": ADMIN,
+    "Mutation.staffPasswordChange": ANALYST,
     "Mutation.partnerTokenCreate": ADMIN,
     "Mutation.partnerTokenRevoke": ADMIN,
     "Mutation.tagGroupCreate": OPERATOR,
@@ -178,6 +184,139 @@ RULES: dict[str, Rule] = {
     "Mutation.liveCodeTargetUpdate": OPERATOR,
     # events out
     "Query.events": scoped(PartnerScope.EVENTS_READ, staff=StaffRole.ANALYST),
+    # advisory
+    "Query.memberPool": ANALYST,
+    "Query.advisorQueue": ANALYST,
+    "Query.advisorRoutes": ANALYST,
+    "Query.advisorReport": ANALYST,
+    "Mutation.memberOwnerSet": OPERATOR,
+    "Mutation.memberClaim": Rule(),  # ADVISOR only
+    "Mutation.advisorHandover": OPERATOR,
+    "Mutation.advisorRoutesSet": OPERATOR,
+    "Mutation.followUpRecord": OPERATOR,
+    "Mutation.followUpClose": OPERATOR,
+}
+
+
+# What an ADVISOR may call, decided for every operation (a missing row fails the test). An
+# allowed ADVISOR is called with a member it owns; whose data it reaches is tested in
+# tests/advisory/test_advisor_scope.py.
+ADVISOR_RULES: dict[str, bool] = {
+    "Query.me": True,
+    "Query.staffMe": True,
+    "Query.node": True,
+    "Query.members": True,
+    "Query.member": True,
+    "Query.lifecycleStages": True,
+    "Query.tagGroups": True,
+    "Query.staffUsers": False,
+    "Query.partnerTokens": False,
+    "Query.auditLog": False,
+    "Mutation.memberLogin": True,
+    "Mutation.tokenRefresh": True,
+    "Mutation.staffLogin": True,
+    "Mutation.memberPhoneBind": False,
+    "Mutation.memberProfileUpdate": True,
+    "Mutation.staffCreate": False,
+    "Mutation.staffDisable": False,
+    "Mutation.staffEnable": False,
+    "Mutation.staffRoleSet": False,
+    "Mutation.staffPasswordReset": False,
+    "Mutation.staffPasswordChange": True,
+    "Mutation.partnerTokenCreate": False,
+    "Mutation.partnerTokenRevoke": False,
+    "Mutation.tagGroupCreate": False,
+    "Mutation.tagCreate": False,
+    "Mutation.memberTagsAdd": True,
+    "Mutation.memberTagsRemove": True,
+    "Mutation.memberStageSet": True,
+    "Mutation.orderRecord": False,
+    "Mutation.orderRefund": False,
+    "Mutation.memberEventRecord": False,
+    "Mutation.ordersRecord": False,
+    "Mutation.trustedDocumentsAdd": False,
+    "Query.kocCandidates": False,
+    "Query.kocApplications": False,
+    "Query.kocs": False,
+    "Query.kocCampaigns": False,
+    "Query.kocCampaignSubmissions": False,
+    "Query.kocScoringWeights": False,
+    "Mutation.kocApply": False,
+    "Mutation.kocNominate": False,
+    "Mutation.kocApplicationReview": False,
+    "Mutation.kocStatusSet": False,
+    "Mutation.kocRolesSet": False,
+    "Mutation.kocScoringWeightsSet": False,
+    "Mutation.kocCampaignCreate": False,
+    "Mutation.kocCampaignJoin": False,
+    "Mutation.kocSubmissionCreate": False,
+    "Mutation.kocSubmissionReview": False,
+    "Query.badges": True,  # the definitions members see too
+    "Query.badgeVerify": False,
+    "Mutation.badgeCreate": False,
+    "Mutation.badgeUpdate": False,
+    "Mutation.badgeAward": False,
+    "Mutation.badgeRevoke": False,
+    "Query.privileges": False,
+    "Query.privilegeRedemptionVerify": False,
+    "Query.privilegeReport": False,
+    "Mutation.privilegeCreate": False,
+    "Mutation.privilegeUpdate": False,
+    "Mutation.privilegeGrant": False,
+    "Mutation.privilegeRevoke": False,
+    "Mutation.privilegeRedeem": False,
+    "Mutation.privilegeRedemptionCode": False,
+    "Mutation.privilegeRsvp": False,
+    "Mutation.privilegeRsvpCancel": False,
+    "Query.referralProgram": False,
+    "Query.referrals": False,
+    "Query.referralRewards": False,
+    "Query.referralAttempts": False,
+    "Query.referralReport": False,
+    "Query.referralLeaderboard": False,
+    "Query.referralTree": False,
+    "Mutation.referralBind": False,
+    "Mutation.referralCodeSet": False,
+    "Mutation.referralReattribute": False,
+    "Mutation.referralReview": False,
+    "Mutation.referralProgramUpdate": False,
+    "Mutation.referrerStatusSet": False,
+    "Mutation.rewardReview": False,
+    "Mutation.rewardsIssueDue": False,
+    "Query.surveys": False,
+    "Query.survey": False,
+    "Query.surveyResults": False,
+    "Query.surveyExport": False,
+    "Mutation.surveyCreate": False,
+    "Mutation.surveyUpdate": False,
+    "Mutation.surveyPublish": False,
+    "Mutation.surveyClose": False,
+    "Mutation.surveyRespond": False,
+    "Mutation.surveyDraftSave": False,
+    "Mutation.surveyInterviewRecord": False,
+    "Query.privacyPolicy": True,
+    "Query.privacyPolicies": False,
+    "Query.meDataExport": False,
+    "Query.accessRecords": False,
+    "Query.erasureRequests": False,
+    "Mutation.privacyPolicyPublish": False,
+    "Mutation.meConsentSet": False,
+    "Mutation.meErasureRequest": False,
+    "Mutation.meErasureCancel": False,
+    "Mutation.memberErase": False,
+    "Mutation.memberDataExport": False,
+    "Query.memberPool": True,
+    "Query.advisorQueue": True,
+    "Query.advisorRoutes": False,
+    "Query.advisorReport": True,
+    "Mutation.memberOwnerSet": False,
+    "Mutation.memberClaim": True,
+    "Mutation.advisorHandover": False,
+    "Mutation.advisorRoutesSet": False,
+    "Mutation.followUpRecord": True,
+    "Mutation.followUpClose": True,
+    "Query.events": False,
+    "Query.job": False,
 }
 
 
@@ -196,6 +335,12 @@ def test_every_operation_has_a_rule():
     names = {f"{kind}.{name}" for kind, name, _ in _operations()}
     assert sorted(names - RULES.keys()) == [], "decide who may call these: add rows to RULES"
     assert sorted(RULES.keys() - names) == [], "rules for operations that no longer exist"
+
+
+def test_every_operation_has_an_advisor_row():
+    names = {f"{kind}.{name}" for kind, name, _ in _operations()}
+    assert sorted(names - ADVISOR_RULES.keys()) == [], "decide whether an ADVISOR may call these"
+    assert sorted(ADVISOR_RULES.keys() - names) == [], "advisor rows of operations that are gone"
 
 
 def _placeholder(gql_type: Any, own_id: str) -> Any:
@@ -260,12 +405,15 @@ CALLERS = [
     "staff:ANALYST",
     "staff:OPERATOR",
     "staff:ADMIN",
+    "staff:ADVISOR",
     "partner:in-scope",
     "partner:out-of-scope",
 ]
 
 
-def _expected(rule: Rule, caller: str) -> bool:
+def _expected(rule: Rule, caller: str, name: str) -> bool:
+    if caller == "staff:ADVISOR":
+        return ADVISOR_RULES[name]
     if caller == "anonymous":
         return rule.anonymous
     if caller == "member":
@@ -286,6 +434,11 @@ async def test_authorization_matrix(
         clients = {None: anon_client}
     elif caller == "member":
         clients = {None: await member_client()}
+    elif caller == "staff:ADVISOR":
+        # an advisor is judged on the operation with a member it owns
+        advisor = await staff_client(StaffRole.ADVISOR)
+        owned = await make_member(owner_id=advisor.staff_id)
+        clients = {None: dataclasses.replace(advisor, member_id=owned.id)}
     elif caller.startswith("staff:"):
         clients = {None: await staff_client(StaffRole(caller.split(":")[1]))}
     else:
@@ -310,8 +463,9 @@ async def test_authorization_matrix(
         denied = response.status_code == 401 or bool(codes & {"FORBIDDEN", "UNAUTHENTICATED"})
         assert response.status_code < 500, (name, body)
         assert "Internal server error." not in str(body), (name, caller, body)
-        if denied == _expected(rule, caller):
+        expected = _expected(rule, caller, f"{kind}.{name}")
+        if denied == expected:
             mismatches.append(
-                f"{kind}.{name}: expected {'allowed' if _expected(rule, caller) else 'denied'}, got {body}"
+                f"{kind}.{name}: expected {'allowed' if expected else 'denied'}, got {body}"
             )
     assert mismatches == []

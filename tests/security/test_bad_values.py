@@ -214,6 +214,8 @@ async def caller(rule: Rule, clients: dict[str, Any], member_client, staff_clien
         key = "partner"
     elif rule.member:
         key = "member"
+    elif rule == Rule():
+        key = "advisor"  # an operation only an ADVISOR may call (memberClaim)
     else:
         key = "anonymous"
     if key not in clients:
@@ -223,6 +225,8 @@ async def caller(rule: Rule, clients: dict[str, Any], member_client, staff_clien
             clients[key] = await partner_client(list(PartnerScope))
         elif key == "member":
             clients[key] = await member_client()
+        elif key == "advisor":
+            clients[key] = await staff_client(StaffRole.ADVISOR)
         else:
             clients[key] = clients["anon"]
     return clients[key]

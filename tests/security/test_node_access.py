@@ -32,6 +32,7 @@ NODE_RULES = {
     "LiveCode": PRIVATE,
     "LiveCodeTarget": PRIVATE,
     "ErasureRequest": PRIVATE,
+    "FollowUp": PRIVATE,
     "Event": PRIVATE,
     "Member": PRIVATE,
     "MemberEvent": PRIVATE,
@@ -112,6 +113,12 @@ async def test_node_reads_follow_the_rules(
     ids.add(target["liveCodeTargetAdd"]["target"]["id"])
     erasure = await referee.execute("mutation { meErasureRequest { erasureRequest { id } } }")
     ids.add(erasure["meErasureRequest"]["erasureRequest"]["id"])
+    follow_up = await admin.execute(
+        """mutation($m: ID!) { followUpRecord(input: {memberId: $m, channel: PHONE,
+        step: NEEDS_DISCOVERY}) { followUp { id } } }""",
+        {"m": referrer.member_gid},
+    )
+    ids.add(follow_up["followUpRecord"]["followUp"]["id"])
 
     outsider = await member_client()
     covered = set()

@@ -18,11 +18,14 @@ from koc.graphql.permissions import forbidden
 
 StaffRole = enum_type(
     models.StaffRole,
-    "What a staff account may do; each role can do everything the roles below it can.",
+    "What a staff account may do. ANALYST, OPERATOR and ADMIN are a ladder: each can do "
+    "everything the roles below it can. ADVISOR stands apart.",
     ADMIN="Also manages staff accounts, partner tokens and trusted documents, and reads the "
     "audit log.",
     OPERATOR="Also changes members, tags, KOCs, badges, privileges, referrals and surveys.",
     ANALYST="Reads members, programs and reports; changes nothing.",
+    ADVISOR="Serves members one-to-one: reads and changes only the members it owns (profile, "
+    "tags, stage, follow-ups), and nothing else of the brand's data.",
 )
 
 

@@ -37,6 +37,8 @@ class MemberRow(NamedTuple):
     created_at: datetime
     last_active_at: datetime | None
     stage_id: int | None
+    owner_id: int | None
+    owned_at: datetime | None
 
 
 class StageRow(NamedTuple):

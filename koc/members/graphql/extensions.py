@@ -7,8 +7,10 @@ not import ``koc.members.graphql.types`` at import time (use ``strawberry.lazy``
 
 from __future__ import annotations
 
+from koc.advisory.graphql.member_fields import AdvisoryMemberFields
 from koc.badges.graphql.member_fields import BadgeMemberFields
 from koc.creators.graphql.member_fields import KocMemberFields
+from koc.orders.graphql.member_fields import OrderMemberFields
 from koc.privacy.graphql.member_fields import PrivacyMemberFields
 from koc.privileges.graphql.member_fields import PrivilegeMemberFields
 from koc.referrals.graphql.member_fields import ReferralMemberFields
@@ -21,4 +23,6 @@ MEMBER_EXTENSIONS: tuple[type, ...] = (
     ReferralMemberFields,
     SurveyMemberFields,
     PrivacyMemberFields,
+    AdvisoryMemberFields,
+    OrderMemberFields,
 )

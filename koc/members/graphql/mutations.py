@@ -5,14 +5,16 @@ from __future__ import annotations
 import strawberry
 
 from koc.auth.models import StaffRole
-from koc.auth.viewer import MemberViewer, StaffViewer
+from koc.auth.scope import scope_filter
+from koc.auth.viewer import MemberViewer, StaffViewer, Viewer
 from koc.errors import DomainError
 from koc.graphql.ids import decode_id, decode_ids
 from koc.graphql.mutations import Payload, mutation
-from koc.graphql.permissions import IsOperator, allow, forbidden
+from koc.graphql.permissions import IsOperator, IsOperatorOrAdvisor, allow, forbidden
 from koc.members import services
 from koc.members.bulk import TAGS_CHANGE, start_tags_change
 from koc.members.errors import MemberErrorCode, TagErrorCode
+from koc.members.graphql.access import require_owned
 from koc.members.graphql.inputs import (
     MemberProfileUpdateInput,
     MemberStageSetInput,
@@ -69,10 +71,23 @@ class MemberProfileUpdatePayload(Payload[MemberError]):
     )
 
 
-CanUpdateProfile = allow(staff=StaffRole.OPERATOR, member=True, name="CanUpdateProfile")
+CanUpdateProfile = allow(
+    staff=StaffRole.OPERATOR, member=True, advisor=True, name="CanUpdateProfile"
+)
 
 
-def _tags_target(input: MemberTagsInput) -> tuple[MemberFilter, list[int]]:
+async def _tags_target(input: MemberTagsInput, viewer: Viewer) -> tuple[MemberFilter, list[int]]:
+    """The members a tag change covers, within the caller's reach: IDs an ADVISOR does not own
+    are refused, a filter is narrowed to its members."""
+    target, tag_ids = _tags_input(input)
+    if target.ids is not None:
+        await require_owned(viewer, target.ids)
+    scoped = scope_filter(target, viewer)
+    assert scoped is not None
+    return scoped, tag_ids
+
+
+def _tags_input(input: MemberTagsInput) -> tuple[MemberFilter, list[int]]:
     tag_ids = decode_ids(input.tag_ids, "Tag", "tagIds")
     if (input.member_ids is None) == (input.filter is None):
         raise DomainError(TagErrorCode.INVALID, "Give memberIds or filter, not both.", "memberIds")
@@ -89,6 +104,12 @@ async def _start_tags_change(
 ) -> MemberTagsPayload:
     matched, job = await start_tags_change(target, tag_ids, note, add=add, actor=actor)
     return MemberTagsPayload(matched_count=matched, job=Job.from_model(job))
+
+
+def _as_job(input: MemberTagsInput, viewer: StaffViewer) -> bool:
+    """A filter can match every member: the change runs as a job. An ADVISOR's filter covers
+    only the members it owns, a change made at once."""
+    return input.filter is not None and not viewer.is_advisor
 
 
 @strawberry.type
@@ -111,47 +132,52 @@ class Mutation:
         return TagCreatePayload(tag=Tag.from_model(tag))
 
     @mutation(
-        allow=IsOperator,
+        allow=IsOperatorOrAdvisor,
         description="Put tags on members (by ID or every member matching a filter). A tag of an "
         "exclusive group replaces the member's other tag of that group. With a filter the "
-        "change runs as a job (the payload's job).",
+        "change runs as a job (the payload's job). An ADVISOR tags only the members it owns "
+        "(at once, no job).",
     )
     async def member_tags_add(
         self, viewer: StaffViewer, input: MemberTagsInput
     ) -> MemberTagsPayload:
-        target, tag_ids = _tags_target(input)
-        if input.filter is not None:
+        target, tag_ids = await _tags_target(input, viewer)
+        if _as_job(input, viewer):
             return await _start_tags_change(target, tag_ids, input.note, add=True, actor=viewer)
         matched, changed = await services.add_member_tags(target, tag_ids, input.note, actor=viewer)
         return MemberTagsPayload(matched_count=matched, changed_count=changed)
 
     @mutation(
-        allow=IsOperator,
-        description="Take tags off members (by ID, or with a filter as a job: the payload's job).",
+        allow=IsOperatorOrAdvisor,
+        description="Take tags off members (by ID, or with a filter as a job: the payload's job). "
+        "An ADVISOR: only off the members it owns.",
     )
     async def member_tags_remove(
         self, viewer: StaffViewer, input: MemberTagsInput
     ) -> MemberTagsPayload:
-        target, tag_ids = _tags_target(input)
-        if input.filter is not None:
+        target, tag_ids = await _tags_target(input, viewer)
+        if _as_job(input, viewer):
             return await _start_tags_change(target, tag_ids, "", add=False, actor=viewer)
         matched, changed = await services.remove_member_tags(target, tag_ids, actor=viewer)
         return MemberTagsPayload(matched_count=matched, changed_count=changed)
 
     @mutation(
-        allow=IsOperator,
-        description="Move a member to a lifecycle stage, with a reason kept in its history.",
+        allow=IsOperatorOrAdvisor,
+        description="Move a member to a lifecycle stage, with a reason kept in its history (an "
+        "ADVISOR: only a member it owns).",
     )
     async def member_stage_set(
         self, viewer: StaffViewer, input: MemberStageSetInput
     ) -> MemberStageSetPayload:
         member_id = decode_id(input.member_id, "Member", "memberId")
+        await require_owned(viewer, [member_id])
         member = await services.set_member_stage(member_id, input.stage, input.reason, actor=viewer)
         return MemberStageSetPayload(member=Member.from_model(member))
 
     @mutation(
         allow=CanUpdateProfile,
-        description="Change profile fields: a member their own, OPERATOR staff anyone's (audited).",
+        description="Change profile fields: a member their own, OPERATOR staff anyone's, an "
+        "ADVISOR those of the members it owns (audited).",
     )
     async def member_profile_update(
         self, viewer: MemberViewer | StaffViewer, input: MemberProfileUpdateInput
@@ -167,5 +193,6 @@ class Mutation:
             if input.member_id is None:
                 raise DomainError(MemberErrorCode.INVALID, "Name the member to change.", "memberId")
             member_id = decode_id(input.member_id, "Member", "memberId")
+            await require_owned(viewer, [member_id])
             member = await services.update_profile(member_id, input.changes(), actor=viewer)
         return MemberProfileUpdatePayload(member=Member.from_model(member))

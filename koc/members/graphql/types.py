@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 
 from koc.auth.models import PartnerScope
-from koc.auth.viewer import MemberViewer, can_read_member, is_partner_with, is_staff
+from koc.auth.viewer import MemberViewer, Viewer, advisor_id, is_partner_with, is_staff
 from koc.graphql.context import Info
 from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
@@ -18,6 +18,7 @@ from koc.graphql.permissions import forbidden
 from koc.members import models
 from koc.members.errors import MemberErrorCode, TagErrorCode
 from koc.members.graphql import dataloaders as dl
+from koc.members.graphql.access import may_read_member, require_readable
 from koc.members.graphql.extensions import MEMBER_EXTENSIONS
 from koc.members.phones import mask_identifier, mask_phone
 from koc.privacy.graphql.sharing import shared, shares_with_partners
@@ -54,6 +55,11 @@ StageAutoRule = enum_type(
 
 MemberError = error_type("MemberError", MemberErrorCode, "A problem with a member change.")
 TagError = error_type("TagError", TagErrorCode, "A problem with a tag change.")
+
+
+def _reads_tags(viewer: Viewer) -> bool:
+    """Staff, and an ADVISOR (which reaches only its own members), read the brand's tags."""
+    return is_staff(viewer) or advisor_id(viewer) is not None
 
 
 def _is_staff_or_reader(info: Info) -> bool:
@@ -117,7 +123,7 @@ class TagGroup(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[TagGroup | None]:
-        if not is_staff(info.context.viewer):
+        if not _reads_tags(info.context.viewer):
             raise forbidden()
         rows = await loader(info, dl.load_tag_groups).load_many([int(i) for i in node_ids])
         return [cls.from_model(r) if r else None for r in rows]
@@ -152,7 +158,7 @@ class Tag(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Tag | None]:
         rows = await loader(info, dl.load_tags).load_many([int(i) for i in node_ids])
-        if not is_staff(info.context.viewer) and any(r and not r.member_visible for r in rows):
+        if not _reads_tags(info.context.viewer) and any(r and not r.member_visible for r in rows):
             raise forbidden()
         return [cls.from_model(r) if r else None for r in rows]
 
@@ -171,7 +177,7 @@ class MemberTag:
 
     @strawberry.field(description="Username of the staff member who assigned it (staff only).")
     async def assigned_by(self, info: Info) -> str | None:
-        if self.staff_id is None or not is_staff(info.context.viewer):
+        if self.staff_id is None or not _reads_tags(info.context.viewer):
             return None
         return await loader(info, dl.load_staff_names).load(self.staff_id)
 
@@ -282,17 +288,16 @@ class Member(*MEMBER_EXTENSIONS, relay.Node):  # type: ignore[misc]
     async def tags(self, info: Info) -> list[MemberTag]:
         if not await shares_with_partners(info, self.id):
             return []
+        staff_view = _reads_tags(info.context.viewer) and await may_read_member(info, self.id)
         rows = await loader(info, dl.load_member_tags).load(self.id)
-        if not is_staff(info.context.viewer) and not is_partner_with(
-            info.context.viewer, PartnerScope.MEMBERS_READ
-        ):
+        if not staff_view and not is_partner_with(info.context.viewer, PartnerScope.MEMBERS_READ):
             tags = await loader(info, dl.load_tags).load_many([r.tag_id for r in rows])
             visible = {t.id for t in tags if t and t.member_visible}
             rows = [r for r in rows if r.tag_id in visible]
         return [
             MemberTag(
                 source=r.source,
-                cause=r.cause if is_staff(info.context.viewer) else "",
+                cause=r.cause if staff_view else "",
                 assigned_at=r.created_at,
                 tag_id=r.tag_id,
                 staff_id=r.staff_id,
@@ -300,9 +305,12 @@ class Member(*MEMBER_EXTENSIONS, relay.Node):  # type: ignore[misc]
             for r in rows
         ]
 
-    @strawberry.field(description="Every stage transition, oldest first (staff only).")
+    @strawberry.field(
+        description="Every stage transition, oldest first (staff; an ADVISOR for its members)."
+    )
     async def stage_history(self, info: Info) -> list[StageTransition]:
-        if not is_staff(info.context.viewer):
+        viewer = info.context.viewer
+        if not (is_staff(viewer) or (advisor_id(viewer) and await may_read_member(info, self.id))):
             raise forbidden()
         rows = await loader(info, dl.load_transitions).load(self.id)
         return [
@@ -322,8 +330,6 @@ class Member(*MEMBER_EXTENSIONS, relay.Node):  # type: ignore[misc]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Member | None]:
         ids = [int(i) for i in node_ids]
-        for member_id in ids:
-            if not can_read_member(info.context.viewer, member_id):
-                raise forbidden()
+        await require_readable(info, ids)
         rows = await loader(info, dl.load_members).load_many(ids)
         return [cls.from_model(r) if r else None for r in rows]

@@ -10,14 +10,13 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from koc.auth.viewer import can_read_member
 from koc.graphql.context import Info
 from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
 from koc.graphql.loaders import by_key, loader
-from koc.graphql.permissions import forbidden
 from koc.members.graphql import dataloaders as member_dl
 from koc.members.graphql import types as member_types
+from koc.members.graphql.access import require_readable
 from koc.orders import models
 from koc.orders.errors import IngestionErrorCode
 
@@ -59,12 +58,10 @@ async def _load_events(ids: Sequence[int]) -> list[models.MemberEvent | None]:
     return by_key(await models.MemberEvent.filter(id__in=list(ids)), ids, lambda e: e.id)
 
 
-def _readable(info: Info, rows: list[Any]) -> list[Any]:
-    """Orders and events are the member's personal data: the member, staff and partners with
-    members:read may read them by ID."""
-    for row in rows:
-        if row is not None and not can_read_member(info.context.viewer, row.member_id):
-            raise forbidden()
+async def _readable(info: Info, rows: list[Any]) -> list[Any]:
+    """Orders and events are the member's personal data: the member, staff, partners with
+    members:read and the member's ADVISOR may read them by ID."""
+    await require_readable(info, [row.member_id for row in rows if row is not None])
     return rows
 
 
@@ -104,7 +101,7 @@ class Order(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Order | None]:
-        rows = _readable(
+        rows = await _readable(
             info, await loader(info, _load_orders).load_many([int(i) for i in node_ids])
         )
         return [cls.from_model(r) if r else None for r in rows]
@@ -147,7 +144,7 @@ class MemberEvent(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[MemberEvent | None]:
-        rows = _readable(
+        rows = await _readable(
             info, await loader(info, _load_events).load_many([int(i) for i in node_ids])
         )
         return [cls.from_model(r) if r else None for r in rows]

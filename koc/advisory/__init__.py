@@ -1,0 +1,1 @@
+"""One-to-one advisory: owner advisors, the pool, handovers and follow-ups."""
