@@ -202,6 +202,15 @@ RULES: dict[str, Rule] = {
 # allowed ADVISOR is called with a member it owns; whose data it reaches is tested in
 # tests/advisory/test_advisor_scope.py.
 ADVISOR_RULES: dict[str, bool] = {
+    # live codes are set up by operators and read by analysts, not by advisors
+    "Query.liveCodes": False,
+    "Query.liveCodeReport": False,
+    "Mutation.liveCodeCreate": False,
+    "Mutation.liveCodeUpdate": False,
+    "Mutation.liveCodeAdvisorsSet": False,
+    "Mutation.liveCodeLinksRefresh": False,
+    "Mutation.liveCodeTargetAdd": False,
+    "Mutation.liveCodeTargetUpdate": False,
     "Query.me": True,
     "Query.staffMe": True,
     "Query.node": True,

@@ -24,6 +24,8 @@ EXPECTED = {
     "privacy.erase_due": "schedule_privacy_erase_due",
     "privacy.retention": "schedule_privacy_retention",
     "live_codes.check": "schedule_live_codes_check",
+    "advisory.pool_return": "schedule_advisory_pool_return",
+    "advisory.remind_due": "schedule_advisory_remind_due",
 }
 
 
