@@ -32,6 +32,7 @@ APPS: dict[str, list[str]] = {
     "surveys": ["koc.surveys.models"],
     "consent": ["koc.consent.models"],
     "privacy": ["koc.privacy.models"],
+    "livecodes": ["koc.livecodes.models"],
     "worker": ["koc.worker.models"],
     "events": ["koc.events.models"],
 }

@@ -26,6 +26,8 @@ from koc.graphql.mutations import DomainErrorsAsBadInput
 from koc.graphql.observe import RecordOperation, is_unexpected, log_errors
 from koc.graphql.permissions import IsSignedIn
 from koc.graphql.scalars import SCALAR_MAP
+from koc.livecodes.graphql import mutations as live_code_mutations
+from koc.livecodes.graphql import queries as live_code_queries
 from koc.logs import request_id
 from koc.members.graphql import mutations as member_mutations
 from koc.members.graphql import queries as member_queries
@@ -54,6 +56,7 @@ QUERIES = (
     referral_queries.Query,
     survey_queries.Query,
     privacy_queries.Query,
+    live_code_queries.Query,
     worker_queries.Query,
     webhook_queries.Query,
 )
@@ -69,6 +72,7 @@ MUTATIONS = (
     referral_mutations.Mutation,
     survey_mutations.Mutation,
     privacy_mutations.Mutation,
+    live_code_mutations.Mutation,
 )
 
 
