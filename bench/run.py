@@ -618,7 +618,7 @@ async def page_statements(
             shapes, connection = await page(10, after)
             small |= shapes  # the most of each shape any one page ran
             after = connection["pageInfo"]["endCursor"]
-            if after is None:
+            if after is None or len(connection.get("edges") or []) < 10:
                 break
         big, connection = await page(100, None)
         rows = len(connection.get("edges") or [])
