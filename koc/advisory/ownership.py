@@ -1,7 +1,7 @@
 """Who owns a member: assignment by staff (one member or a filter), claims from the pool (公海),
 handovers between advisors, and the return to the pool after days without a follow-up.
 
-Every change of owner goes through ``_move``: it sets ``Member.owner``, keeps an
+Every change of owner goes through ``move_owners``: it sets ``Member.owner``, keeps an
 ``OwnerChange`` row per member (from, to, who, why, when) and moves the member's open next
 actions to the new owner, in the caller's transaction.
 """
@@ -57,7 +57,7 @@ async def active_advisor(staff_id: int, field: str = "advisorId") -> StaffUser:
     return advisor
 
 
-async def _move(
+async def move_owners(
     owners: Sequence[tuple[int, int | None]],
     to_id: int | None,
     reason: OwnerChangeReason,
@@ -120,7 +120,7 @@ async def assign(
     async with in_transaction():
         owners = await _owners(target)
         reason = OwnerChangeReason.ASSIGN if advisor_id else OwnerChangeReason.RELEASE
-        changed = await _move(owners, advisor_id, reason, by_id=actor.staff_id, note=note)
+        changed = await move_owners(owners, advisor_id, reason, by_id=actor.staff_id, note=note)
         await audit.record(
             actor,
             "member.owner_set",
@@ -142,7 +142,7 @@ async def claim(member_id: int, *, actor: StaffViewer) -> Member:
             raise DomainError(
                 AdvisoryErrorCode.NOT_IN_POOL, "The member is not in the pool.", "memberId"
             )
-        await _move(
+        await move_owners(
             [(member_id, None)], actor.staff_id, OwnerChangeReason.CLAIM, by_id=actor.staff_id
         )
         return await Member.get(id=member_id)
@@ -175,7 +175,7 @@ async def handover(
                 "Some members are not owned by the advisor handing over.",
                 "memberIds",
             )
-        moved = await _move(
+        moved = await move_owners(
             [(m, from_id) for m in ids],
             to_id,
             OwnerChangeReason.HANDOVER,
@@ -209,7 +209,7 @@ async def return_idle_to_pool(
         async with in_transaction():
             # Only those still idle and still with the same owner when the chunk is written.
             still = await idle.filter(id__in=[m for m, _ in chunk]).values_list("id", "owner_id")
-            returned += await _move(
+            returned += await move_owners(
                 [(m, o) for m, o in still],
                 None,
                 OwnerChangeReason.POOL_TIMEOUT,

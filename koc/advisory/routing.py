@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from koc.advisory.errors import AdvisoryErrorCode
 from koc.advisory.models import AdvisorRoute, FollowUp, OwnerChange, OwnerChangeReason
-from koc.advisory.ownership import _move, active_advisor
+from koc.advisory.ownership import active_advisor, move_owners
 from koc.audit import services as audit
 from koc.auth.models import StaffRole
 from koc.auth.viewer import StaffViewer
@@ -104,7 +104,7 @@ async def assign_new_member(member: Member) -> int | None:
             id=route.id, last_assigned_at=route.last_assigned_at
         ).update(last_assigned_at=datetime.now(UTC))
         if taken:
-            await _move(
+            await move_owners(
                 [(member.id, None)], route.advisor_id, OwnerChangeReason.ROUND_ROBIN, by_id=None
             )
             member.owner_id = route.advisor_id
@@ -129,6 +129,6 @@ async def assign_to_referrers_advisor(referrer_id: int, referee_id: int) -> None
         served = await FollowUp.exists(member_id=referee_id)
         if last is None or last.reason is not OwnerChangeReason.ROUND_ROBIN or served:
             return
-    await _move(
+    await move_owners(
         [(referee_id, referee.owner_id)], advisor_id, OwnerChangeReason.REFERRER, by_id=None
     )

@@ -8,6 +8,7 @@ import asyncio
 import time
 from urllib.parse import urlencode
 
+from koc.advisory.models import OwnerChange
 from koc.auth.models import StaffRole
 from koc.livecodes.models import ArrivalSource, LiveCodeArrival, WeComContact
 from koc.members.models import Member, MemberTag, Tag, TagFamily, TagGroup
@@ -148,3 +149,42 @@ async def test_two_deliveries_of_one_callback_at_once_record_one_arrival(
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert await LiveCodeArrival.all().count() == 1
     assert await Member.filter(unionid="union-twin").count() == 1
+
+
+async def test_the_advisor_a_new_contact_added_becomes_their_owner(
+    http, staff_client, wecom_server
+):
+    # given an ADVISOR code whose WeCom user is a koc advisor, and a second one already serving
+    # a known member
+    staff = await staff_client(StaffRole.OPERATOR)
+    advisor = await staff_client(StaffRole.ADVISOR)
+    other = await staff_client(StaffRole.ADVISOR)
+    await create_code(
+        staff,
+        slug="store-advisors",
+        kind="ADVISOR",
+        channel="store",
+        advisors=[{"wecomUserid": "zhangsan", "staffId": gid("StaffUser", advisor.staff_id)}],
+    )
+    served = await make_member(unionid="union-served")
+    await Member.filter(id=served.id).update(owner_id=other.staff_id)
+    wecom_server.state.contacts["wm-new"] = {"unionid": "union-new", "name": "Li"}
+    wecom_server.state.contacts["wm-served"] = {"unionid": "union-served", "name": "Wang"}
+    # when both add the advisor through the code
+    assert (
+        await post(http, add_contact_event("wm-new", "zhangsan", "lc-store-advisors"))
+    ).text == ("success")
+    assert (
+        await post(http, add_contact_event("wm-served", "zhangsan", "lc-store-advisors"))
+    ).text == "success"
+    # then the new member is the advisor's, with the change in the owner history; the member
+    # another advisor serves stays theirs
+    new = await Member.get(unionid="union-new")
+    assert new.owner_id == advisor.staff_id
+    [change] = await OwnerChange.filter(member_id=new.id)
+    assert (change.from_staff_id, change.to_staff_id, change.by_staff_id) == (
+        None,
+        advisor.staff_id,
+        None,
+    )
+    assert (await Member.get(id=served.id)).owner_id == other.staff_id
