@@ -80,6 +80,7 @@ from koc.referrals.models import (
     RewardStatus,
     StepKind,
 )
+from koc.segments.models import Segment
 from tests.conftest import gid
 from tests.sqlcount import count_statements, list_queries
 from tests.surveys.helpers import open_survey, question, respond
@@ -88,7 +89,11 @@ MEMBERS = 110  # more than the larger page, so both pages are full
 SMALL_LISTS = 12  # catalogues (badges, privileges, campaigns, surveys): more than the small page
 NOW = datetime.now(UTC)
 # Lists only a member sees on their own record: empty for staff, still run and counted.
-OWN_VIEWS = {"members kocCampaignsAvailable", "kocCampaigns mySubmissions"}
+OWN_VIEWS = {
+    "members kocCampaignsAvailable",
+    "segmentMembers kocCampaignsAvailable",
+    "kocCampaigns mySubmissions",
+}
 
 
 async def ids_of(model: type[Model], rows: list[Model]) -> list[int]:
@@ -353,7 +358,15 @@ async def seed() -> dict[str, str]:
         AccessRecord(member_id=m, field=AccessField.PHONE, reason="seed", actor="seeder")
         for m in members
     )
-    return {"kocCampaignSubmissions": f'campaignId: "{gid("KocCampaign", campaigns[0])}"'}
+    # Segments: each counts its members live (one statement for the page).
+    await Segment.bulk_create(
+        Segment(name=f"Segment {n}", rule={"created": {"withinDays": n + 1}})
+        for n in range(SMALL_LISTS)
+    )
+    return {
+        "kocCampaignSubmissions": f'campaignId: "{gid("KocCampaign", campaigns[0])}"',
+        "segmentMembers": "audience: {rule: {created: {withinDays: 30}}}",
+    }
 
 
 @pytest.fixture

@@ -38,6 +38,8 @@ from koc.referrals.graphql import mutations as referral_mutations
 from koc.referrals.graphql import queries as referral_queries
 from koc.security.graphql import mutations as security_mutations
 from koc.security.graphql.extensions import SECURITY_EXTENSIONS
+from koc.segments.graphql import mutations as segment_mutations
+from koc.segments.graphql import queries as segment_queries
 from koc.surveys.graphql import mutations as survey_mutations
 from koc.surveys.graphql import queries as survey_queries
 
@@ -51,6 +53,7 @@ QUERIES = (
     referral_queries.Query,
     survey_queries.Query,
     privacy_queries.Query,
+    segment_queries.Query,
 )
 MUTATIONS = (
     badge_mutations.Mutation,
@@ -64,6 +67,7 @@ MUTATIONS = (
     referral_mutations.Mutation,
     survey_mutations.Mutation,
     privacy_mutations.Mutation,
+    segment_mutations.Mutation,
 )
 
 

@@ -136,6 +136,12 @@ async def advance_to_rule(member: Member, rule: StageAutoRule, reason: str) -> b
     return True
 
 
+async def move_automatically(member: Member, stage: LifecycleStage, reason: str) -> None:
+    """An automatic move decided by a rule elsewhere (a segments stage rule), recorded with
+    ``reason`` naming that rule; the caller decided the direction. Call inside a transaction."""
+    await _move(member, stage, reason=reason[:500], staff_id=None, automatic=True)
+
+
 async def count_order(member: Member, delta: int) -> None:
     """Keep ``order_count`` current and apply the first-order / repeat-order stage rules."""
     await count_orders([(member, delta)])
@@ -253,6 +259,8 @@ class MemberFilter:
     active_from: datetime | None = None
     active_to: datetime | None = None
     ids: list[int] | None = None
+    # A further condition: an audience rule or segment, compiled by koc.segments.
+    matching: Q | None = None
 
 
 def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
@@ -262,6 +270,8 @@ def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
         return qs
     if f.ids is not None:
         qs = qs.filter(id__in=f.ids)
+    if f.matching is not None:
+        qs = qs.filter(f.matching)
     for tag_id in f.tags_all:
         qs = qs.filter(id__in=Subquery(MemberTag.filter(tag_id=tag_id).values("member_id")))
     if f.tags_any:

@@ -165,6 +165,19 @@ RULES: dict[str, Rule] = {
     "Mutation.meErasureCancel": MEMBER,
     "Mutation.memberErase": ADMIN,
     "Mutation.memberDataExport": ADMIN,
+    # segments (#18): staff read segments and rules; operators change them
+    "Query.segments": ANALYST,
+    "Query.segmentMembers": ANALYST,
+    "Query.segmentSnapshots": ANALYST,
+    "Query.tagRules": ANALYST,
+    "Query.stageRules": ANALYST,
+    "Mutation.segmentCreate": OPERATOR,
+    "Mutation.segmentUpdate": OPERATOR,
+    "Mutation.segmentDelete": OPERATOR,
+    "Mutation.tagRuleCreate": OPERATOR,
+    "Mutation.tagRuleDelete": OPERATOR,
+    "Mutation.stageRuleCreate": OPERATOR,
+    "Mutation.stageRuleDelete": OPERATOR,
 }
 
 

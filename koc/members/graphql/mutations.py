@@ -59,7 +59,7 @@ class MemberProfileUpdatePayload(Payload[MemberError]):
 CanUpdateProfile = allow(staff=StaffRole.OPERATOR, member=True, name="CanUpdateProfile")
 
 
-def _tags_target(input: MemberTagsInput) -> tuple[MemberFilter, list[int]]:
+async def _tags_target(input: MemberTagsInput) -> tuple[MemberFilter, list[int]]:
     tag_ids = decode_ids(input.tag_ids, "Tag", "tagIds")
     if (input.member_ids is None) == (input.filter is None):
         raise DomainError(TagErrorCode.INVALID, "Give memberIds or filter, not both.", "memberIds")
@@ -68,7 +68,7 @@ def _tags_target(input: MemberTagsInput) -> tuple[MemberFilter, list[int]]:
             raise DomainError(TagErrorCode.NO_MEMBERS, "Give at least one member.", "memberIds")
         return MemberFilter(ids=decode_ids(input.member_ids, "Member", "memberIds")), tag_ids
     assert input.filter is not None
-    return input.filter.to_filter(), tag_ids
+    return await input.filter.to_filter(), tag_ids
 
 
 @strawberry.type
@@ -98,7 +98,7 @@ class Mutation:
     async def member_tags_add(
         self, viewer: StaffViewer, input: MemberTagsInput
     ) -> MemberTagsPayload:
-        target, tag_ids = _tags_target(input)
+        target, tag_ids = await _tags_target(input)
         matched, changed = await services.add_member_tags(target, tag_ids, input.note, actor=viewer)
         return MemberTagsPayload(matched_count=matched, changed_count=changed)
 
@@ -106,7 +106,7 @@ class Mutation:
     async def member_tags_remove(
         self, viewer: StaffViewer, input: MemberTagsInput
     ) -> MemberTagsPayload:
-        target, tag_ids = _tags_target(input)
+        target, tag_ids = await _tags_target(input)
         matched, changed = await services.remove_member_tags(target, tag_ids, actor=viewer)
         return MemberTagsPayload(matched_count=matched, changed_count=changed)
 

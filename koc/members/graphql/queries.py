@@ -49,7 +49,7 @@ class Query:
         after: After = None,
     ) -> Connection[Member]:
         return await paginate(
-            filter_members(filter.to_filter() if filter else None),
+            filter_members(await filter.to_filter() if filter else None),
             first=first,
             after=after,
             to_node=Member.from_model,

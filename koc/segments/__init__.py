@@ -1,0 +1,3 @@
+"""Segments: one rule language over member facts for audiences, automatic tags and stages."""
+
+from koc.segments import handlers as handlers
