@@ -30,6 +30,8 @@ APPS: dict[str, list[str]] = {
     "surveys": ["koc.surveys.models"],
     "consent": ["koc.consent.models"],
     "privacy": ["koc.privacy.models"],
+    "worker": ["koc.worker.models"],
+    "events": ["koc.events.models"],
     "segments": ["koc.segments.models"],
 }
 

@@ -42,6 +42,8 @@ from koc.segments.graphql import mutations as segment_mutations
 from koc.segments.graphql import queries as segment_queries
 from koc.surveys.graphql import mutations as survey_mutations
 from koc.surveys.graphql import queries as survey_queries
+from koc.webhooks.graphql import queries as webhook_queries
+from koc.worker.graphql import queries as worker_queries
 
 QUERIES = (
     badge_queries.Query,
@@ -53,6 +55,8 @@ QUERIES = (
     referral_queries.Query,
     survey_queries.Query,
     privacy_queries.Query,
+    worker_queries.Query,
+    webhook_queries.Query,
     segment_queries.Query,
 )
 MUTATIONS = (

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from tortoise.expressions import Q, Subquery
-from tortoise.queryset import QuerySet
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.audit import services as audit
 from koc.audit.services import Actor
 from koc.db import update_rows
 from koc.errors import DomainError
+from koc.events import (
+    MemberMerged,
+    MemberStageChanged,
+    MemberTagsChanged,
+    publish,
+    publish_many,
+)
 from koc.members.errors import MemberErrorCode, TagErrorCode
+from koc.members.filters import MemberFilter, filter_members
 from koc.members.models import (
     LifecycleStage,
     Member,
@@ -109,7 +114,7 @@ async def _move(
     )
     member.stage_id = stage.id
     await Member.filter(id=member.id).update(stage_id=stage.id)
-    await hooks.member_stage_changed.send(member=member)
+    await publish(MemberStageChanged(member=member))
 
 
 def _auto_target(
@@ -180,7 +185,7 @@ async def count_orders(changes: Sequence[tuple[Member, int]]) -> None:
     if transitions:
         await StageTransition.bulk_create(transitions)
     await update_rows([member for member, _ in changes], ["order_count", "stage_id"])
-    await hooks.member_stage_changed.send_many([{"member": m} for m in moved.values()])
+    await publish_many([MemberStageChanged(member=m) for m in moved.values()])
 
 
 # --- tags ----------------------------------------------------------------------------------
@@ -246,53 +251,7 @@ async def create_tag(
     return tag
 
 
-@dataclass
-class MemberFilter:
-    """Which members a list or a bulk change covers. Empty means everyone."""
-
-    tags_all: list[int] = field(default_factory=list)
-    tags_any: list[int] = field(default_factory=list)
-    stages: list[str] = field(default_factory=list)
-    search: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    active_from: datetime | None = None
-    active_to: datetime | None = None
-    ids: list[int] | None = None
-    # A further condition: an audience rule or segment, compiled by koc.segments.
-    matching: Q | None = None
-
-
-def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
-    """A queryset of the members matching ``f``; every condition is served by an index."""
-    qs = Member.all()
-    if f is None:
-        return qs
-    if f.ids is not None:
-        qs = qs.filter(id__in=f.ids)
-    if f.matching is not None:
-        qs = qs.filter(f.matching)
-    for tag_id in f.tags_all:
-        qs = qs.filter(id__in=Subquery(MemberTag.filter(tag_id=tag_id).values("member_id")))
-    if f.tags_any:
-        qs = qs.filter(id__in=Subquery(MemberTag.filter(tag_id__in=f.tags_any).values("member_id")))
-    if f.stages:
-        qs = qs.filter(stage_id__in=Subquery(LifecycleStage.filter(code__in=f.stages).values("id")))
-    if f.search:
-        term = f.search.strip()
-        qs = qs.filter(Q(nickname__icontains=term) | Q(phone__contains=term) | Q(unionid=term))
-    if f.created_from:
-        qs = qs.filter(created_at__gte=f.created_from)
-    if f.created_to:
-        qs = qs.filter(created_at__lt=f.created_to)
-    if f.active_from:
-        qs = qs.filter(last_active_at__gte=f.active_from)
-    if f.active_to:
-        qs = qs.filter(last_active_at__lt=f.active_to)
-    return qs
-
-
-async def _resolve_tags(tag_ids: Sequence[int]) -> list[Tag]:
+async def resolve_tags(tag_ids: Sequence[int]) -> list[Tag]:
     if not tag_ids:
         raise DomainError(TagErrorCode.INVALID, "Give at least one tag.", "tagIds")
     unique_ids = list(dict.fromkeys(tag_ids))
@@ -314,6 +273,21 @@ async def _target_member_ids(f: MemberFilter) -> list[int]:
     return list(ids)
 
 
+def exclusive_choices(tags: Sequence[Tag]) -> dict[int, int]:
+    """Exclusive group -> the one tag of ``tags`` in it; refuses two tags of one such group."""
+    chosen: dict[int, int] = {}
+    for tag in tags:
+        if tag.group.exclusive:
+            if tag.group_id in chosen:
+                raise DomainError(
+                    TagErrorCode.EXCLUSIVE_CONFLICT,
+                    f"Group {tag.group.name!r} allows one tag per member; two were given.",
+                    "tagIds",
+                )
+            chosen[tag.group_id] = tag.id
+    return chosen
+
+
 async def apply_tags(
     member_ids: Sequence[int],
     tags: Sequence[Tag],
@@ -328,16 +302,7 @@ async def apply_tags(
     Call inside a transaction. Automatic (AUTO, EVENT) tags profile a member: they come through
     ``koc.consent.tags.apply_automatic_tags``, which passes only members who allow PROFILING.
     """
-    exclusive_groups: dict[int, int] = {}
-    for tag in tags:
-        if tag.group.exclusive:
-            if tag.group_id in exclusive_groups:
-                raise DomainError(
-                    TagErrorCode.EXCLUSIVE_CONFLICT,
-                    f"Group {tag.group.name!r} allows one tag per member; two were given.",
-                    "tagIds",
-                )
-            exclusive_groups[tag.group_id] = tag.id
+    exclusive_groups = exclusive_choices(tags)
     added = 0
     for start in range(0, len(member_ids), 5000):
         chunk = list(member_ids[start : start + 5000])
@@ -365,7 +330,7 @@ async def apply_tags(
             await MemberTag.bulk_create(rows, batch_size=1000)
             added += len(rows)
     if added:
-        await hooks.member_tags_changed.send(member_ids=list(member_ids))
+        await publish(MemberTagsChanged(member_ids=list(member_ids)))
     return added
 
 
@@ -376,7 +341,7 @@ async def add_member_tags(
     if len(cause) > 200:
         raise DomainError(TagErrorCode.INVALID, "Note is at most 200 characters.", "note")
     async with in_transaction():
-        tags = await _resolve_tags(tag_ids)
+        tags = await resolve_tags(tag_ids)
         member_ids = await _target_member_ids(f)
         added = await apply_tags(
             member_ids, tags, source=TagSource.MANUAL, staff_id=actor.staff_id, cause=cause
@@ -391,19 +356,25 @@ async def add_member_tags(
     return len(member_ids), added
 
 
+async def take_off_tags(member_ids: Sequence[int], tags: Sequence[Tag]) -> int:
+    """Take ``tags`` off the members (call inside a transaction). Returns rows removed."""
+    removed = 0
+    for start in range(0, len(member_ids), 5000):
+        removed += await MemberTag.filter(
+            member_id__in=list(member_ids[start : start + 5000]), tag_id__in=[t.id for t in tags]
+        ).delete()
+    if removed:
+        await publish(MemberTagsChanged(member_ids=list(member_ids)))
+    return removed
+
+
 async def remove_member_tags(
     f: MemberFilter, tag_ids: Sequence[int], *, actor: Actor
 ) -> tuple[int, int]:
     async with in_transaction():
-        tags = await _resolve_tags(tag_ids)
+        tags = await resolve_tags(tag_ids)
         member_ids = await _target_member_ids(f)
-        removed = 0
-        for start in range(0, len(member_ids), 5000):
-            removed += await MemberTag.filter(
-                member_id__in=member_ids[start : start + 5000], tag_id__in=[t.id for t in tags]
-            ).delete()
-        if removed:
-            await hooks.member_tags_changed.send(member_ids=member_ids)
+        removed = await take_off_tags(member_ids, tags)
         await audit.record(
             actor,
             "member_tags.remove",
@@ -469,13 +440,13 @@ async def update_profile(member_id: int, changes: dict[str, Any], *, actor: Acto
 async def fold_member(prospect: Member, *, into: Member) -> None:
     """The members part of folding a prospect into the member it turned out to be (see
     ``koc.orders.prospects.merge_prospect``, which moves the prospect's orders first): its tags
-    and stage history move over, the features above move their rows on ``hooks.member_merged``,
+    and stage history move over, the features above move their rows on ``MemberMerged``,
     then the prospect is deleted. Call inside a transaction."""
     held = await MemberTag.filter(member_id=into.id).values_list("tag_id", flat=True)
     await MemberTag.filter(member_id=prospect.id, tag_id__in=list(held)).delete()
     await MemberTag.filter(member_id=prospect.id).update(member_id=into.id)
     await StageTransition.filter(member_id=prospect.id).update(member_id=into.id)
-    await hooks.member_merged.send(prospect=prospect, member=into)
+    await publish(MemberMerged(prospect=prospect, member=into))
     into.order_count += prospect.order_count
     updates: dict[str, object] = {"order_count": into.order_count}
     if prospect.stage_id and not into.stage_id:

@@ -1,3 +1,1 @@
 """Segments: one rule language over member facts for audiences, automatic tags and stages."""
-
-from koc.segments import handlers as handlers

@@ -211,3 +211,9 @@ def to_q(rule: r.Rule, now: datetime) -> Q:
 def members_matching(rule: r.Rule, now: datetime) -> QuerySet[Member]:
     """The members ``rule`` admits at ``now``, as one query (filter, count or page it)."""
     return Member.filter(to_q(rule, now))
+
+
+def rule_condition(data: dict[str, Any], now: datetime) -> Q:
+    """The condition of a rule's (checked) JSON form: what a member filter with a rule applies
+    (koc.members.services.use_rule_compiler)."""
+    return to_q(r.parse_rule(data), now)

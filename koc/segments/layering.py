@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.audit import services as audit
 from koc.audit.services import Actor
 from koc.consent.models import Purpose
 from koc.consent.services import may_process
 from koc.consent.tags import apply_automatic_tags
 from koc.errors import DomainError
+from koc.events import MemberTagsChanged, publish
 from koc.members.models import LifecycleStage, Member, MemberTag, Tag, TagSource
 from koc.members.services import move_automatically
 from koc.members.stages import should_advance
@@ -107,7 +107,7 @@ async def apply_tag_rule(
     )
     if stale:
         await MemberTag.filter(tag_id=rule.tag_id, member_id__in=list(stale)).delete()
-        await hooks.member_tags_changed.send(member_ids=list(stale))
+        await publish(MemberTagsChanged(member_ids=list(stale)))
     tag = await Tag.get(id=rule.tag_id).prefetch_related("group")
     holders = Subquery(MemberTag.filter(tag_id=rule.tag_id).values("member_id"))
     added, after = 0, 0
@@ -157,7 +157,7 @@ async def delete_tag_rule(rule_id: int, *, actor: Actor) -> int:
         members = list(await caused.values_list("member_id", flat=True))
         await caused.delete()
         if members:
-            await hooks.member_tags_changed.send(member_ids=members)
+            await publish(MemberTagsChanged(member_ids=members))
         await rule.delete()
         await audit.record(
             actor, "tag_rule.delete", "TagRule", rule_id, before={"removed": len(members)}

@@ -208,26 +208,28 @@ def snapshot_members(snapshot_id: int) -> QuerySet[Member]:
     return Member.filter(id__in=held)
 
 
-async def audience(
+async def audience_rule(
     rule: Mapping[str, Any] | None, segment_id: int | None, path: str = ""
-) -> r.Rule:
-    """The rule of an audience given as a rule (its JSON form) or a saved segment, exactly
-    one of them. ``path`` is where the audience sits in the caller's input."""
+) -> dict[str, Any]:
+    """The checked JSON form of an audience given as a rule or a saved segment, exactly one of
+    them (a segment's rule as it is now). ``path`` is where the audience sits in the input."""
     at = f"{path}." if path else ""
     if (rule is None) == (segment_id is None):
         raise DomainError(
             SegmentErrorCode.INVALID, "Give a rule or a segmentId, not both.", path or None
         )
     if rule is not None:
-        return await check_rule(rule, f"{at}rule")
+        await check_rule(rule, f"{at}rule")
+        return dict(rule)
     segment = await Segment.get_or_none(id=segment_id)
     if segment is None:
         raise DomainError(SegmentErrorCode.NOT_FOUND, "No such segment.", f"{at}segmentId")
-    return rule_of(segment)
+    return dict(segment.rule)
 
 
 async def audience_members(
     rule: Mapping[str, Any] | None, segment_id: int | None, path: str = ""
 ) -> QuerySet[Member]:
     """The members of an audience (a rule or a saved segment) now, as one query."""
-    return members_matching(await audience(rule, segment_id, path), _now())
+    data = await audience_rule(rule, segment_id, path)
+    return members_matching(r.parse_rule(data), _now())

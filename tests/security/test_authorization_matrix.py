@@ -102,6 +102,8 @@ RULES: dict[str, Rule] = {
     "Query.badges": SIGNED_IN,
     "Query.badgeVerify": scoped(PartnerScope.BADGES_VERIFY, staff=StaffRole.ANALYST),
     "Mutation.badgeCreate": OPERATOR,
+    # long work (koc.worker): whoever may call the mutation that started the job
+    "Query.job": OPERATOR,
     "Mutation.badgeUpdate": OPERATOR,
     "Mutation.badgeAward": OPERATOR,
     "Mutation.badgeRevoke": OPERATOR,
@@ -165,6 +167,8 @@ RULES: dict[str, Rule] = {
     "Mutation.meErasureCancel": MEMBER,
     "Mutation.memberErase": ADMIN,
     "Mutation.memberDataExport": ADMIN,
+    # events out
+    "Query.events": scoped(PartnerScope.EVENTS_READ, staff=StaffRole.ANALYST),
     # segments (#18): staff read segments and rules; operators change them
     "Query.segments": ANALYST,
     "Query.segmentMembers": ANALYST,

@@ -11,9 +11,8 @@ from koc.graphql.boundary import MaxLength
 from koc.graphql.ids import decode_id, decode_ids
 from koc.members.graphql.types import Gender, TagFamily
 from koc.members.services import MemberFilter
-from koc.segments.compile import to_q
 from koc.segments.graphql.inputs import SegmentRuleInput
-from koc.segments.services import audience
+from koc.segments.services import audience_rule
 
 
 @strawberry.input(description="Which members to list or change. All given conditions must hold.")
@@ -46,16 +45,17 @@ class MemberFilterInput:
     )
 
     async def to_filter(self, path: str = "filter") -> MemberFilter:
-        """The filter, with the rule or segment (checked against the data) compiled in."""
-        matching = None
+        """The filter, with its rule or segment checked against the data (a segment's rule is
+        taken as it is now)."""
+        rule = None
         if self.rule is not None or self.segment_id is not None:
             segment = (
                 decode_id(self.segment_id, "Segment", f"{path}.segmentId")
                 if self.segment_id
                 else None
             )
-            rule = self.rule.to_json(f"{path}.rule") if self.rule else None
-            matching = to_q(await audience(rule, segment, path), datetime.now(UTC))
+            given = self.rule.to_json(f"{path}.rule") if self.rule else None
+            rule = await audience_rule(given, segment, path)
         return MemberFilter(
             tags_all=decode_ids(self.tags_all or [], "Tag", "filter.tagsAll"),
             tags_any=decode_ids(self.tags_any or [], "Tag", "filter.tagsAny"),
@@ -65,7 +65,8 @@ class MemberFilterInput:
             created_to=self.created_to,
             active_from=self.active_from,
             active_to=self.active_to,
-            matching=matching,
+            rule=rule,
+            rule_at=datetime.now(UTC) if rule is not None else None,
         )
 
 
