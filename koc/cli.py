@@ -22,6 +22,7 @@ from koc.devtools import cli as devtools_cli
 from koc.jobs import JobResult, Progress
 from koc.privacy import cli as privacy_cli
 from koc.referrals import cli as referrals_cli
+from koc.segments import cli as segments_cli
 from koc.settings import Settings, get_settings, settings_problems
 
 SCHEMA_PATH = Path("schema.graphql")
@@ -374,6 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     referrals_cli.register(sub, run_job)
     devtools_cli.register(sub, run_with_db)
     privacy_cli.register(sub, run_job)
+    segments_cli.register(sub, run_job)
     return parser
 
 

@@ -15,6 +15,7 @@ from koc.creators.cli import recompute_scores
 from koc.jobs import NO_PROGRESS, JobResult, Progress, log_result
 from koc.privacy.cli import erase, retention
 from koc.referrals.cli import issue_due
+from koc.segments.cli import recompute as segments_recompute
 from koc.worker import periodic, task
 
 Work = Callable[[Progress], Awaitable[JobResult]]
@@ -49,6 +50,7 @@ SCHEDULED: dict[str, tuple[str, Work]] = {
     "referrals.rollup_rebuild": ("KOC_SCHEDULE_REFERRALS_ROLLUP_REBUILD", rollup_rebuild),
     "privacy.erase_due": ("KOC_SCHEDULE_PRIVACY_ERASE_DUE", erase),
     "privacy.retention": ("KOC_SCHEDULE_PRIVACY_RETENTION", retention),
+    "segments.recompute": ("KOC_SCHEDULE_SEGMENTS_RECOMPUTE", segments_recompute),
 }
 
 

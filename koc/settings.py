@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     schedule_referrals_rollup_rebuild: str = "30 4 * * 0"
     schedule_privacy_erase_due: str = "0 2 * * *"
     schedule_privacy_retention: str = "30 2 * * *"
+    schedule_segments_recompute: str = "15 3 * * *"
 
     @field_validator(
         "cors_allow_origins", "cors_allow_methods", "cors_allow_headers", mode="before"
@@ -123,6 +124,7 @@ class Settings(BaseSettings):
         "schedule_referrals_rollup_rebuild",
         "schedule_privacy_erase_due",
         "schedule_privacy_retention",
+        "schedule_segments_recompute",
     )
     @classmethod
     def _cron(cls, value: str) -> str:
