@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.expressions import Case, Subquery, When
+from tortoise.expressions import Case, F, Subquery, When
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -169,7 +169,7 @@ async def member_counts(segments: Sequence[Segment], now: datetime | None = None
         return []
     now = now or _now()
     counts = {
-        f"segment_{i}": Count(Case(When(to_q(rule_of(s), now), then=1)))
+        f"segment_{i}": Count(Case(When(to_q(rule_of(s), now), then=F("id"))))
         for i, s in enumerate(segments)
     }
     row = (await Member.all().annotate(**counts).values(*counts))[0]
