@@ -24,6 +24,10 @@ from koc.db import ensure_sqlite_directory, tortoise_config
 from koc.graphql.graphiql import STATIC_PREFIX, static_files
 from koc.graphql.schema import schema
 from koc.graphql.view import KocGraphQL
+from koc.livecodes.callback import ROUTES as WECOM_CALLBACK_ROUTES
+from koc.livecodes.web import ROUTES as LIVE_CODE_ROUTES
+from koc.livecodes.web import scan_limiter_for
+from koc.livecodes.wecom import WeComClient
 from koc.privacy import logs
 from koc.security.ratelimit import rate_limiter_for
 from koc.settings import Settings, get_settings
@@ -78,7 +82,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         settings.wechat_secret,
         settings.wechat_timeout_seconds,
     )
+    wecom = WeComClient(
+        settings.wecom_api_base,
+        settings.wecom_corp_id,
+        settings.wecom_secret,
+        settings.wecom_timeout_seconds,
+    )
     rate_limiter = rate_limiter_for(settings)
+    scan_limiter = scan_limiter_for(settings)
     graphql = KocGraphQL(
         schema,
         settings=settings,
@@ -107,12 +118,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 sampler.cancel()
                 metrics.worker_exited()
                 await wechat.aclose()
+                await wecom.aclose()
                 await rate_limiter.aclose()
+                await scan_limiter.aclose()
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        *LIVE_CODE_ROUTES,
+        *WECOM_CALLBACK_ROUTES,
     ]
     if settings.graphiql:
         routes.append(Mount(STATIC_PREFIX, static_files(), name="graphql-static"))
@@ -126,4 +141,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.rate_limiter = rate_limiter
+    app.state.scan_limiter = scan_limiter
+    app.state.wechat = wechat
+    app.state.wecom = wecom
     return app

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from koc.creators.cli import recompute_scores
 from koc.jobs import NO_PROGRESS, JobResult, Progress, log_result
+from koc.livecodes.cli import check as live_codes_check
 from koc.privacy.cli import erase, retention
 from koc.referrals.cli import issue_due
 from koc.segments.cli import recompute as segments_recompute
@@ -50,6 +51,7 @@ SCHEDULED: dict[str, tuple[str, Work]] = {
     "referrals.rollup_rebuild": ("KOC_SCHEDULE_REFERRALS_ROLLUP_REBUILD", rollup_rebuild),
     "privacy.erase_due": ("KOC_SCHEDULE_PRIVACY_ERASE_DUE", erase),
     "privacy.retention": ("KOC_SCHEDULE_PRIVACY_RETENTION", retention),
+    "live_codes.check": ("KOC_SCHEDULE_LIVE_CODES_CHECK", live_codes_check),
     "segments.recompute": ("KOC_SCHEDULE_SEGMENTS_RECOMPUTE", segments_recompute),
 }
 

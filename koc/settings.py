@@ -85,6 +85,19 @@ class Settings(BaseSettings):
     privacy_erasure_cooling_off_days: int = Field(default=15, ge=0, le=90)
     privacy_prospect_retention_days: int = Field(default=365, ge=30, le=3650)
     privacy_event_retention_days: int = Field(default=730, ge=30, le=3650)
+    # live codes (koc.livecodes): the public URL printed in QR codes, scan flood limits, the
+    # brand logo of QR images, the mini-program URL Link lifetime, and WeCom (contact ways and
+    # their add-contact callback)
+    public_base_url: str = Field(default="", pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$")
+    livecode_scans_per_minute: int = Field(default=30, ge=1, le=10_000)
+    brand_logo_path: Path | None = None
+    livecode_url_link_days: int = Field(default=30, ge=1, le=30)
+    wecom_corp_id: str = ""
+    wecom_secret: str = ""
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    wecom_callback_token: str = ""
+    wecom_encoding_aes_key: str = Field(default="", pattern="^([A-Za-z0-9]{43})?$")
+    wecom_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
     # Operations: logs, CORS, metrics, traces (README "Operations").
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
@@ -106,6 +119,7 @@ class Settings(BaseSettings):
     schedule_referrals_rollup_rebuild: str = "30 4 * * 0"
     schedule_privacy_erase_due: str = "0 2 * * *"
     schedule_privacy_retention: str = "30 2 * * *"
+    schedule_live_codes_check: str = "10 * * * *"
     schedule_segments_recompute: str = "15 3 * * *"
 
     @field_validator(
@@ -124,6 +138,7 @@ class Settings(BaseSettings):
         "schedule_referrals_rollup_rebuild",
         "schedule_privacy_erase_due",
         "schedule_privacy_retention",
+        "schedule_live_codes_check",
         "schedule_segments_recompute",
     )
     @classmethod

@@ -44,6 +44,7 @@ from koc.creators.models import (
 )
 from koc.events.models import OutboxEvent
 from koc.graphql.schema import schema
+from koc.livecodes.models import LiveCode, LiveCodeAdvisor, LiveCodeKind, LiveCodeTarget
 from koc.members.models import (
     LifecycleStage,
     Member,
@@ -368,6 +369,23 @@ async def seed() -> dict[str, str]:
     await AccessRecord.bulk_create(
         AccessRecord(member_id=m, field=AccessField.PHONE, reason="seed", actor="seeder")
         for m in members
+    )
+    codes = await ids_of(
+        LiveCode,
+        [
+            LiveCode(slug=f"code-{i}", name=f"Code {i}", kind=LiveCodeKind.GROUP, channel="poster")
+            for i in range(MEMBERS)
+        ],
+    )
+    await LiveCodeTarget.bulk_create(
+        LiveCodeTarget(live_code_id=c, position=p, image_url="https://i/g.png", expires_at=NOW)
+        for c in codes
+        for p in (1, 2)
+    )
+    await LiveCodeAdvisor.bulk_create(
+        LiveCodeAdvisor(live_code_id=c, wecom_userid=f"advisor{a}", staff_id=staff.id)
+        for c in codes
+        for a in (1, 2)
     )
     # Segments: each counts its members live (one statement for the page).
     await Segment.bulk_create(

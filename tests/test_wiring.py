@@ -31,6 +31,7 @@ EXPECTED = [
     ("MemberEventRecorded", "koc.segments.handlers.on_member_events_recorded", True),
     ("MemberLoggedIn", "koc.badges.handlers.on_member_logged_in", False),
     ("MemberLoggedIn", "koc.creators.signals.on_member_logged_in", False),
+    ("MemberLoggedIn", "koc.livecodes.handlers.on_member_logged_in", False),
     ("MemberMerged", "koc.badges.handlers.on_member_merged", False),
     ("MemberMerged", "koc.privacy.access.on_member_merged", False),
     ("MemberMerged", "koc.privileges.handlers.on_member_merged", False),
