@@ -24,6 +24,7 @@ from koc.jobs import JobResult, Progress
 from koc.livecodes import cli as live_codes_cli
 from koc.privacy import cli as privacy_cli
 from koc.referrals import cli as referrals_cli
+from koc.segments import cli as segments_cli
 from koc.settings import Settings, get_settings, settings_problems
 
 SCHEMA_PATH = Path("schema.graphql")
@@ -380,6 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     devtools_cli.register(sub, run_with_db)
     privacy_cli.register(sub, run_job)
     live_codes_cli.register(sub, run_job)
+    segments_cli.register(sub, run_job)
     return parser
 
 

@@ -36,6 +36,7 @@ APPS: dict[str, list[str]] = {
     "advisory": ["koc.advisory.models"],
     "worker": ["koc.worker.models"],
     "events": ["koc.events.models"],
+    "segments": ["koc.segments.models"],
 }
 
 

@@ -16,6 +16,7 @@ from koc.jobs import NO_PROGRESS, JobResult, Progress, log_result
 from koc.livecodes.cli import check as live_codes_check
 from koc.privacy.cli import erase, retention
 from koc.referrals.cli import issue_due
+from koc.segments.cli import recompute as segments_recompute
 
 Work = Callable[[Progress], Awaitable[JobResult]]
 
@@ -52,6 +53,7 @@ SCHEDULED: dict[str, tuple[str, Work]] = {
     "live_codes.check": ("KOC_SCHEDULE_LIVE_CODES_CHECK", live_codes_check),
     "advisory.pool_return": ("KOC_SCHEDULE_ADVISORY_POOL_RETURN", pool_return),
     "advisory.remind_due": ("KOC_SCHEDULE_ADVISORY_REMIND_DUE", remind_due),
+    "segments.recompute": ("KOC_SCHEDULE_SEGMENTS_RECOMPUTE", segments_recompute),
 }
 
 

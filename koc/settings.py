@@ -124,6 +124,7 @@ class Settings(BaseSettings):
     schedule_live_codes_check: str = "10 * * * *"
     schedule_advisory_pool_return: str = "15 3 * * *"
     schedule_advisory_remind_due: str = "*/5 * * * *"
+    schedule_segments_recompute: str = "15 3 * * *"
 
     @field_validator(
         "cors_allow_origins", "cors_allow_methods", "cors_allow_headers", mode="before"
@@ -144,6 +145,7 @@ class Settings(BaseSettings):
         "schedule_live_codes_check",
         "schedule_advisory_pool_return",
         "schedule_advisory_remind_due",
+        "schedule_segments_recompute",
     )
     @classmethod
     def _cron(cls, value: str) -> str:

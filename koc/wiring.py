@@ -13,6 +13,8 @@ not change. What depends on it:
 - On a KOC status change, badges record the member's roles first; privileges record them too
   (idempotently), so grants do not depend on that order either.
 - On a member merge, each feature moves its own rows; none reads another's.
+- Segments come last for each event they react to: their tag and stage rules read what the
+  handlers before them wrote (KOC roles, badges, conversions).
 """
 
 from __future__ import annotations
@@ -44,10 +46,13 @@ from koc.events import (
 )
 from koc.events.bus import Handler, install
 from koc.livecodes import handlers as live_codes
+from koc.members.filters import use_rule_compiler
 from koc.privacy import access as privacy
 from koc.privileges import handlers as privileges
 from koc.referrals import handlers as referrals
 from koc.referrals import rollup
+from koc.segments import handlers as segments
+from koc.segments.compile import rule_condition
 from koc.surveys import services as surveys
 
 
@@ -67,12 +72,15 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     batch(OrderRecorded, referrals.on_orders_recorded),
     batch(OrderRecorded, rollup.on_orders_recorded),
     batch(OrderRecorded, discovery.on_orders_recorded),
+    batch(OrderRecorded, segments.on_orders_recorded),
     each(OrderRefunded, referrals.on_order_refunded),
     each(OrderRefunded, rollup.on_order_refunded),
     each(OrderRefunded, discovery.on_order_refunded),
+    each(OrderRefunded, segments.on_order_refunded),
     each(MemberEventRecorded, badges.on_member_event_recorded),
     each(MemberEventRecorded, referrals.on_member_event_recorded),
     each(MemberEventRecorded, discovery.on_member_event_recorded),
+    batch(MemberEventRecorded, segments.on_member_events_recorded),
     # members
     each(MemberLoggedIn, badges.on_member_logged_in),
     each(MemberLoggedIn, discovery.on_member_logged_in),
@@ -87,31 +95,40 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     each(MemberMerged, creators.on_member_merged),
     each(MemberMerged, advisory.on_member_merged),
     batch(MemberStageChanged, privileges.on_stages_changed),
+    batch(MemberStageChanged, segments.on_stages_changed),
     each(MemberTagsChanged, privileges.on_tags_changed),
+    each(MemberTagsChanged, segments.on_tags_changed),
     each(MemberBadgesChanged, privileges.on_badges_changed),
+    each(MemberBadgesChanged, segments.on_badges_changed),
     each(ConsentChanged, discovery.on_consent_changed),
     # KOCs
     each(KocStatusChanged, badges.on_koc_status_changed),
     each(KocStatusChanged, privileges.on_koc_status_changed),
     each(KocStatusChanged, referrals.on_koc_status_changed),
     each(KocStatusChanged, surveys.on_koc_status_changed),
+    each(KocStatusChanged, segments.on_koc_status_changed),
     each(CampaignSubmissionReviewed, badges.on_submission_reviewed),
     # referrals
     batch(ReferralConverted, badges.on_referrals_converted),
     batch(ReferralConverted, rollup.on_referrals_converted),
     batch(ReferralConverted, discovery.on_referrals_converted),
+    batch(ReferralConverted, segments.on_referrals_converted),
     each(ReferralReversed, badges.on_referral_reversed),
     each(ReferralReversed, rollup.on_referral_reversed),
     each(ReferralReversed, discovery.on_referral_reversed),
+    each(ReferralReversed, segments.on_referral_reversed),
     each(ReferralReattributed, rollup.on_referral_reattributed),
     each(ReferralBound, advisory.on_referral_bound),
     # surveys
     each(SurveyResponded, discovery.on_survey_responded),
     # advisory
     each(FollowUpRecorded, discovery.on_follow_up_recorded),
+    each(SurveyResponded, segments.on_survey_responded),
 )
 
 
 def connect_all() -> None:
     """Install every handler above, in order. Idempotent: calling it again changes nothing."""
     install(SUBSCRIPTIONS)
+    # Member filters (the members list, bulk tag jobs) may carry a segment rule.
+    use_rule_compiler(rule_condition)

@@ -89,6 +89,7 @@ from koc.referrals.models import (
     RewardStatus,
     StepKind,
 )
+from koc.segments.models import Segment
 from tests.conftest import gid
 from tests.sqlcount import count_statements, list_queries
 from tests.surveys.helpers import open_survey, question, respond
@@ -100,6 +101,7 @@ NOW = datetime.now(UTC)
 OWN_VIEWS = {
     "members kocCampaignsAvailable",
     "memberPool kocCampaignsAvailable",
+    "segmentMembers kocCampaignsAvailable",
     "kocCampaigns mySubmissions",
 }
 
@@ -423,7 +425,15 @@ async def seed() -> dict[str, str]:
         for m in members
         for step in (SalesStep.NEEDS_DISCOVERY, SalesStep.SOLUTION)
     )
-    return {"kocCampaignSubmissions": f'campaignId: "{gid("KocCampaign", campaigns[0])}"'}
+    # Segments: each counts its members live (one statement for the page).
+    await Segment.bulk_create(
+        Segment(name=f"Segment {n}", rule={"created": {"withinDays": n + 1}})
+        for n in range(SMALL_LISTS)
+    )
+    return {
+        "kocCampaignSubmissions": f'campaignId: "{gid("KocCampaign", campaigns[0])}"',
+        "segmentMembers": "audience: {rule: {created: {withinDays: 30}}}",
+    }
 
 
 @pytest.fixture

@@ -160,12 +160,34 @@ def _check_for(type_: Any, directives: Any) -> Check | None:
     definition = getattr(type_, "__strawberry_definition__", None)
     if definition is None or not definition.is_input:
         return None
+    if type_ in _INPUT_CHECKS:
+        return _INPUT_CHECKS[type_] or _recursive(type_)
+    # A recursive input (a rule tree's ``all: [SegmentRuleInput!]``) meets itself while its
+    # check is built: the inner use looks the finished check up when it runs.
+    _INPUT_CHECKS[type_] = None
     checks = [
         (f.python_name, f.graphql_name or to_camel_case(f.python_name), check)
         for f in definition.fields
         if (check := _check_for(f.type, f.directives))
     ]
-    return _fields(checks) if checks else None
+    _INPUT_CHECKS[type_] = _fields(checks) if checks else _nothing
+    return _INPUT_CHECKS[type_]
+
+
+_INPUT_CHECKS: dict[Any, Check | None] = {}
+
+
+def _nothing(value: Any, path: str, problems: list[DomainError]) -> None:
+    return None
+
+
+def _recursive(type_: Any) -> Check:
+    def check(value: Any, path: str, problems: list[DomainError]) -> None:
+        found = _INPUT_CHECKS[type_]
+        if found is not None:
+            found(value, path, problems)
+
+    return check
 
 
 class ArgumentChecks:

@@ -44,6 +44,8 @@ from koc.referrals.graphql import mutations as referral_mutations
 from koc.referrals.graphql import queries as referral_queries
 from koc.security.graphql import mutations as security_mutations
 from koc.security.graphql.extensions import SECURITY_EXTENSIONS
+from koc.segments.graphql import mutations as segment_mutations
+from koc.segments.graphql import queries as segment_queries
 from koc.surveys.graphql import mutations as survey_mutations
 from koc.surveys.graphql import queries as survey_queries
 from koc.webhooks.graphql import queries as webhook_queries
@@ -63,6 +65,7 @@ QUERIES = (
     advisory_queries.Query,
     worker_queries.Query,
     webhook_queries.Query,
+    segment_queries.Query,
 )
 MUTATIONS = (
     badge_mutations.Mutation,
@@ -79,6 +82,7 @@ MUTATIONS = (
     privacy_mutations.Mutation,
     live_code_mutations.Mutation,
     advisory_mutations.Mutation,
+    segment_mutations.Mutation,
 )
 
 

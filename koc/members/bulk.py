@@ -33,7 +33,7 @@ from koc.worker.models import Job
 
 TAGS_CHANGE = "members.tags_change"
 CHUNK = 1000
-_DATES = ("created_from", "created_to", "active_from", "active_to")
+_DATES = ("created_from", "created_to", "active_from", "active_to", "rule_at")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -21,6 +21,10 @@ class TagErrorCode(ErrorCode):
         "Two of the tags belong to the same exclusive group, which allows one per member.",
     )
     NO_MEMBERS = "NO_MEMBERS", "No member was named, or none matches the filter."
+    INVALID_RULE = (
+        "INVALID_RULE",
+        "The filter's segment rule is malformed; ``field`` is the path inside the tree.",
+    )
     TOO_MANY_MEMBERS = (
         "TOO_MANY_MEMBERS",
         "More members match than one call may change (the message gives the limit).",

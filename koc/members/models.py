@@ -76,6 +76,9 @@ class Member(Model):
             Index(fields=("created_at",), name="member_created_idx"),
             Index(fields=("last_active_at",), name="member_active_idx"),
             Index(fields=("stage_id", "id"), name="member_stage_idx"),
+            # segment rules on region and source channel
+            Index(fields=("region",), name="member_region_idx"),
+            Index(fields=("source_channel",), name="member_channel_idx"),
         ]
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from tortoise.expressions import Q, Subquery
-from tortoise.queryset import QuerySet
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from koc.audit import services as audit
@@ -23,6 +21,7 @@ from koc.events import (
     publish_many,
 )
 from koc.members.errors import MemberErrorCode, TagErrorCode
+from koc.members.filters import MemberFilter, filter_members
 from koc.members.models import (
     LifecycleStage,
     Member,
@@ -142,6 +141,12 @@ async def advance_to_rule(member: Member, rule: StageAutoRule, reason: str) -> b
     return True
 
 
+async def move_automatically(member: Member, stage: LifecycleStage, reason: str) -> None:
+    """An automatic move decided by a rule elsewhere (a segments stage rule), recorded with
+    ``reason`` naming that rule; the caller decided the direction. Call inside a transaction."""
+    await _move(member, stage, reason=reason[:500], staff_id=None, automatic=True)
+
+
 async def count_order(member: Member, delta: int) -> None:
     """Keep ``order_count`` current and apply the first-order / repeat-order stage rules."""
     await count_orders([(member, delta)])
@@ -244,51 +249,6 @@ async def create_tag(
             after={"groupId": group_id, "name": name, "memberVisible": member_visible},
         )
     return tag
-
-
-@dataclass
-class MemberFilter:
-    """Which members a list or a bulk change covers. Empty means everyone."""
-
-    tags_all: list[int] = field(default_factory=list)
-    tags_any: list[int] = field(default_factory=list)
-    stages: list[str] = field(default_factory=list)
-    search: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-    active_from: datetime | None = None
-    active_to: datetime | None = None
-    ids: list[int] | None = None
-    owner_id: int | None = None  # the owner advisor (an ADVISOR's own id: koc.auth.scope)
-
-
-def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
-    """A queryset of the members matching ``f``; every condition is served by an index."""
-    qs = Member.all()
-    if f is None:
-        return qs
-    if f.ids is not None:
-        qs = qs.filter(id__in=f.ids)
-    if f.owner_id is not None:
-        qs = qs.filter(owner_id=f.owner_id)
-    for tag_id in f.tags_all:
-        qs = qs.filter(id__in=Subquery(MemberTag.filter(tag_id=tag_id).values("member_id")))
-    if f.tags_any:
-        qs = qs.filter(id__in=Subquery(MemberTag.filter(tag_id__in=f.tags_any).values("member_id")))
-    if f.stages:
-        qs = qs.filter(stage_id__in=Subquery(LifecycleStage.filter(code__in=f.stages).values("id")))
-    if f.search:
-        term = f.search.strip()
-        qs = qs.filter(Q(nickname__icontains=term) | Q(phone__contains=term) | Q(unionid=term))
-    if f.created_from:
-        qs = qs.filter(created_at__gte=f.created_from)
-    if f.created_to:
-        qs = qs.filter(created_at__lt=f.created_to)
-    if f.active_from:
-        qs = qs.filter(last_active_at__gte=f.active_from)
-    if f.active_to:
-        qs = qs.filter(last_active_at__lt=f.active_to)
-    return qs
 
 
 async def resolve_tags(tag_ids: Sequence[int]) -> list[Tag]:

@@ -49,6 +49,8 @@ class Order(Model):
         indexes = [
             Index(fields=("member_id", "occurred_at"), name="order_member_idx"),
             Index(fields=("occurred_at",), name="order_occurred_idx"),
+            # segment rules on orders of a category
+            Index(fields=("category", "occurred_at"), name="order_category_idx"),
         ]
 
 
@@ -82,4 +84,8 @@ class MemberEvent(Model):
     class Meta:
         table = "member_event"
         unique_together = (("partner_id", "external_id"),)
-        indexes = [Index(fields=("member_id", "kind"), name="member_event_member_idx")]
+        indexes = [
+            Index(fields=("member_id", "kind"), name="member_event_member_idx"),
+            # segment rules: events of a kind within a time window, grouped by member
+            Index(fields=("kind", "occurred_at", "member_id"), name="member_event_kind_idx"),
+        ]

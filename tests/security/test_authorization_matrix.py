@@ -184,6 +184,19 @@ RULES: dict[str, Rule] = {
     "Mutation.liveCodeTargetUpdate": OPERATOR,
     # events out
     "Query.events": scoped(PartnerScope.EVENTS_READ, staff=StaffRole.ANALYST),
+    # segments (#18): staff read segments and rules; operators change them
+    "Query.segments": ANALYST,
+    "Query.segmentMembers": ANALYST,
+    "Query.segmentSnapshots": ANALYST,
+    "Query.tagRules": ANALYST,
+    "Query.stageRules": ANALYST,
+    "Mutation.segmentCreate": OPERATOR,
+    "Mutation.segmentUpdate": OPERATOR,
+    "Mutation.segmentDelete": OPERATOR,
+    "Mutation.tagRuleCreate": OPERATOR,
+    "Mutation.tagRuleDelete": OPERATOR,
+    "Mutation.stageRuleCreate": OPERATOR,
+    "Mutation.stageRuleDelete": OPERATOR,
     # advisory
     "Query.memberPool": ANALYST,
     "Query.advisorQueue": ANALYST,
@@ -202,6 +215,19 @@ RULES: dict[str, Rule] = {
 # allowed ADVISOR is called with a member it owns; whose data it reaches is tested in
 # tests/advisory/test_advisor_scope.py.
 ADVISOR_RULES: dict[str, bool] = {
+    # segments and layering rules are staff work above an advisor's own members
+    "Query.segments": False,
+    "Query.segmentMembers": False,
+    "Query.segmentSnapshots": False,
+    "Query.tagRules": False,
+    "Query.stageRules": False,
+    "Mutation.segmentCreate": False,
+    "Mutation.segmentUpdate": False,
+    "Mutation.segmentDelete": False,
+    "Mutation.tagRuleCreate": False,
+    "Mutation.tagRuleDelete": False,
+    "Mutation.stageRuleCreate": False,
+    "Mutation.stageRuleDelete": False,
     # live codes are set up by operators and read by analysts, not by advisors
     "Query.liveCodes": False,
     "Query.liveCodeReport": False,

@@ -120,16 +120,22 @@ def _max_length(definition: Any) -> int:
 
 
 def _positions(
-    gql_type: Any, definition: Any, path: tuple[str | int, ...]
+    gql_type: Any,
+    definition: Any,
+    path: tuple[str | int, ...],
+    inside: frozenset[str] = frozenset(),
 ) -> Iterator[tuple[tuple[str | int, ...], str, Any]]:
-    """(path, scalar type name, definition) of every scalar position under an argument."""
+    """(path, scalar type name, definition) of every scalar position under an argument. A
+    recursive input (a rule tree) is walked once: its positions inside itself are the same."""
     while isinstance(gql_type, GraphQLNonNull | GraphQLList):
         if isinstance(gql_type, GraphQLList):
             path = (*path, 0)
         gql_type = gql_type.of_type
     if isinstance(gql_type, GraphQLInputObjectType):
+        if gql_type.name in inside:
+            return
         for name, field in gql_type.fields.items():
-            yield from _positions(field.type, field, (*path, name))
+            yield from _positions(field.type, field, (*path, name), inside | {gql_type.name})
     elif isinstance(gql_type, GraphQLScalarType):
         yield path, gql_type.name, definition
 

@@ -42,6 +42,9 @@ NODE_RULES = {
     "PrivacyPolicy": PUBLIC_TO_MEMBERS,
     "Privilege": PUBLIC_TO_MEMBERS,
     "Referral": PRIVATE,
+    "Segment": PRIVATE,
+    "StageRule": PRIVATE,
+    "TagRule": PRIVATE,
     "ReferralAttempt": PRIVATE,
     "ReferralReward": PRIVATE,
     "StaffUser": PRIVATE,
@@ -86,6 +89,19 @@ async def test_node_reads_follow_the_rules(
         {"g": group["tagGroupCreate"]["tagGroup"]["id"]},
     )
     ids.add(tag["tagCreate"]["tag"]["id"])
+    layered = await admin.execute(
+        """mutation { segmentCreate(input: {name: "S", rule: {region: {in: ["x"]}}}) {
+        segment { id } } stageRuleCreate(input: {eventKind: TEST_DRIVE, stage: "INTENT"}) {
+        stageRule { id } } }"""
+    )
+    segment_id = layered["segmentCreate"]["segment"]["id"]
+    ids |= {segment_id, layered["stageRuleCreate"]["stageRule"]["id"]}
+    tag_rule = await admin.execute(
+        """mutation($s: ID!, $t: ID!) { tagRuleCreate(input: {segmentId: $s, tagId: $t}) {
+        tagRule { id } } }""",
+        {"s": segment_id, "t": tag["tagCreate"]["tag"]["id"]},
+    )
+    ids.add(tag_rule["tagRuleCreate"]["tagRule"]["id"])
     log = await admin.execute(
         "{ auditLog(first: 1) { edges { node { id } } } partnerTokens { id } lifecycleStages { id } }"
     )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import strawberry
 from strawberry import relay
 
 from koc.graphql.boundary import MaxLength
-from koc.graphql.ids import decode_ids
+from koc.graphql.ids import decode_id, decode_ids
 from koc.members.graphql.types import Gender, TagFamily
 from koc.members.services import MemberFilter
+from koc.segments.graphql.inputs import SegmentRuleInput
+from koc.segments.services import audience_rule
 
 
 @strawberry.input(description="Which members to list or change. All given conditions must hold.")
@@ -35,8 +37,25 @@ class MemberFilterInput:
     created_to: datetime | None = strawberry.field(default=None, description="Created before.")
     active_from: datetime | None = strawberry.field(default=None, description="Active at or after.")
     active_to: datetime | None = strawberry.field(default=None, description="Active before.")
+    rule: SegmentRuleInput | None = strawberry.field(
+        default=None, description="Members matching this segment rule."
+    )
+    segment_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Members of this saved Segment (now)."
+    )
 
-    def to_filter(self, ids: list[int] | None = None) -> MemberFilter:
+    async def to_filter(self, path: str = "filter") -> MemberFilter:
+        """The filter, with its rule or segment checked against the data (a segment's rule is
+        taken as it is now)."""
+        rule = None
+        if self.rule is not None or self.segment_id is not None:
+            segment = (
+                decode_id(self.segment_id, "Segment", f"{path}.segmentId")
+                if self.segment_id
+                else None
+            )
+            given = self.rule.to_json(f"{path}.rule") if self.rule else None
+            rule = await audience_rule(given, segment, path)
         return MemberFilter(
             tags_all=decode_ids(self.tags_all or [], "Tag", "filter.tagsAll"),
             tags_any=decode_ids(self.tags_any or [], "Tag", "filter.tagsAny"),
@@ -46,7 +65,8 @@ class MemberFilterInput:
             created_to=self.created_to,
             active_from=self.active_from,
             active_to=self.active_to,
-            ids=ids,
+            rule=rule,
+            rule_at=datetime.now(UTC) if rule is not None else None,
         )
 
 

@@ -79,7 +79,7 @@ CanUpdateProfile = allow(
 async def _tags_target(input: MemberTagsInput, viewer: Viewer) -> tuple[MemberFilter, list[int]]:
     """The members a tag change covers, within the caller's reach: IDs an ADVISOR does not own
     are refused, a filter is narrowed to its members."""
-    target, tag_ids = _tags_input(input)
+    target, tag_ids = await _tags_input(input)
     if target.ids is not None:
         await require_owned(viewer, target.ids)
     scoped = scope_filter(target, viewer)
@@ -87,7 +87,7 @@ async def _tags_target(input: MemberTagsInput, viewer: Viewer) -> tuple[MemberFi
     return scoped, tag_ids
 
 
-def _tags_input(input: MemberTagsInput) -> tuple[MemberFilter, list[int]]:
+async def _tags_input(input: MemberTagsInput) -> tuple[MemberFilter, list[int]]:
     tag_ids = decode_ids(input.tag_ids, "Tag", "tagIds")
     if (input.member_ids is None) == (input.filter is None):
         raise DomainError(TagErrorCode.INVALID, "Give memberIds or filter, not both.", "memberIds")
@@ -96,7 +96,7 @@ def _tags_input(input: MemberTagsInput) -> tuple[MemberFilter, list[int]]:
             raise DomainError(TagErrorCode.NO_MEMBERS, "Give at least one member.", "memberIds")
         return MemberFilter(ids=decode_ids(input.member_ids, "Member", "memberIds")), tag_ids
     assert input.filter is not None
-    return input.filter.to_filter(), tag_ids
+    return await input.filter.to_filter(), tag_ids
 
 
 async def _start_tags_change(

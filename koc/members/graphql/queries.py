@@ -59,7 +59,7 @@ class Query:
         after: After = None,
     ) -> Connection[Member]:
         return await paginate(
-            filter_members(scope_filter(filter.to_filter() if filter else None, viewer)),
+            filter_members(scope_filter(await filter.to_filter() if filter else None, viewer)),
             first=first,
             after=after,
             to_node=Member.from_model,

@@ -1,0 +1,1 @@
+"""Segments: one rule language over member facts for audiences, automatic tags and stages."""
