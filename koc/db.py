@@ -31,6 +31,7 @@ APPS: dict[str, list[str]] = {
     "consent": ["koc.consent.models"],
     "privacy": ["koc.privacy.models"],
     "events": ["koc.events.models"],
+    "webhooks": ["koc.webhooks.models"],
 }
 
 

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     privacy_erasure_cooling_off_days: int = Field(default=15, ge=0, le=90)
     privacy_prospect_retention_days: int = Field(default=365, ge=30, le=3650)
     privacy_event_retention_days: int = Field(default=730, ge=30, le=3650)
+    # webhooks (koc.webhooks): which targets deliveries may reach, and how long a receiver may take
+    webhook_allow_private_targets: bool = False
+    webhook_allow_http: bool = False
+    webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    webhook_read_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_response_bytes: int = Field(default=4096, ge=0, le=65536)
     # Operations: logs, CORS, metrics, traces (README "Operations").
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")

@@ -81,6 +81,7 @@ from koc.referrals.models import (
     RewardStatus,
     StepKind,
 )
+from koc.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from tests.conftest import gid
 from tests.sqlcount import count_statements, list_queries
 from tests.surveys.helpers import open_survey, question, respond
@@ -364,7 +365,25 @@ async def seed() -> dict[str, str]:
         AccessRecord(member_id=m, field=AccessField.PHONE, reason="seed", actor="seeder")
         for m in members
     )
-    return {"kocCampaignSubmissions": f'campaignId: "{gid("KocCampaign", campaigns[0])}"'}
+    # Webhooks: a subscription per member, every event delivered to the first, tried twice.
+    subscriptions = await ids_of(
+        WebhookSubscription,
+        [WebhookSubscription(url=f"https://crm.example/{m}", secret="whsec_x") for m in members],
+    )
+    events = list(await OutboxEvent.all().order_by("id").values_list("id", flat=True))
+    deliveries = await ids_of(
+        WebhookDelivery,
+        [WebhookDelivery(subscription_id=subscriptions[0], event_id=e) for e in events],
+    )
+    await WebhookAttempt.bulk_create(
+        WebhookAttempt(delivery_id=deliveries[0], attempted_at=NOW, status_code=500, latency_ms=9)
+        for _ in members
+    )
+    return {
+        "kocCampaignSubmissions": f'campaignId: "{gid("KocCampaign", campaigns[0])}"',
+        "webhookDeliveries": f'subscriptionId: "{gid("WebhookSubscription", subscriptions[0])}"',
+        "webhookAttempts": f'deliveryId: "{gid("WebhookDelivery", deliveries[0])}"',
+    }
 
 
 @pytest.fixture

@@ -40,6 +40,7 @@ from koc.security.graphql import mutations as security_mutations
 from koc.security.graphql.extensions import SECURITY_EXTENSIONS
 from koc.surveys.graphql import mutations as survey_mutations
 from koc.surveys.graphql import queries as survey_queries
+from koc.webhooks.graphql import mutations as webhook_mutations
 from koc.webhooks.graphql import queries as webhook_queries
 
 QUERIES = (
@@ -66,6 +67,7 @@ MUTATIONS = (
     referral_mutations.Mutation,
     survey_mutations.Mutation,
     privacy_mutations.Mutation,
+    webhook_mutations.Mutation,
 )
 
 

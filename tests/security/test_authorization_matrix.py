@@ -167,6 +167,22 @@ RULES: dict[str, Rule] = {
     "Mutation.memberDataExport": ADMIN,
     # events out
     "Query.events": scoped(PartnerScope.EVENTS_READ, staff=StaffRole.ANALYST),
+    "Query.webhookSubscriptions": scoped(PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN),
+    "Query.webhookDeliveries": scoped(PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN),
+    "Query.webhookAttempts": scoped(PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN),
+    "Mutation.webhookSubscriptionCreate": scoped(
+        PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN
+    ),
+    "Mutation.webhookSubscriptionUpdate": scoped(
+        PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN
+    ),
+    "Mutation.webhookSubscriptionDelete": scoped(
+        PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN
+    ),
+    "Mutation.webhookSubscriptionReplay": scoped(
+        PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN
+    ),
+    "Mutation.webhookDeliveryRetry": scoped(PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN),
 }
 
 
