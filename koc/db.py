@@ -30,6 +30,7 @@ APPS: dict[str, list[str]] = {
     "surveys": ["koc.surveys.models"],
     "consent": ["koc.consent.models"],
     "privacy": ["koc.privacy.models"],
+    "worker": ["koc.worker.models"],
     "events": ["koc.events.models"],
     "webhooks": ["koc.webhooks.models"],
 }

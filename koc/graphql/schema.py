@@ -42,6 +42,7 @@ from koc.surveys.graphql import mutations as survey_mutations
 from koc.surveys.graphql import queries as survey_queries
 from koc.webhooks.graphql import mutations as webhook_mutations
 from koc.webhooks.graphql import queries as webhook_queries
+from koc.worker.graphql import queries as worker_queries
 
 QUERIES = (
     badge_queries.Query,
@@ -53,6 +54,7 @@ QUERIES = (
     referral_queries.Query,
     survey_queries.Query,
     privacy_queries.Query,
+    worker_queries.Query,
     webhook_queries.Query,
 )
 MUTATIONS = (

@@ -288,7 +288,7 @@ def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
     return qs
 
 
-async def _resolve_tags(tag_ids: Sequence[int]) -> list[Tag]:
+async def resolve_tags(tag_ids: Sequence[int]) -> list[Tag]:
     if not tag_ids:
         raise DomainError(TagErrorCode.INVALID, "Give at least one tag.", "tagIds")
     unique_ids = list(dict.fromkeys(tag_ids))
@@ -310,6 +310,21 @@ async def _target_member_ids(f: MemberFilter) -> list[int]:
     return list(ids)
 
 
+def exclusive_choices(tags: Sequence[Tag]) -> dict[int, int]:
+    """Exclusive group -> the one tag of ``tags`` in it; refuses two tags of one such group."""
+    chosen: dict[int, int] = {}
+    for tag in tags:
+        if tag.group.exclusive:
+            if tag.group_id in chosen:
+                raise DomainError(
+                    TagErrorCode.EXCLUSIVE_CONFLICT,
+                    f"Group {tag.group.name!r} allows one tag per member; two were given.",
+                    "tagIds",
+                )
+            chosen[tag.group_id] = tag.id
+    return chosen
+
+
 async def apply_tags(
     member_ids: Sequence[int],
     tags: Sequence[Tag],
@@ -324,16 +339,7 @@ async def apply_tags(
     Call inside a transaction. Automatic (AUTO, EVENT) tags profile a member: they come through
     ``koc.consent.tags.apply_automatic_tags``, which passes only members who allow PROFILING.
     """
-    exclusive_groups: dict[int, int] = {}
-    for tag in tags:
-        if tag.group.exclusive:
-            if tag.group_id in exclusive_groups:
-                raise DomainError(
-                    TagErrorCode.EXCLUSIVE_CONFLICT,
-                    f"Group {tag.group.name!r} allows one tag per member; two were given.",
-                    "tagIds",
-                )
-            exclusive_groups[tag.group_id] = tag.id
+    exclusive_groups = exclusive_choices(tags)
     added = 0
     for start in range(0, len(member_ids), 5000):
         chunk = list(member_ids[start : start + 5000])
@@ -372,7 +378,7 @@ async def add_member_tags(
     if len(cause) > 200:
         raise DomainError(TagErrorCode.INVALID, "Note is at most 200 characters.", "note")
     async with in_transaction():
-        tags = await _resolve_tags(tag_ids)
+        tags = await resolve_tags(tag_ids)
         member_ids = await _target_member_ids(f)
         added = await apply_tags(
             member_ids, tags, source=TagSource.MANUAL, staff_id=actor.staff_id, cause=cause
@@ -387,19 +393,25 @@ async def add_member_tags(
     return len(member_ids), added
 
 
+async def take_off_tags(member_ids: Sequence[int], tags: Sequence[Tag]) -> int:
+    """Take ``tags`` off the members (call inside a transaction). Returns rows removed."""
+    removed = 0
+    for start in range(0, len(member_ids), 5000):
+        removed += await MemberTag.filter(
+            member_id__in=list(member_ids[start : start + 5000]), tag_id__in=[t.id for t in tags]
+        ).delete()
+    if removed:
+        await publish(MemberTagsChanged(member_ids=list(member_ids)))
+    return removed
+
+
 async def remove_member_tags(
     f: MemberFilter, tag_ids: Sequence[int], *, actor: Actor
 ) -> tuple[int, int]:
     async with in_transaction():
-        tags = await _resolve_tags(tag_ids)
+        tags = await resolve_tags(tag_ids)
         member_ids = await _target_member_ids(f)
-        removed = 0
-        for start in range(0, len(member_ids), 5000):
-            removed += await MemberTag.filter(
-                member_id__in=member_ids[start : start + 5000], tag_id__in=[t.id for t in tags]
-            ).delete()
-        if removed:
-            await publish(MemberTagsChanged(member_ids=member_ids))
+        removed = await take_off_tags(member_ids, tags)
         await audit.record(
             actor,
             "member_tags.remove",
