@@ -112,6 +112,7 @@ class Settings(BaseSettings):
     schedule_referrals_rollup_rebuild: str = "30 4 * * 0"
     schedule_privacy_erase_due: str = "0 2 * * *"
     schedule_privacy_retention: str = "30 2 * * *"
+    schedule_webhooks_sweep: str = "* * * * *"
 
     @field_validator(
         "cors_allow_origins", "cors_allow_methods", "cors_allow_headers", mode="before"
@@ -129,6 +130,7 @@ class Settings(BaseSettings):
         "schedule_referrals_rollup_rebuild",
         "schedule_privacy_erase_due",
         "schedule_privacy_retention",
+        "schedule_webhooks_sweep",
     )
     @classmethod
     def _cron(cls, value: str) -> str:

@@ -21,6 +21,7 @@ from koc.badges import handlers as badges
 from koc.creators import services as creators
 from koc.creators import signals as discovery
 from koc.events import (
+    PUBLIC_EVENTS,
     CampaignSubmissionReviewed,
     ConsentChanged,
     Event,
@@ -45,6 +46,7 @@ from koc.privileges import handlers as privileges
 from koc.referrals import handlers as referrals
 from koc.referrals import rollup
 from koc.surveys import services as surveys
+from koc.webhooks import dispatch as webhooks
 
 
 def each(event: type[Event], handler: Handler) -> Subscription:
@@ -99,6 +101,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     each(ReferralReattributed, rollup.on_referral_reattributed),
     # surveys
     each(SurveyResponded, discovery.on_survey_responded),
+    # events out: last, once the features reacted (one webhooks.dispatch job per transaction)
+    *(batch(event, webhooks.on_public_events) for event in PUBLIC_EVENTS.values()),
 )
 
 

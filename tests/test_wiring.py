@@ -52,6 +52,20 @@ EXPECTED = [
     ("ReferralReversed", "koc.creators.signals.on_referral_reversed", False),
     ("ReferralReattributed", "koc.referrals.rollup.on_referral_reattributed", False),
     ("SurveyResponded", "koc.creators.signals.on_survey_responded", False),
+    *(
+        (event, "koc.webhooks.dispatch.on_public_events", True)
+        for event in (
+            "OrderRecorded",
+            "OrderRefunded",
+            "MemberEventRecorded",
+            "MemberStageChanged",
+            "KocStatusChanged",
+            "ReferralConverted",
+            "ReferralReversed",
+            "SurveyResponded",
+            "MemberErased",
+        )
+    ),
 ]
 
 

@@ -28,7 +28,7 @@ from tortoise.transactions import in_transaction
 from koc.auth.models import PartnerScope, PartnerToken
 from koc.auth.viewer import PartnerViewer
 from koc.errors import DomainError
-from koc.settings import Settings
+from koc.settings import Settings, get_settings
 from koc.webhooks.models import (
     DeliveryStatus,
     WebhookAttempt,
@@ -38,6 +38,7 @@ from koc.webhooks.models import (
 from koc.webhooks.render import render
 from koc.webhooks.signing import signed_headers
 from koc.webhooks.targets import Target, resolve_target
+from koc.worker import enqueue, task
 
 RETRY_DELAYS = (
     timedelta(seconds=5),
@@ -50,6 +51,7 @@ RETRY_DELAYS = (
 )
 JITTER = 0.2
 DELIVERY_READ_REASON = "webhook delivery"
+DELIVER = "webhooks.deliver"
 
 
 def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta | None:
@@ -189,6 +191,8 @@ async def _record(
             delivery.next_attempt_at = None
         elif (delay := retry_delay(delivery.attempts)) is not None:
             delivery.next_attempt_at = at + delay
+            # The retry is a job of its own, written with this attempt's record.
+            await enqueue(DELIVER, run_after=delivery.next_attempt_at, delivery_id=delivery_id)
         else:
             delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
@@ -216,3 +220,10 @@ async def _disable_if_failing(delivery: WebhookDelivery, subscription_id: int) -
     await WebhookSubscription.filter(id=subscription_id).update(
         active=False, disabled_reason=reason, disabled_at=datetime.now(UTC)
     )
+
+
+@task(DELIVER)
+async def deliver(delivery_id: int) -> None:
+    """The worker's task: one attempt of one delivery (its retries are jobs it enqueues). The
+    process's settings (``KOC_WEBHOOK_*``) say where it may send and how long it waits."""
+    await attempt(delivery_id, get_settings())

@@ -1,25 +1,43 @@
 """Handing committed events to subscriptions, and sending the deliveries that are due.
 
 ``dispatch`` numbers the committed events (koc.events.outbox) and creates one delivery per new
-event and subscription whose types match, moving the subscription's mark past them, in one
-transaction per subscription (a crash between the two redoes the batch: the unique delivery per
-event and subscription keeps it once). ``run_due`` dispatches and sends what is due.
+event and subscription whose types match, with its ``webhooks.deliver`` job, moving the
+subscription's mark past them, all in one transaction per subscription.
+
+When it runs: a transaction that publishes public events enqueues one ``webhooks.dispatch`` job
+(``on_public_events``, wired in koc/wiring.py), in that transaction, when any subscription
+exists; the job runs once the transaction committed. ``webhooks.sweep`` (every minute by
+default, ``KOC_SCHEDULE_WEBHOOKS_SWEEP``) dispatches too, and sends deliveries whose job is long
+overdue (lost with a crashed worker's memory, say): a safety net, not the path.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+import weakref
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from tortoise.backends.base.client import TransactionalDBClient
+from tortoise.connection import connections
 from tortoise.functions import Max
 from tortoise.transactions import in_transaction
 
 from koc.events.models import OutboxEvent
 from koc.events.outbox import assign_positions
-from koc.settings import Settings
-from koc.webhooks.delivery import attempt
+from koc.settings import Settings, get_settings
+from koc.webhooks.delivery import DELIVER, attempt
 from koc.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from koc.worker import enqueue, periodic, task
+
+DISPATCH = "webhooks.dispatch"
+SWEEP = "webhooks.sweep"
+# A delivery this late past its time lost its job: the sweep sends it.
+OVERDUE = timedelta(minutes=5)
+# How long a process trusts its answer to "is there any active subscription?".
+SUBSCRIBERS_TTL_SECONDS = 5.0
 
 # Events one dispatch hands to one subscription; the rest go on the next.
 DISPATCH_AT_MOST = 1000
@@ -59,10 +77,16 @@ async def dispatch() -> list[int]:
 
 
 async def create_deliveries(subscription_id: int, event_ids: Sequence[int]) -> list[int]:
-    """Pending deliveries of these events, due now (an existing one is left as it is)."""
+    """Pending deliveries of these events, due now, each with its job (an existing delivery is
+    left as it is, and gets no second job). Call inside a transaction."""
     if not event_ids:
         return []
     now = datetime.now(UTC)
+    before = set(
+        await WebhookDelivery.filter(
+            subscription_id=subscription_id, event_id__in=list(event_ids)
+        ).values_list("id", flat=True)
+    )
     await WebhookDelivery.bulk_create(
         [
             WebhookDelivery(subscription_id=subscription_id, event_id=e, next_attempt_at=now)
@@ -70,20 +94,24 @@ async def create_deliveries(subscription_id: int, event_ids: Sequence[int]) -> l
         ],
         ignore_conflicts=True,
     )
-    return list(
+    ids = list(
         await WebhookDelivery.filter(
             subscription_id=subscription_id, event_id__in=list(event_ids)
         ).values_list("id", flat=True)
     )
+    for delivery_id in ids:
+        if delivery_id not in before:
+            await enqueue(DELIVER, delivery_id=delivery_id)
+    return ids
 
 
-async def run_due(settings: Settings) -> int:
-    """Dispatch, then send the deliveries that are due (oldest first); returns how many were
-    attempted."""
+async def run_due(settings: Settings, overdue: timedelta = timedelta(0)) -> int:
+    """Dispatch, then send the deliveries due for more than ``overdue`` (oldest first), here
+    and now; returns how many were attempted."""
     await dispatch()
     due = await (
         WebhookDelivery.filter(
-            status=DeliveryStatus.PENDING, next_attempt_at__lte=datetime.now(UTC)
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=datetime.now(UTC) - overdue
         )
         .order_by("next_attempt_at", "id")
         .limit(SEND_AT_MOST)
@@ -96,3 +124,48 @@ async def run_due(settings: Settings) -> int:
             return await attempt(delivery_id, settings) is not None
 
     return sum(await asyncio.gather(*(one(d) for d in due)))
+
+
+@task(DISPATCH)
+async def dispatch_task() -> None:
+    await dispatch()
+
+
+@task(SWEEP)
+async def sweep() -> None:
+    await run_due(get_settings(), overdue=OVERDUE)
+
+
+periodic(SWEEP, every_setting="KOC_SCHEDULE_WEBHOOKS_SWEEP")
+
+
+_subscribers: list[Any] = [0.0, False]  # [checked at (monotonic), any active subscription]
+# The transactions that enqueued their dispatch already (one job per transaction).
+_enqueued: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+async def has_subscribers() -> bool:
+    """Whether any subscription is active, as this process last saw it (a few seconds old at
+    most: a subscription created elsewhere meanwhile is covered by the sweep)."""
+    checked_at, found = _subscribers
+    if time.monotonic() - checked_at > SUBSCRIBERS_TTL_SECONDS:
+        found = await WebhookSubscription.exists(active=True)
+        _subscribers[:] = [time.monotonic(), found]
+    return bool(found)
+
+
+def subscribers_changed() -> None:
+    """Forget the cached answer (this process created, enabled or removed a subscription)."""
+    _subscribers[0] = 0.0
+
+
+async def on_public_events(events: Sequence[Any]) -> None:
+    """The handler of every public event (koc/wiring.py): one dispatch job per transaction,
+    enqueued in it, when anyone subscribes."""
+    connection = connections.get("default")
+    in_transaction_ = isinstance(connection, TransactionalDBClient)
+    if (in_transaction_ and connection in _enqueued) or not await has_subscribers():
+        return
+    await enqueue(DISPATCH)
+    if in_transaction_:
+        _enqueued.add(connection)

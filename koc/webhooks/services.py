@@ -16,12 +16,18 @@ from koc.events import EventType
 from koc.events.models import OutboxEvent
 from koc.events.outbox import assign_positions
 from koc.settings import Settings
-from koc.webhooks.delivery import attempt
-from koc.webhooks.dispatch import create_deliveries, last_position
+from koc.webhooks.delivery import DELIVER, attempt
+from koc.webhooks.dispatch import (
+    DISPATCH,
+    create_deliveries,
+    last_position,
+    subscribers_changed,
+)
 from koc.webhooks.errors import WebhookErrorCode as Code
 from koc.webhooks.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from koc.webhooks.signing import new_secret
 from koc.webhooks.targets import resolve_target
+from koc.worker import enqueue
 
 Manager = StaffViewer | PartnerViewer
 MAX_DESCRIPTION = 200
@@ -95,6 +101,7 @@ async def create_subscription(
                 subscription.id,
                 after={"url": url, "types": subscription.event_types},
             )
+    subscribers_changed()
     return subscription, secret
 
 
@@ -128,10 +135,18 @@ async def update_subscription(
             else:
                 sub.disabled_reason, sub.disabled_at = "Disabled by hand.", datetime.now(UTC)
         await sub.save()
+        if active:
+            # Its pending deliveries stopped when it was disabled: they go again now.
+            for delivery_id in await WebhookDelivery.filter(
+                subscription_id=sub.id, status=DeliveryStatus.PENDING
+            ).values_list("id", flat=True):
+                await enqueue(DELIVER, delivery_id=delivery_id)
+            await enqueue(DISPATCH)
         if isinstance(manager, StaffViewer):
             await audit.record(
                 manager, "webhook.update", "WebhookSubscription", sub.id, after={"active": active}
             )
+    subscribers_changed()
     return sub
 
 
@@ -141,6 +156,7 @@ async def delete_subscription(manager: Manager, subscription_id: int) -> None:
         await sub.delete()
         if isinstance(manager, StaffViewer):
             await audit.record(manager, "webhook.delete", "WebhookSubscription", sub.id)
+    subscribers_changed()
 
 
 async def delivery_of(manager: Manager, delivery_id: int, field: str = "id") -> WebhookDelivery:
@@ -177,9 +193,16 @@ async def replay(manager: Manager, subscription_id: int, from_position: int) -> 
         events = events.filter(type__in=sub.event_types)
     ids = await events.order_by("position").limit(REPLAY_AT_MOST).values_list("id", flat=True)
     async with in_transaction():
+        existing = set(
+            await WebhookDelivery.filter(subscription_id=sub.id, event_id__in=ids).values_list(
+                "id", flat=True
+            )
+        )
         deliveries = await create_deliveries(sub.id, ids)
         # A replayed delivery starts its retries afresh.
         await WebhookDelivery.filter(id__in=deliveries).update(
             status=DeliveryStatus.PENDING, next_attempt_at=datetime.now(UTC), attempts=0
         )
+        for delivery_id in existing:
+            await enqueue(DELIVER, delivery_id=delivery_id)
     return len(deliveries)
