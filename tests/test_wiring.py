@@ -64,6 +64,9 @@ EXPECTED = [
             "ReferralReversed",
             "SurveyResponded",
             "MemberErased",
+            "RewardIssued",
+            "RewardClawedBack",
+            "BadgeAwarded",
         )
     ),
 ]

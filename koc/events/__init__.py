@@ -4,6 +4,7 @@ catalog of events. Which feature reacts to which event, in what order, is koc/wi
 from koc.events.bus import Event, NotWired, Subscription, installed, publish, publish_many
 from koc.events.catalog import (
     PUBLIC_EVENTS,
+    BadgeAwarded,
     CampaignSubmissionReviewed,
     ConsentChanged,
     EventType,
@@ -20,10 +21,13 @@ from koc.events.catalog import (
     ReferralConverted,
     ReferralReattributed,
     ReferralReversed,
+    RewardClawedBack,
+    RewardIssued,
     SurveyResponded,
 )
 
 __all__ = [
+    "BadgeAwarded",
     "CampaignSubmissionReviewed",
     "ConsentChanged",
     "Event",
@@ -43,6 +47,8 @@ __all__ = [
     "ReferralConverted",
     "ReferralReattributed",
     "ReferralReversed",
+    "RewardClawedBack",
+    "RewardIssued",
     "Subscription",
     "SurveyResponded",
     "installed",
