@@ -47,12 +47,12 @@ from tortoise import Tortoise  # noqa: E402
 from koc.auth.models import PartnerToken  # noqa: E402
 from koc.cli import migrate_database  # noqa: E402
 from koc.db import is_postgres, tortoise_config  # noqa: E402
-from koc.events import outbox  # noqa: E402
+from koc.events import EventType, outbox  # noqa: E402
 from koc.events.bus import install  # noqa: E402
 from koc.members.models import Member  # noqa: E402
 from koc.members.services import first_stage_id  # noqa: E402
 from koc.orders.services import MemberRef, OrderInput, record_orders  # noqa: E402
-from koc.settings import Settings  # noqa: E402
+from koc.settings import Settings, get_settings  # noqa: E402
 from koc.webhooks import dispatch  # noqa: E402
 from koc.webhooks.models import WebhookSubscription  # noqa: E402
 from koc.wiring import SUBSCRIPTIONS, connect_all  # noqa: E402
@@ -226,13 +226,14 @@ async def _all_arrived(receiver: _Receiver) -> None:
 
 
 async def latency(args: argparse.Namespace) -> None:
-    from koc.auth.models import StaffRole
+    from koc.auth.models import StaffRole, StaffUser
     from koc.auth.viewer import StaffViewer
     from koc.webhooks.services import create_subscription
     from koc.worker.process import run_worker
 
     os.environ["KOC_WEBHOOK_ALLOW_PRIVATE_TARGETS"] = "true"  # the worker's settings
     os.environ["KOC_WEBHOOK_ALLOW_HTTP"] = "true"
+    get_settings.cache_clear()
     url = args.database_url or f"sqlite://{tempfile.mkdtemp()}/events-latency.sqlite3"
     if is_postgres(url):
         name = url.rsplit("/", 1)[1]
@@ -247,9 +248,16 @@ async def latency(args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     worker = asyncio.create_task(run_worker(settings, stop))
     try:
-        admin = StaffViewer(staff_id=0, username="bench", role=StaffRole.ADMIN)
+        staff = await StaffUser.create(
+            username="bench", password_hash="!unusable", role=StaffRole.ADMIN
+        )
+        admin = StaffViewer(staff_id=staff.id, username="bench", role=StaffRole.ADMIN)
         await create_subscription(
-            admin, settings, url=receiver.url, event_types=[], description="bench"
+            admin,
+            settings,
+            url=receiver.url,
+            event_types=[EventType.ORDER_RECORDED],
+            description="bench",
         )
         members = list(await Member.all().order_by("id").values_list("id", flat=True))
         committed: dict[str, float] = {}

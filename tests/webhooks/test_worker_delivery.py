@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from standardwebhooks import Webhook
 
 from koc.auth.models import StaffRole
+from koc.settings import get_settings
 from koc.webhooks.models import WebhookDelivery
 from koc.worker import run_pending_jobs
 from tests.conftest import make_member
@@ -17,10 +19,15 @@ from tests.webhooks.helpers import deliveries, subscribe
 
 
 @pytest.fixture
-def worker_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A worker reads its settings from the environment: let it reach the local receiver.
+def worker_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # A worker reads its settings from the environment (once: get_settings is cached): let it
+    # reach the local receiver.
     monkeypatch.setenv("KOC_WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")
     monkeypatch.setenv("KOC_WEBHOOK_ALLOW_HTTP", "true")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
 
 
 async def test_jobs_dispatch_and_deliver_what_committed(
