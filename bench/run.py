@@ -20,11 +20,13 @@ import asyncio
 import json
 import os
 import platform
+import re
 import secrets
 import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,9 +47,9 @@ from graphql import (  # noqa: E402
 from bench import seed as seeding  # noqa: E402
 from bench.load import fetch_once, http_request, run_load  # noqa: E402
 from bench.queries import HOME_QUERY  # noqa: E402
+from bench.referees import Referee, make_fresh_referees  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
-INGEST_POOL = 20_000  # referees with their first order still to come, for the ingestion runs
 SECRET = secrets.token_urlsafe(32)
 
 
@@ -102,11 +104,7 @@ def serve(app: str, database_url: str, workers: int = 1):  # type: ignore[no-unt
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its children (uvicorn workers), from /proc."""
     total = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for p in pids:
+    for p in process_tree(pid):
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -114,6 +112,30 @@ def rss_mb(pid: int) -> float:
         except OSError:
             continue
     return round(total / 1024, 1)
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and its children (uvicorn's workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid]
+    with suppress(OSError):
+        pids += [int(p) for p in children.read_text().split()]
+    return pids
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a server (the process and its workers) used so far, from
+    /proc: on a shared machine CPU per request stays steady when throughput does not."""
+    ticks = 0
+    for p in process_tree(pid):
+        with suppress(OSError):
+            # after the command name in parentheses: state is field 3, utime 14, stime 15
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / CLOCK_TICKS
 
 
 async def sample_rss(pid: int, samples: list[float], stop: asyncio.Event) -> None:
@@ -176,8 +198,11 @@ def list_queries(schema: GraphQLSchema) -> dict[str, str]:
         if any(isinstance(a.type, GraphQLNonNull) for a in f.args.values()):
             continue
         node = get_named_type(named.fields["edges"].type).fields["node"].type
+        if "after" not in f.args:
+            continue
         found[name] = (
-            f"query($first: Int) {{ {name}(first: $first) {{ totalCount "
+            f"query($first: Int, $after: String) {{ {name}(first: $first, after: $after) "
+            f"{{ totalCount pageInfo {{ endCursor }} "
             f"edges {{ node {selection(schema, node, 1, lists=False)} }} }} }}"
         )
     return found
@@ -186,8 +211,9 @@ def list_queries(schema: GraphQLSchema) -> dict[str, str]:
 # --- measurements ------------------------------------------------------------------------------
 
 
-async def prepare(database_url: str) -> dict[str, Any]:
-    """Tokens and ids the run needs, made in-process on the seeded database."""
+async def prepare(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Tokens, ids and fresh referees the run needs, made in-process on the seeded database:
+    each ingestion run (one client, then each worker count) gets referees of its own."""
     from tortoise import Tortoise
 
     from koc.auth.models import PartnerScope, StaffUser
@@ -225,29 +251,21 @@ async def prepare(database_url: str) -> dict[str, Any]:
             survey_id = survey.id if survey else None
         from koc.members.models import Member
 
-        referees: list[tuple[int, str]] = []
-        if "referrals" in APPS:
-            from koc.referrals.models import Milestone, Referral
-
-            # Referees who have not bought yet, each with a time inside their attribution
-            # window: their orders convert, so ingestion pays for the whole attribution.
-            rows = (
-                await Referral.filter(milestone__not=Milestone.CONVERTED)
-                .order_by("id")
-                .limit(INGEST_POOL)
-                .values_list("referee_id", "bound_at")
-            )
-            referees = [(m, (bound + timedelta(days=1)).isoformat()) for m, bound in rows]
         members = await Member.all().count()
+        window = settings.referral_attribution_window_days
+        runs = [1] + [args.ingest_connections] * len(args.ingest_workers)
+        pools = [
+            await make_fresh_referees(ingest_orders_needed(args.ingest_orders, c), window)
+            for c in runs
+        ]
         return {
             "member_id": member_id,
             "member_token": (await issue_member_tokens(settings, member_id)).access_token,
             "staff_token": (await issue_staff_tokens(settings, staff)).access_token,
             "partner_token": partner_secret,
             "survey_id": survey_id,
-            "referees": referees
-            or [(m, datetime.now(UTC).isoformat()) for m in range(1, min(members, 2000) + 1)],
             "members": members,
+            "pools": pools,
         }
     finally:
         await Tortoise.close_connections()
@@ -257,10 +275,10 @@ async def home_load(
     ctx: dict[str, Any], database_url: str, args: argparse.Namespace
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    pools = pool_slices(ctx["referees"], 1 + len(args.ingest_workers))
+    pools = ctx["pools"]
     with (
         serve("koc.app:create_app", database_url) as (koc_proc, koc_port),
-        serve("bench.handwritten:create_app", database_url) as (_, floor_port),
+        serve("bench.handwritten:create_app", database_url) as (floor_proc, floor_port),
     ):
         koc_req = graphql_request(koc_port, ctx["member_token"], HOME_QUERY)
         floor_req = http_request(
@@ -280,9 +298,9 @@ async def home_load(
         results["rss_idle_mb"] = rss_mb(koc_proc.pid)
         rss: list[float] = []
         for conns in args.connections:
-            for name, port, req in (
-                ("koc", koc_port, koc_req),
-                ("handwritten", floor_port, floor_req),
+            for name, proc, port, req in (
+                ("koc", koc_proc, koc_port, koc_req),
+                ("handwritten", floor_proc, floor_port, floor_req),
             ):
                 await run_load(port, req, conns, min(1.0, args.duration), 500)  # warm-up
                 stop = asyncio.Event()
@@ -291,28 +309,40 @@ async def home_load(
                     if name == "koc"
                     else None
                 )
+                cpu = cpu_seconds(proc.pid)
                 outcome = await run_load(port, req, conns, args.duration, args.max_requests)
+                cpu = cpu_seconds(proc.pid) - cpu
                 stop.set()
                 if sampler:
                     await sampler
-                results[f"{name}_c{conns}"] = outcome.summary()
-                print(f"  home {name:<12} c={conns:<3} {outcome.summary()}", flush=True)
+                summary = outcome.summary()
+                summary["cpu_ms_per_req"] = round(1000 * cpu / max(1, outcome.requests), 3)
+                results[f"{name}_c{conns}"] = summary
+                print(f"  home {name:<12} c={conns:<3} {summary}", flush=True)
             koc_rps = results[f"koc_c{conns}"]["rps"]
             floor_rps = results[f"handwritten_c{conns}"]["rps"]
             results[f"ratio_c{conns}"] = round(koc_rps / floor_rps, 3) if floor_rps else None
+            floor_cpu = results[f"handwritten_c{conns}"]["cpu_ms_per_req"]
+            results[f"cpu_ratio_c{conns}"] = (
+                round(floor_cpu / results[f"koc_c{conns}"]["cpu_ms_per_req"], 3)
+                if results[f"koc_c{conns}"]["cpu_ms_per_req"]
+                else None
+            )
         results["rss_max_mb"] = max(rss) if rss else None
-        results["timed"] = await timed_operations(ctx, koc_port, args)
+        results["timed"] = await timed_operations(ctx, koc_port, koc_proc.pid, args)
+        results["home_beside_reports"] = await home_beside_reports(
+            ctx, koc_port, koc_req, args.report_connections, args.duration
+        )
         results["ingestion"] = await ingest(
-            koc_port, ctx["partner_token"], pools[0], args.ingest_orders, 1
+            koc_port, koc_proc.pid, ctx["partner_token"], pools[0], args.ingest_orders, 1
         )
         print(f"  ingestion {results['ingestion']}", flush=True)
     results["ingestion_workers"] = await ingestion_by_workers(ctx, database_url, pools[1:], args)
     return results
 
 
-async def timed_operations(
-    ctx: dict[str, Any], port: int, args: argparse.Namespace
-) -> dict[str, Any]:
+def report_operations(ctx: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The staff reports the run times: name -> (query, variables)."""
     from koc.graphql.schema import schema as strawberry_schema
 
     schema = strawberry_schema._schema
@@ -349,11 +379,18 @@ async def timed_operations(
             f"query($id: ID!) {{ surveyResults(surveyId: $id) {sel} }}",
             {"id": to_base64("Survey", ctx["survey_id"])},
         )
+    return ops
+
+
+async def timed_operations(
+    ctx: dict[str, Any], port: int, pid: int, args: argparse.Namespace
+) -> dict[str, Any]:
     timed: dict[str, Any] = {}
-    for name, (query, variables) in ops.items():
+    for name, (query, variables) in report_operations(ctx).items():
         req = graphql_request(port, ctx["staff_token"], query, variables)
         samples = []
         deadline = time.perf_counter() + args.duration
+        cpu = cpu_seconds(pid)
         try:
             for _ in range(args.timed_repeats):
                 elapsed, _ = await call(port, req)
@@ -364,15 +401,48 @@ async def timed_operations(
             timed[name] = {"error": str(exc)[:300]}
             print(f"  {name:<32} ERROR {exc}", flush=True)
             continue
+        cpu = cpu_seconds(pid) - cpu
         samples.sort()
         timed[name] = {
             "runs": len(samples),
+            "cpu_ms": round(1000 * cpu / len(samples), 1),
             "p50_ms": round(samples[len(samples) // 2], 1),
             "p95_ms": round(samples[min(len(samples) - 1, int(0.95 * len(samples)))], 1),
             "max_ms": round(samples[-1], 1),
         }
         print(f"  {name:<32} {timed[name]}", flush=True)
     return timed
+
+
+async def home_beside_reports(
+    ctx: dict[str, Any], port: int, home: bytes, connections: int, duration: float
+) -> dict[str, Any]:
+    """The home query at ``connections`` connections, alone and then while one staff client
+    runs the reports back to back: a report must not stop the other requests of the worker."""
+    out: dict[str, Any] = {}
+    out["alone"] = (await run_load(port, home, connections, duration, 10**6)).summary()
+    requests = [
+        graphql_request(port, ctx["staff_token"], query, variables)
+        for query, variables in report_operations(ctx).values()
+    ]
+    stop = asyncio.Event()
+    reports = 0
+
+    async def staff() -> None:
+        nonlocal reports
+        while not stop.is_set():
+            for req in requests:
+                await call(port, req)
+                reports += 1
+
+    looping = asyncio.create_task(staff())
+    await asyncio.sleep(0.2)  # the first report is under way
+    outcome = await run_load(port, home, connections, duration, 10**6)
+    stop.set()
+    await looping
+    out["with_reports"] = outcome.summary() | {"reports": reports}
+    print(f"  home c={connections} beside reports {out}", flush=True)
+    return out
 
 
 ORDER_RECORD = (
@@ -382,11 +452,11 @@ ORDERS_RECORD = """mutation($i: OrdersRecordInput!) { ordersRecord(input: $i) {
   recorded failed errors { code } } }"""
 
 
-def order_item(run: str, n: int, referee: tuple[int, str]) -> dict[str, Any]:
-    member_id, occurred_at = referee
+def order_item(run: str, n: int, referee: Referee) -> dict[str, Any]:
+    unionid, occurred_at = referee
     return {
         "externalId": f"bench-{run}-{n}",
-        "member": {"unionid": f"bench-union-{member_id}"},
+        "member": {"unionid": unionid},
         "amountCents": 500_000 + n % 1000,
         "currency": "CNY",
         "category": "accessory",
@@ -394,106 +464,185 @@ def order_item(run: str, n: int, referee: tuple[int, str]) -> dict[str, Any]:
     }
 
 
+BATCH_FACTOR = 4  # batches carry four times the single orders
+
+
+def ingest_orders_needed(orders: int, connections: int) -> int:
+    """Referees one ingestion run meets: its warm-up orders, the single orders, the batches."""
+    return 2 * connections + orders + BATCH_FACTOR * orders
+
+
 async def ingest(
-    port: int, token: str, pool: list[tuple[int, str]], orders: int, connections: int
+    port: int,
+    pid: int,
+    token: str,
+    pool: list[Referee],
+    orders: int,
+    connections: int,
 ) -> dict[str, Any]:
-    """``orders`` orders of the referees in ``pool`` one per ``orderRecord`` call, then four
-    times as many through ``ordersRecord`` in batches of up to 500, each spread over
-    ``connections`` concurrent clients."""
+    """``orders`` orders one per ``orderRecord`` call, then four times as many through
+    ``ordersRecord`` in batches of up to 500, each spread over ``connections`` concurrent
+    clients. Every order goes to a referee of its own from ``pool`` (fresh: it converts), and
+    the koc server's CPU (process ``pid`` and its workers, from /proc) is read around each."""
     from koc.graphql.schema import schema as strawberry_schema
 
     run = secrets.token_hex(3)
     out: dict[str, Any] = {}
     latencies: list[float] = []
+    warm, singles_from = 2 * connections, 2 * connections
+    batch_from = singles_from + orders
 
     async def singles(client: int) -> None:
         for n in range(client, orders, connections):
-            item = order_item(run, n, pool[n % len(pool)])
+            item = order_item(run, n, pool[singles_from + n])
             elapsed, _ = await call(port, graphql_request(port, token, ORDER_RECORD, {"i": item}))
             latencies.append(elapsed)
 
     async def warm_up(client: int) -> None:
         # Every worker process parses the mutations and opens its connections once; a fresh
-        # server would charge that to the first timed orders. The referees at the end of the
-        # pool are met last by the timed orders.
+        # server would charge that to the first timed orders.
         for k in range(2):
-            item = order_item(f"{run}-w", 2 * client + k, pool[-1 - (2 * client + k) % len(pool)])
+            n = 2 * client + k
+            item = order_item(f"{run}-w", n, pool[n])
             await call(port, graphql_request(port, token, ORDER_RECORD, {"i": item}))
 
     await asyncio.gather(*(warm_up(c) for c in range(connections)))
+    assert len(pool) >= warm + orders * (1 + BATCH_FACTOR)
+    cpu = cpu_seconds(pid)
     start = time.perf_counter()
     await asyncio.gather(*(singles(c) for c in range(connections)))
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds(pid) - cpu
     latencies.sort()
     out["single"] = {
         "orders": orders,
         "connections": connections,
         "orders_per_s": round(orders / seconds, 1),
         "p50_ms": round(latencies[len(latencies) // 2], 2),
+        "cpu_ms_per_order": round(1000 * cpu / orders, 2),
     }
     if "ordersRecord" not in strawberry_schema._schema.mutation_type.fields:
         return out
-    size = min(500, orders * 4)
-    batches = max(1, orders * 4 // size)
+    size = min(500, orders * BATCH_FACTOR)
+    batches = max(1, orders * BATCH_FACTOR // size)
     recorded = 0
 
     async def batched(client: int) -> None:
         nonlocal recorded
         for b in range(client, batches, connections):
             first = orders + b * size  # after the single orders, so each order is new
-            items = [order_item(run, first + k, pool[(first + k) % len(pool)]) for k in range(size)]
+            items = [
+                order_item(run, first + k, pool[batch_from + b * size + k]) for k in range(size)
+            ]
             _, body = await call(
                 port, graphql_request(port, token, ORDERS_RECORD, {"i": {"orders": items}})
             )
             recorded += body["data"]["ordersRecord"]["recorded"]
 
+    cpu = cpu_seconds(pid)
     start = time.perf_counter()
     await asyncio.gather(*(batched(c) for c in range(connections)))
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds(pid) - cpu
     out["batch"] = {
         "orders": recorded,
         "batch_size": size,
         "connections": connections,
         "orders_per_s": round(recorded / seconds, 1),
+        "cpu_ms_per_order": round(1000 * cpu / max(1, recorded), 3),
     }
     return out
-
-
-def pool_slices(pool: list[tuple[int, str]], parts: int) -> list[list[tuple[int, str]]]:
-    """The referee pool cut in ``parts`` runs, so each ingestion run meets referees in the same
-    state (a referee's first order converts, a later one does not)."""
-    size = max(1, len(pool) // parts)
-    return [pool[k * size : (k + 1) * size] or pool for k in range(parts)]
 
 
 async def ingestion_by_workers(
     ctx: dict[str, Any],
     database_url: str,
-    pools: list[list[tuple[int, str]]],
+    pools: list[list[Referee]],
     args: argparse.Namespace,
 ) -> dict[str, Any]:
     """The same ingestion against koc with each worker count, from concurrent clients (one
     client cannot keep two workers busy)."""
     out: dict[str, Any] = {}
     for workers, pool in zip(args.ingest_workers, pools, strict=True):
-        with serve("koc.app:create_app", database_url, workers=workers) as (_, port):
+        with serve("koc.app:create_app", database_url, workers=workers) as (proc, port):
             result = await ingest(
-                port, ctx["partner_token"], pool, args.ingest_orders, args.ingest_connections
+                port,
+                proc.pid,
+                ctx["partner_token"],
+                pool,
+                args.ingest_orders,
+                args.ingest_connections,
             )
         out[str(workers)] = result
         print(f"  ingestion workers={workers} {result}", flush=True)
     return out
 
 
+PLACEHOLDERS = re.compile(r"\((?:\?|\$\d+)(?:\s*,\s*(?:\?|\$\d+))*\)")
+
+
+def statement_shapes(statements: list[str]) -> Counter[str]:
+    """How often each statement ran, its ``IN (?, ?, ...)`` lists made one: the same loader
+    for ten rows or a hundred is the same shape."""
+    return Counter(PLACEHOLDERS.sub("(?)", s.partition(": ")[0]) for s in statements)
+
+
+async def page_statements(
+    client: Any, headers: dict[str, str], name: str, query: str
+) -> dict[str, Any]:
+    """Statements of ``first: 100`` against the ten ``first: 10`` pages that cover the same
+    rows. Some loaders run only for some kinds of rows (an active KOC's roles), so the small
+    pages need, together, each statement as often as the page that needed it most
+    (``first10``). A ``first: 100`` that runs any statement more often than that is an N+1;
+    one that differs only because its rows are of more kinds is not."""
+    from tests.sqlcount import count_statements
+
+    async def page(first: int, after: str | None) -> tuple[Counter[str], dict[str, Any]]:
+        with count_statements() as counter:
+            response = await client.post(
+                "/graphql",
+                json={"query": query, "variables": {"first": first, "after": after}},
+                headers=headers,
+            )
+        body = response.json()
+        if body.get("errors"):
+            raise RuntimeError(body["errors"][0]["message"][:120])
+        return statement_shapes(counter.statements), (body.get("data") or {}).get(name) or {}
+
+    # The small pages first: a read that writes once (a KOC's referral code made when first
+    # shown) then writes in them, and the big page meets the same state as they did.
+    try:
+        small: Counter[str] = Counter()
+        after = None
+        for _ in range(10):
+            shapes, connection = await page(10, after)
+            small |= shapes  # the most of each shape any one page ran
+            after = connection["pageInfo"]["endCursor"]
+            if after is None:
+                break
+        big, connection = await page(100, None)
+        rows = len(connection.get("edges") or [])
+    except RuntimeError as exc:
+        return {"error": str(exc), "constant": None}
+    repeated = sorted(shape[:80] for shape, n in big.items() if n > small[shape])
+    return {
+        "first10": sum(small.values()),
+        "first100": sum(big.values()),
+        "rows100": rows,
+        "constant": not repeated,
+        "repeated": repeated,
+    }
+
+
 async def statement_counts(database_url: str, ctx: dict[str, Any]) -> dict[str, Any]:
-    """SQL statements of every root list query at first:10 and first:100, in-process."""
+    """SQL statements of every root list query at first:100 and over the same rows in pages
+    of ten (``page_statements``), in-process."""
     import httpx
     from tortoise import Tortoise
 
     from koc.app import create_app
     from koc.graphql.schema import schema as strawberry_schema
     from koc.settings import Settings
-    from tests.sqlcount import count_statements
 
     settings = Settings(
         database_url=database_url,
@@ -509,25 +658,7 @@ async def statement_counts(database_url: str, ctx: dict[str, Any]) -> dict[str, 
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             headers = {"Authorization": f"Bearer {ctx['staff_token']}"}
             for name, query in sorted(list_queries(strawberry_schema._schema).items()):
-                row: dict[str, Any] = {}
-                for first in (10, 100):
-                    with count_statements() as counter:
-                        response = await client.post(
-                            "/graphql",
-                            json={"query": query, "variables": {"first": first}},
-                            headers=headers,
-                        )
-                    body = response.json()
-                    if body.get("errors"):
-                        row["error"] = body["errors"][0]["message"][:120]
-                        break
-                    conn = (body.get("data") or {}).get(name) or {}
-                    row[f"first{first}"] = counter.count
-                    row[f"rows{first}"] = len(conn.get("edges") or [])
-                row["constant"] = (
-                    row.get("first10") == row.get("first100") if "error" not in row else None
-                )
-                counts[name] = row
+                counts[name] = await page_statements(client, headers, name, query)
     await Tortoise.close_connections()
     return counts
 
@@ -562,14 +693,17 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "### Home query (`me`), koc vs hand-written Starlette",
         "",
-        "| connections | koc req/s | koc p50 ms | koc p99 ms | floor req/s | floor p50 ms | floor p99 ms | koc / floor |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| connections | koc req/s | koc p50 ms | koc p99 ms | koc CPU ms/req | floor req/s "
+        "| floor p50 ms | floor p99 ms | floor CPU ms/req | koc / floor | koc / floor by CPU |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in report["connections"]:
         k, f = h[f"koc_c{c}"], h[f"handwritten_c{c}"]
+        by_cpu = h.get(f"cpu_ratio_c{c}")
         lines.append(
-            f"| {c} | {k['rps']} | {k['p50_ms']} | {k['p99_ms']} | {f['rps']} | {f['p50_ms']} | "
-            f"{f['p99_ms']} | {h[f'ratio_c{c}']:.0%} |"
+            f"| {c} | {k['rps']} | {k['p50_ms']} | {k['p99_ms']} | {k.get('cpu_ms_per_req', '-')} "
+            f"| {f['rps']} | {f['p50_ms']} | {f['p99_ms']} | {f.get('cpu_ms_per_req', '-')} "
+            f"| {h[f'ratio_c{c}']:.0%} | {f'{by_cpu:.0%}' if by_cpu else '-'} |"
         )
     lines += [
         "",
@@ -578,30 +712,54 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "### Ingestion (partner orders, with referral attribution)",
         "",
-        "| koc workers | mode | client connections | orders | orders/s |",
-        "|---:|---|---:|---:|---:|",
+        "Every order goes to a referee of its own whose first order it is (it converts).",
+        "",
+        "| koc workers | mode | client connections | orders | orders/s | koc CPU ms/order |",
+        "|---:|---|---:|---:|---:|---:|",
     ]
     runs = [("1", h["ingestion"])] + list(h.get("ingestion_workers", {}).items())
     for workers, result in runs:
         for mode, row in result.items():
             lines.append(
                 f"| {workers} | {mode} | {row.get('connections', 1)} | {row['orders']} | "
-                f"{row['orders_per_s']} |"
+                f"{row['orders_per_s']} | {row.get('cpu_ms_per_order', '-')} |"
             )
-    lines += ["", "### Reports (staff)", "", "| operation | runs | p50 ms | p95 ms | max ms |"]
-    lines.append("|---|---:|---:|---:|---:|")
+    beside = h.get("home_beside_reports")
+    if beside:
+        alone, busy = beside["alone"], beside["with_reports"]
+        lines += [
+            "",
+            f"### Home query beside reports ({alone['connections']} connections)",
+            "",
+            "The home query alone, then while one staff client runs the reports below back to "
+            "back.",
+            "",
+            "| home query | req/s | p50 ms | p99 ms | reports run meanwhile |",
+            "|---|---:|---:|---:|---:|",
+            f"| alone | {alone['rps']} | {alone['p50_ms']} | {alone['p99_ms']} | - |",
+            f"| beside reports | {busy['rps']} | {busy['p50_ms']} | {busy['p99_ms']} "
+            f"| {busy['reports']} |",
+        ]
+    lines += ["", "### Reports (staff)", ""]
+    lines.append("| operation | runs | p50 ms | p95 ms | max ms | koc CPU ms/run |")
+    lines.append("|---|---:|---:|---:|---:|---:|")
     for name, row in h["timed"].items():
         if "error" in row:
-            lines.append(f"| {name} | error: {row['error'][:160]} | | | |")
+            lines.append(f"| {name} | error: {row['error'][:160]} | | | | |")
             continue
         lines.append(
-            f"| {name} | {row['runs']} | {row['p50_ms']} | {row['p95_ms']} | {row['max_ms']} |"
+            f"| {name} | {row['runs']} | {row['p50_ms']} | {row['p95_ms']} | {row['max_ms']} "
+            f"| {row.get('cpu_ms', '-')} |"
         )
     lines += [
         "",
         "### SQL statements per list query",
         "",
-        "| query | first:10 | first:100 | rows at 100 | constant |",
+        "first:100 against the ten first:10 pages over the same rows: first:10 counts each "
+        "statement as often as the page that ran it most. *constant* is no when first:100 ran "
+        "a statement more often than any small page did (an N+1).",
+        "",
+        "| query | first:10 pages | first:100 | rows at 100 | constant |",
     ]
     lines.append("|---|---:|---:|---:|---|")
     for name, row in report["statements"].items():
@@ -653,7 +811,7 @@ def seed_if_needed(url: str, members: int, reseed: bool) -> None:
 
 
 async def main_async(url: str, args: argparse.Namespace) -> dict[str, Any]:
-    ctx = await prepare(url)
+    ctx = await prepare(url, args)
     print(f"bench member {ctx['member_id']} of {ctx['members']:,}", flush=True)
     statements = await statement_counts(url, ctx)
     home = await home_load(ctx, url, args)
@@ -696,16 +854,16 @@ def scale_markdown(reports: list[dict[str, Any]]) -> str:
         "size, each from its own run (date shown); per-size details in "
         f"`{first['engine']}-<members>.md`.",
         "",
-        "| members | run | home req/s c1 | p50 ms c1 | p99 ms c1 | koc / floor c1 "
+        "| members | run | home req/s c1 | p50 ms c1 | p99 ms c1 | CPU ms/req c1 | koc / floor c1 "
         "| home req/s c16 | p99 ms c16 | RSS max MB | kocCandidates p95 ms "
         "| referralReport month p95 ms | referralReport referrer p95 ms | surveyResults p95 ms "
-        "| ingest single/s | ingest batch/s |"
+        "| home p99 ms beside reports | ingest single/s | ingest batch/s |"
         + "".join(
             f" {mode}/s {w} worker{'s' if w != '1' else ''} |"
             for w in workers
             for mode in ("single", "batch")
         ),
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         + "---:|" * 2 * len(workers),
     ]
     for r in reports:
@@ -720,6 +878,7 @@ def scale_markdown(reports: list[dict[str, Any]]) -> str:
             str(c1.get("rps", "-")),
             str(c1.get("p50_ms", "-")),
             str(c1.get("p99_ms", "-")),
+            str(c1.get("cpu_ms_per_req", "-")),
             f"{ratio:.0%}" if ratio is not None else "-",
             str(c16.get("rps", "-")),
             str(c16.get("p99_ms", "-")),
@@ -728,6 +887,7 @@ def scale_markdown(reports: list[dict[str, Any]]) -> str:
             _cell(timed.get("referralReport(year, MONTH)"), "p95_ms"),
             _cell(timed.get("referralReport(year, REFERRER)"), "p95_ms"),
             _cell(timed.get("surveyResults"), "p95_ms"),
+            _cell((h.get("home_beside_reports") or {}).get("with_reports"), "p99_ms"),
             _cell(h["ingestion"].get("single"), "orders_per_s"),
             _cell(h["ingestion"].get("batch"), "orders_per_s"),
         ]
@@ -819,6 +979,12 @@ def main(argv: list[str] | None = None) -> int:
         "--ingest-connections", type=int, default=4, help="clients in the workers comparison"
     )
     parser.add_argument("--timed-repeats", type=int, default=20, help="runs per report query")
+    parser.add_argument(
+        "--report-connections",
+        type=int,
+        default=8,
+        help="home query connections while staff run the reports in a loop",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     template = args.database_url or seeding.DEFAULT_URL

@@ -16,7 +16,6 @@ from starlette.routing import Mount, Route
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
-import koc.schedules  # noqa: F401 - declares the scheduled tasks and their schedules
 from koc import metrics
 from koc.access import REQUEST_ID_HEADER, RequestContext
 from koc.auth.wechat import WeChatClient
@@ -24,11 +23,16 @@ from koc.db import ensure_sqlite_directory, tortoise_config
 from koc.graphql.graphiql import STATIC_PREFIX, static_files
 from koc.graphql.schema import schema
 from koc.graphql.view import KocGraphQL
+from koc.livecodes.callback import ROUTES as WECOM_CALLBACK_ROUTES
+from koc.livecodes.web import ROUTES as LIVE_CODE_ROUTES
+from koc.livecodes.web import scan_limiter_for
+from koc.livecodes.wecom import WeComClient
 from koc.privacy import logs
 from koc.security.ratelimit import rate_limiter_for
 from koc.settings import Settings, get_settings
+from koc.tasks import register_all
 from koc.wiring import connect_all
-from koc.worker.process import run_worker
+from koc.worker.process import run_worker_resiliently
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -71,6 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     logs.install()  # before anything logs: no personal data in any record
     connect_all()  # which feature reacts to which event: koc/wiring.py
+    register_all()  # which background tasks and schedules exist: koc/tasks.py
     ensure_sqlite_directory(settings.database_url)
     wechat = WeChatClient(
         settings.wechat_api_base,
@@ -78,7 +83,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         settings.wechat_secret,
         settings.wechat_timeout_seconds,
     )
+    wecom = WeComClient(
+        settings.wecom_api_base,
+        settings.wecom_corp_id,
+        settings.wecom_secret,
+        settings.wecom_timeout_seconds,
+    )
     rate_limiter = rate_limiter_for(settings)
+    scan_limiter = scan_limiter_for(settings)
     graphql = KocGraphQL(
         schema,
         settings=settings,
@@ -94,7 +106,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             sampler = asyncio.create_task(metrics.sample_pool_forever())
             stop_worker = asyncio.Event()
             worker = (
-                asyncio.create_task(run_worker(settings, stop_worker))
+                asyncio.create_task(run_worker_resiliently(settings, stop_worker))
                 if settings.embedded_worker
                 else None
             )
@@ -107,12 +119,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 sampler.cancel()
                 metrics.worker_exited()
                 await wechat.aclose()
+                await wecom.aclose()
                 await rate_limiter.aclose()
+                await scan_limiter.aclose()
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        *LIVE_CODE_ROUTES,
+        *WECOM_CALLBACK_ROUTES,
     ]
     if settings.graphiql:
         routes.append(Mount(STATIC_PREFIX, static_files(), name="graphql-static"))
@@ -126,4 +142,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.rate_limiter = rate_limiter
+    app.state.scan_limiter = scan_limiter
+    app.state.wechat = wechat
+    app.state.wecom = wecom
     return app

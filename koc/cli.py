@@ -20,6 +20,7 @@ from koc import jobs
 from koc.creators import cli as creators_cli
 from koc.devtools import cli as devtools_cli
 from koc.jobs import JobResult, Progress
+from koc.livecodes import cli as live_codes_cli
 from koc.privacy import cli as privacy_cli
 from koc.referrals import cli as referrals_cli
 from koc.settings import Settings, get_settings, settings_problems
@@ -51,10 +52,13 @@ async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> An
     from tortoise import Tortoise
 
     from koc.db import tortoise_config
+    from koc.tasks import register_all
     from koc.wiring import connect_all
 
-    # A command's changes reach every feature's handlers, as they would through the API.
+    # A command's changes reach every feature's handlers, as they would through the API, and
+    # the jobs it starts name tasks that exist.
     connect_all()
+    register_all()
 
     await Tortoise.init(config=tortoise_config(settings.database_url))
     try:
@@ -109,7 +113,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
-    import koc.schedules  # noqa: F401 - declares the scheduled tasks
     from koc.worker.process import run_worker
 
     settings = get_settings()
@@ -374,6 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     referrals_cli.register(sub, run_job)
     devtools_cli.register(sub, run_with_db)
     privacy_cli.register(sub, run_job)
+    live_codes_cli.register(sub, run_job)
     return parser
 
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from enum import Enum
 from typing import Any
 
 from tortoise.backends.base.config_generator import expand_db_url
-from tortoise.connection import connections
+from tortoise.connection import connections, get_connections
 from tortoise.models import Model
 
 from koc.settings import DEFAULT_DATABASE_URL, get_settings, sqlite_path
+from koc.sqlite import ServerSqliteClient
 
 # label -> model modules. A new feature adds one line here.
 APPS: dict[str, list[str]] = {
@@ -30,6 +32,7 @@ APPS: dict[str, list[str]] = {
     "surveys": ["koc.surveys.models"],
     "consent": ["koc.consent.models"],
     "privacy": ["koc.privacy.models"],
+    "livecodes": ["koc.livecodes.models"],
     "worker": ["koc.worker.models"],
     "events": ["koc.events.models"],
     "webhooks": ["koc.webhooks.models"],
@@ -113,6 +116,25 @@ async def update_rows(rows: Sequence[Model], fields: Sequence[str]) -> None:
     await connections.get("default").execute_many(
         sql, [[db_value(getattr(row, f)) for f in fields] + [row.pk] for row in rows]
     )
+
+
+@asynccontextmanager
+async def long_reads() -> AsyncIterator[None]:
+    """Within the block, this task's statements go to the SQLite file's read-only connection,
+    answered on a thread of its own (``koc.sqlite.ThreadedReadConnection``): a report's long
+    scan no longer holds the event loop, and so every other request of the process, for its
+    duration. For reads only. Elsewhere nothing changes: PostgreSQL's driver never holds the
+    loop, and inside a transaction the reads must see its writes."""
+    current = connections.get("default")
+    reader = current.reader() if isinstance(current, ServerSqliteClient) else None
+    if reader is None:
+        yield
+        return
+    token = get_connections().set("default", reader)
+    try:
+        yield
+    finally:
+        get_connections().reset(token)
 
 
 def on_postgres() -> bool:

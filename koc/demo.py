@@ -61,6 +61,7 @@ from koc.demo_brand import (
 )
 from koc.events import MemberLoggedIn, publish
 from koc.jobs import NO_PROGRESS, JobResult, Progress
+from koc.livecodes import demo as livecodes_demo
 from koc.members.models import (
     Gender,
     LifecycleStage,
@@ -97,7 +98,14 @@ from koc.surveys import demo as surveys_demo
 log = logging.getLogger(__name__)
 
 # In this order: the badges demo rewards the KOCs the creators demo makes.
-FEATURE_SEEDERS = [creators_demo, badges_demo, privileges_demo, referrals_demo, surveys_demo]
+FEATURE_SEEDERS = [
+    creators_demo,
+    badges_demo,
+    privileges_demo,
+    referrals_demo,
+    surveys_demo,
+    livecodes_demo,
+]
 
 
 def _weighted(rng: random.Random, items: Sequence[Any], weights: Sequence[int]) -> Any:

@@ -2,8 +2,7 @@
 the settings (``KOC_SCHEDULE_*``, cron expressions in UTC; empty turns one off).
 
 Each is also a command (``koc rewards issue-due``, ``koc benefits-refresh``, ...) that runs the
-same function once, with a progress bar. Importing this module declares the tasks and their
-schedules; ``create_app`` and ``koc worker`` import it.
+same function once, with a progress bar. koc.tasks declares them as tasks on their schedules.
 """
 
 from __future__ import annotations
@@ -13,9 +12,9 @@ from collections.abc import Awaitable, Callable
 
 from koc.creators.cli import recompute_scores
 from koc.jobs import NO_PROGRESS, JobResult, Progress, log_result
+from koc.livecodes.cli import check as live_codes_check
 from koc.privacy.cli import erase, retention
 from koc.referrals.cli import issue_due
-from koc.worker import periodic, task
 
 Work = Callable[[Progress], Awaitable[JobResult]]
 
@@ -49,17 +48,15 @@ SCHEDULED: dict[str, tuple[str, Work]] = {
     "referrals.rollup_rebuild": ("KOC_SCHEDULE_REFERRALS_ROLLUP_REBUILD", rollup_rebuild),
     "privacy.erase_due": ("KOC_SCHEDULE_PRIVACY_ERASE_DUE", erase),
     "privacy.retention": ("KOC_SCHEDULE_PRIVACY_RETENTION", retention),
+    "live_codes.check": ("KOC_SCHEDULE_LIVE_CODES_CHECK", live_codes_check),
 }
 
 
-def _as_task(name: str, work: Work) -> Callable[[], Awaitable[None]]:
+def as_task(name: str, work: Work) -> Callable[[], Awaitable[None]]:
+    """The task running ``work`` once, logging its summary line as the command does."""
+
     async def run() -> None:
         start = time.monotonic()
         log_result(name, await work(NO_PROGRESS), time.monotonic() - start)
 
     return run
-
-
-for _name, (_setting, _work) in SCHEDULED.items():
-    task(_name)(_as_task(_name, _work))
-    periodic(_name, every_setting=_setting)

@@ -91,6 +91,19 @@ class Settings(BaseSettings):
     webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
     webhook_read_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     webhook_max_response_bytes: int = Field(default=4096, ge=0, le=65536)
+    # live codes (koc.livecodes): the public URL printed in QR codes, scan flood limits, the
+    # brand logo of QR images, the mini-program URL Link lifetime, and WeCom (contact ways and
+    # their add-contact callback)
+    public_base_url: str = Field(default="", pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$")
+    livecode_scans_per_minute: int = Field(default=30, ge=1, le=10_000)
+    brand_logo_path: Path | None = None
+    livecode_url_link_days: int = Field(default=30, ge=1, le=30)
+    wecom_corp_id: str = ""
+    wecom_secret: str = ""
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    wecom_callback_token: str = ""
+    wecom_encoding_aes_key: str = Field(default="", pattern="^([A-Za-z0-9]{43})?$")
+    wecom_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
     # Operations: logs, CORS, metrics, traces (README "Operations").
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
@@ -104,7 +117,7 @@ class Settings(BaseSettings):
     embedded_worker: bool = True
     worker_max_attempts: int = Field(default=8, ge=1, le=50)
     worker_heartbeat_seconds: float = Field(default=30.0, ge=2, le=3600)
-    worker_concurrency: int = Field(default=10, ge=1, le=100)
+    worker_concurrency: int = Field(default=10, ge=2, le=100)
     # Scheduled jobs (koc.schedules): cron expressions, UTC; empty turns one off.
     schedule_rewards_issue_due: str = "5 * * * *"
     schedule_benefits_refresh: str = "30 3 * * *"
@@ -113,6 +126,7 @@ class Settings(BaseSettings):
     schedule_privacy_erase_due: str = "0 2 * * *"
     schedule_privacy_retention: str = "30 2 * * *"
     schedule_webhooks_sweep: str = "* * * * *"
+    schedule_live_codes_check: str = "10 * * * *"
 
     @field_validator(
         "cors_allow_origins", "cors_allow_methods", "cors_allow_headers", mode="before"
@@ -131,6 +145,7 @@ class Settings(BaseSettings):
         "schedule_privacy_erase_due",
         "schedule_privacy_retention",
         "schedule_webhooks_sweep",
+        "schedule_live_codes_check",
     )
     @classmethod
     def _cron(cls, value: str) -> str:

@@ -1,13 +1,15 @@
 """The SQLite engine of koc: Tortoise's SQLite client, with writer transactions, running
 SQLite on the event loop's thread, and waiting for another process's write lock without
-holding the loop."""
+holding the loop; long reads (reports) on a read-only connection of their own, on a thread."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
 from collections.abc import Callable, Generator, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from tortoise.backends.base.client import ConnectionWrapper, TransactionContext
 from tortoise.backends.sqlite.client import (
@@ -213,6 +215,56 @@ class InlineConnection:
         self._conn.close()
 
 
+class ThreadedReadConnection(InlineConnection):
+    """A read-only connection whose queries run on a worker thread of their own.
+
+    A long scan (a report over every response of a survey) run inline would hold the event
+    loop, and with it every other request of the process, for its whole duration. Here SQLite
+    steps through it on the worker thread with the GIL released, and the loop goes on serving
+    meanwhile. Only reads come here (the connection is opened read-only): in WAL mode a
+    reader neither waits for the writer nor holds it up.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, busy_timeout: float) -> None:
+        super().__init__(connection, busy_timeout)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="koc-sqlite-read")
+
+    async def execute_fetchall(
+        self, sql: str, parameters: Iterable[Any] | None = None
+    ) -> list[sqlite3.Row]:
+        def run() -> list[sqlite3.Row]:
+            return self._conn.cursor().execute(sql, parameters or ()).fetchall()
+
+        return await asyncio.get_running_loop().run_in_executor(self._thread, run)
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._conn.close)
+        self._thread.shutdown(wait=False)
+
+
+class ReadOnlySqliteClient(SqliteClient):
+    """The read connection of a ``ServerSqliteClient``: same file, read-only, on a thread."""
+
+    def __init__(self, file_path: str, busy_timeout: float, **kwargs: Any) -> None:
+        super().__init__(file_path, **kwargs)
+        self.busy_timeout = busy_timeout
+
+    async def create_connection(self, with_db: bool) -> None:
+        if self._connection:
+            return
+        uri = f"file:{quote(self.filename)}?mode=ro"
+        connection = sqlite3.connect(
+            uri, uri=True, isolation_level=None, check_same_thread=False, timeout=0
+        )
+        connection.row_factory = sqlite3.Row
+        # Blocking is fine on the reader's own thread: let SQLite wait for a lock itself.
+        connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}").close()
+        if "cache_size" in self.pragmas:
+            connection.execute(f"PRAGMA cache_size = {self.pragmas['cache_size']}").close()
+        self._connection = ThreadedReadConnection(connection, self.busy_timeout)  # type: ignore[assignment]
+        await self._post_connect()
+
+
 class ServerSqliteClient(SqliteClient):
     """Tortoise's SQLite client whose transactions start with ``BEGIN IMMEDIATE``.
 
@@ -228,6 +280,27 @@ class ServerSqliteClient(SqliteClient):
         super().__init__(file_path, **kwargs)
         # Not a pragma: SQLite's own busy handler stays off (0) and koc waits instead.
         self.busy_timeout = int(self.pragmas.pop("busy_timeout", DEFAULT_BUSY_TIMEOUT_MS)) / 1000
+        self.read_client: ReadOnlySqliteClient | None = None
+
+    def reader(self) -> ReadOnlySqliteClient | None:
+        """The read connection of long reads (``koc.db.long_reads``), made on first use; None
+        for an in-memory database, which no second connection can see."""
+        if self.filename == ":memory:" or "mode=memory" in self.filename:
+            return None
+        if self.read_client is None:
+            self.read_client = ReadOnlySqliteClient(
+                self.filename,
+                self.busy_timeout,
+                connection_name=self.connection_name,
+                cache_size=self.pragmas.get("cache_size", -2000),
+            )
+        return self.read_client
+
+    async def close(self) -> None:
+        if self.read_client is not None:
+            await self.read_client.close()
+            self.read_client = None
+        await super().close()
 
     def acquire_connection(self) -> ConnectionWrapper:
         return _Connection(self._lock, self)

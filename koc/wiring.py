@@ -41,6 +41,7 @@ from koc.events import (
     SurveyResponded,
 )
 from koc.events.bus import Handler, install
+from koc.livecodes import handlers as live_codes
 from koc.privacy import access as privacy
 from koc.privileges import handlers as privileges
 from koc.referrals import handlers as referrals
@@ -74,6 +75,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # members
     each(MemberLoggedIn, badges.on_member_logged_in),
     each(MemberLoggedIn, discovery.on_member_logged_in),
+    each(MemberLoggedIn, live_codes.on_member_logged_in),
     each(MemberMerged, badges.on_member_merged),
     each(MemberMerged, privacy.on_member_merged),
     each(MemberMerged, privileges.on_member_merged),

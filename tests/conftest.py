@@ -28,12 +28,17 @@ from koc.auth.services import create_partner_token, issue_member_tokens, issue_s
 from koc.cli import migrate_database
 from koc.db import is_postgres
 from koc.devtools.wechat import WeChatServer
+from koc.devtools.wecom import WeComServer
 from koc.members.models import Member
 from koc.settings import Settings
 
 TEST_SECRET = "test-secret-" + "x" * 40
 APPID = "wx-test-app"
 APPSECRET = "wx-test-secret"
+WECOM_CORP_ID = "ww-test-corp"
+WECOM_SECRET = "wecom-test-secret"
+WECOM_TOKEN = "wecom-callback-token"
+WECOM_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
 def engine_name() -> str:
@@ -71,6 +76,13 @@ def wechat_server() -> Any:
 
 
 @pytest.fixture(scope="session")
+def wecom_server() -> Any:
+    server = WeComServer(WECOM_CORP_ID, WECOM_SECRET).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     base = os.environ.get("KOC_TEST_DATABASE_URL")
     if base:
@@ -98,11 +110,21 @@ def make_settings(database_url: str, wechat_base: str, **overrides: Any) -> Sett
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, wechat_server: WeChatServer) -> Settings:
+def settings(database_url: str, wechat_server: WeChatServer, wecom_server: WeComServer) -> Settings:
     # Tests run as production does, so masked errors and refused defaults are what we test;
     # but all of them share one address and sign in far more often than a person does, so the
     # buckets are deep. Rate limits are tested on endpoints of their own (the endpoint fixture).
-    return make_settings(database_url, wechat_server.base_url, rate_limit_capacity=10_000_000)
+    return make_settings(
+        database_url,
+        wechat_server.base_url,
+        rate_limit_capacity=10_000_000,
+        livecode_scans_per_minute=10_000,
+        wecom_api_base=wecom_server.base_url,
+        wecom_corp_id=WECOM_CORP_ID,
+        wecom_secret=WECOM_SECRET,
+        wecom_callback_token=WECOM_TOKEN,
+        wecom_encoding_aes_key=WECOM_AES_KEY,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -251,8 +273,9 @@ def partner_client(http: httpx.AsyncClient) -> Callable[..., Awaitable[GraphQLCl
 
 @pytest.fixture(autouse=True)
 def reset_wechat(request: pytest.FixtureRequest) -> None:
-    if "wechat_server" in request.fixturenames:
-        request.getfixturevalue("wechat_server").state.reset()
+    for server in ("wechat_server", "wecom_server"):
+        if server in request.fixturenames:
+            request.getfixturevalue(server).state.reset()
 
 
 def gid(type_name: str, pk: int) -> str:

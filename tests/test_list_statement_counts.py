@@ -44,6 +44,7 @@ from koc.creators.models import (
 )
 from koc.events.models import OutboxEvent
 from koc.graphql.schema import schema
+from koc.livecodes.models import LiveCode, LiveCodeAdvisor, LiveCodeKind, LiveCodeTarget
 from koc.members.models import (
     LifecycleStage,
     Member,
@@ -378,6 +379,23 @@ async def seed() -> dict[str, str]:
     await WebhookAttempt.bulk_create(
         WebhookAttempt(delivery_id=deliveries[0], attempted_at=NOW, status_code=500, latency_ms=9)
         for _ in members
+    )
+    codes = await ids_of(
+        LiveCode,
+        [
+            LiveCode(slug=f"code-{i}", name=f"Code {i}", kind=LiveCodeKind.GROUP, channel="poster")
+            for i in range(MEMBERS)
+        ],
+    )
+    await LiveCodeTarget.bulk_create(
+        LiveCodeTarget(live_code_id=c, position=p, image_url="https://i/g.png", expires_at=NOW)
+        for c in codes
+        for p in (1, 2)
+    )
+    await LiveCodeAdvisor.bulk_create(
+        LiveCodeAdvisor(live_code_id=c, wecom_userid=f"advisor{a}", staff_id=staff.id)
+        for c in codes
+        for a in (1, 2)
     )
     return {
         "kocCampaignSubmissions": f'campaignId: "{gid("KocCampaign", campaigns[0])}"',

@@ -28,6 +28,7 @@ EXPECTED = [
     ("MemberEventRecorded", "koc.creators.signals.on_member_event_recorded", False),
     ("MemberLoggedIn", "koc.badges.handlers.on_member_logged_in", False),
     ("MemberLoggedIn", "koc.creators.signals.on_member_logged_in", False),
+    ("MemberLoggedIn", "koc.livecodes.handlers.on_member_logged_in", False),
     ("MemberMerged", "koc.badges.handlers.on_member_merged", False),
     ("MemberMerged", "koc.privacy.access.on_member_merged", False),
     ("MemberMerged", "koc.privileges.handlers.on_member_merged", False),
@@ -67,6 +68,8 @@ EXPECTED = [
             "RewardIssued",
             "RewardClawedBack",
             "BadgeAwarded",
+            "LiveCodeTargetsLow",
+            "LiveCodeTargetExpiring",
         )
     ),
 ]

@@ -2,8 +2,10 @@
 
 code2Session (``/sns/jscode2session``) turns a ``wx.login`` code into openid / unionid;
 getuserphonenumber (``/wxa/business/getuserphonenumber``) turns a phone-button code into the
-member's number and needs an app access token (``/cgi-bin/token``), which is cached until shortly
-before it expires. Tests point ``KOC_WECHAT_API_BASE`` at a local fake server.
+member's number, generate_urllink (``/wxa/generate_urllink``) and generatescheme
+(``/wxa/generatescheme``) make a URL Link and a URL Scheme that open a mini-program page from
+outside WeChat (a live code's page); all three need an app access token
+(``/cgi-bin/token``), which is cached until shortly before it expires. Tests point ``KOC_WECHAT_API_BASE`` at a local fake server.
 """
 
 from __future__ import annotations
@@ -137,27 +139,53 @@ class WeChatClient:
                 )
             return self._access_token
 
-    async def phone_number(self, code: str) -> WeChatPhone:
+    async def _post_with_token(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST ``body`` with the app access token, fetching a new token once if WeChat says
+        the cached one went stale; raises for any other errcode."""
         for attempt in range(2):
             token = await self._app_access_token(refresh=attempt > 0)
-            data = await self._call(
-                "POST",
-                "/wxa/business/getuserphonenumber",
-                params={"access_token": token},
-                json={"code": code},
-            )
+            data = await self._call("POST", path, params={"access_token": token}, json=body)
             if data.get("errcode") in _STALE_TOKEN and attempt == 0:
                 continue
             self._raise_for(data)
-            info = data.get("phone_info") or {}
-            number = info.get("purePhoneNumber") or info.get("phoneNumber")
-            if not number:
-                raise DomainError(
-                    AuthErrorCode.WECHAT_ERROR, "WeChat gave no phone number.", "code"
-                )
-            return WeChatPhone(
-                phone_number=str(number), country_code=str(info.get("countryCode") or "86")
-            )
-        raise DomainError(
-            AuthErrorCode.WECHAT_ERROR, "WeChat kept refusing the access token.", "code"
+            return data
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    async def url_link(self, path: str, query: str, expire_days: int) -> str:
+        """A URL Link (https://wxaurl.cn/...) opening ``path?query`` of the mini-program,
+        valid for ``expire_days`` days (WeChat allows at most 30)."""
+        data = await self._post_with_token(
+            "/wxa/generate_urllink",
+            {"path": path, "query": query, "expire_type": 1, "expire_interval": expire_days},
+        )
+        link = data.get("url_link")
+        if not isinstance(link, str) or not link.startswith("https://"):
+            raise DomainError(AuthErrorCode.WECHAT_ERROR, "WeChat gave no URL Link.", "page")
+        return link
+
+    async def url_scheme(self, path: str, query: str, expire_days: int) -> str:
+        """A URL Scheme (weixin://dl/business/?t=...) opening ``path?query`` of the
+        mini-program from an SMS or another app, valid for ``expire_days`` days (at most 30)."""
+        data = await self._post_with_token(
+            "/wxa/generatescheme",
+            {
+                "jump_wxa": {"path": path, "query": query},
+                "is_expire": True,
+                "expire_type": 1,
+                "expire_interval": expire_days,
+            },
+        )
+        link = data.get("openlink")
+        if not isinstance(link, str) or not link.startswith("weixin://"):
+            raise DomainError(AuthErrorCode.WECHAT_ERROR, "WeChat gave no URL Scheme.", "page")
+        return link
+
+    async def phone_number(self, code: str) -> WeChatPhone:
+        data = await self._post_with_token("/wxa/business/getuserphonenumber", {"code": code})
+        info = data.get("phone_info") or {}
+        number = info.get("purePhoneNumber") or info.get("phoneNumber")
+        if not number:
+            raise DomainError(AuthErrorCode.WECHAT_ERROR, "WeChat gave no phone number.", "code")
+        return WeChatPhone(
+            phone_number=str(number), country_code=str(info.get("countryCode") or "86")
         )

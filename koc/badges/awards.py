@@ -33,6 +33,7 @@ from koc.badges.signals import load_signals, spec_of
 from koc.db import query_rows
 from koc.errors import DomainError
 from koc.events import BadgeAwarded, MemberBadgesChanged, publish, publish_many
+from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import Member
 from koc.orders.models import Order, OrderStatus
 
@@ -184,9 +185,12 @@ async def _qualifying_chunk(badge: Badge, after: int, now: datetime) -> list[int
     return list(await query.order_by("member_id").limit(CHUNK).values_list("member_id", flat=True))
 
 
-async def award_qualifying(badge: Badge, now: datetime | None = None) -> int:
+async def award_qualifying(
+    badge: Badge, now: datetime | None = None, progress: Progress = NO_PROGRESS
+) -> int:
     """Award ``badge`` to every member its rule admits who never held it, CHUNK members per
-    round trip. Returns how many received it. Call inside a transaction."""
+    round trip (``progress`` advances by the members looked at). Returns how many received it.
+    Call inside a transaction."""
     if badge.rule == BadgeRule.MANUAL or not badge.active:
         return 0
     now = now or datetime.now(UTC)
@@ -194,6 +198,7 @@ async def award_qualifying(badge: Badge, now: datetime | None = None) -> int:
     awarded, after = 0, 0
     while ids := await _qualifying_chunk(badge, after, now):
         after = ids[-1]
+        progress.advance(len(ids))
         held = set(
             await BadgeHolding.filter(badge_id=badge.id, member_id__in=ids).values_list(
                 "member_id", flat=True

@@ -1,6 +1,7 @@
 """Badge definitions: staff define and change badges (code, family and level, rule,
-visibility). Changes when what a badge is changes; a new or changed automatic badge goes at
-once to every member its rule admits (``awards``)."""
+visibility). Changes when what a badge is changes; a new or changed automatic badge goes to
+every member its rule admits (``awards``) by a job (``badges.award_qualifying``): a rule can
+admit every member, more than one request should hold."""
 
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ from koc.badges.rules import (
     rule_problem,
 )
 from koc.errors import DomainError
+from koc.jobs import Progress
+from koc.worker import start_job
+from koc.worker.models import Job
+
+AWARD_QUALIFYING = "badges.award_qualifying"
 
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 ROLE_RE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")
@@ -85,11 +91,9 @@ def _snapshot(badge: Badge) -> dict[str, Any]:
     }
 
 
-async def create_badge(data: BadgeData, *, actor: StaffViewer | None) -> tuple[Badge, int]:
-    """Define a badge; an automatic one is awarded at once to every member it admits.
-
-    Returns the badge and how many members received it.
-    """
+async def define_badge(data: BadgeData, *, actor: StaffViewer | None) -> Badge:
+    """Record a new badge (awarding it is the caller's business: ``create_badge`` queues it,
+    the demo awards at once)."""
     data.name, data.family = data.name.strip(), data.family.strip()
     _validate(data)
     async with in_transaction():
@@ -101,16 +105,25 @@ async def create_badge(data: BadgeData, *, actor: StaffViewer | None) -> tuple[B
             )
         badge = await Badge.create(**data.__dict__)
         await audit.record(actor, "badge.create", "Badge", badge.id, after=_snapshot(badge))
-        awarded = await award_qualifying(badge)
-    return badge, awarded
+    return badge
+
+
+async def create_badge(data: BadgeData, *, actor: StaffViewer | None) -> tuple[Badge, Job | None]:
+    """Define a badge; an automatic one is then awarded to every member it admits, by the job
+    returned (None for a MANUAL badge)."""
+    async with in_transaction():
+        badge = await define_badge(data, actor=actor)
+        job = await _award_later(badge, actor)
+    return badge, job
 
 
 async def update_badge(
     badge_id: int, changes: dict[str, Any], *, actor: StaffViewer | None
-) -> tuple[Badge, int]:
+) -> tuple[Badge, Job | None]:
     """Change a badge (``changes`` maps BadgeData field names to new values; the code stays).
 
-    Holders keep the badge when its rule changes; members the new rule admits receive it.
+    Holders keep the badge when its rule changes; members the new rule admits receive it, by
+    the job returned (None when the badge is MANUAL or retired).
     """
     async with in_transaction():
         badge = await Badge.get_or_none(id=badge_id).select_for_update()
@@ -135,5 +148,23 @@ async def update_badge(
         await audit.record(
             actor, "badge.update", "Badge", badge.id, before=before, after=_snapshot(badge)
         )
-        awarded = await award_qualifying(badge)
-    return badge, awarded
+        job = await _award_later(badge, actor)
+    return badge, job
+
+
+async def _award_later(badge: Badge, actor: StaffViewer | None) -> Job | None:
+    if badge.rule == BadgeRule.MANUAL or not badge.active:
+        return None
+    return await start_job(
+        AWARD_QUALIFYING, staff_id=actor.staff_id if actor else None, badge_id=badge.id
+    )
+
+
+async def award_to_qualifying(progress: Progress, badge_id: int) -> str:
+    """The job: award the badge to every member its rule admits now, in one transaction."""
+    badge = await Badge.get_or_none(id=badge_id)
+    if badge is None:
+        raise DomainError(BadgeErrorCode.NOT_FOUND, "The badge no longer exists.", "id")
+    async with in_transaction():
+        awarded = await award_qualifying(badge, progress=progress)
+    return f"Awarded {badge.code} to {awarded} members"

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import random
 
+from tortoise.transactions import in_transaction
+
 from koc.auth.models import StaffRole, StaffUser
 from koc.auth.viewer import StaffViewer
-from koc.badges.awards import award_badge
-from koc.badges.definitions import BadgeData, create_badge
+from koc.badges.awards import award_badge, award_qualifying
+from koc.badges.definitions import BadgeData, define_badge
 from koc.badges.models import BadgeRule, MemberSignal, SignalKind
 from koc.members.models import Member
 from koc.orders.models import MemberEvent, MemberEventKind
@@ -140,8 +142,10 @@ async def seed(rng: random.Random) -> str:
             threshold=threshold,
             koc_role=role,
         )
-        awarded += (await create_badge(data, actor=actor))[1]
-    founding, _ = await create_badge(
+        badge = await define_badge(data, actor=actor)
+        async with in_transaction():  # the demo awards at once; the API queues a job
+            awarded += await award_qualifying(badge)
+    founding = await define_badge(
         BadgeData(
             code="FOUNDING_MEMBER",
             name="Founding member",

@@ -10,6 +10,7 @@ koc's WeChat client talks to it exactly as it would to api.weixin.qq.com (point
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ LoginAnswer = tuple[str, str | None] | int
 # What a phone code gives: the number (without country code), or a WeChat errcode.
 PhoneAnswer = str | int
 INVALID_CODE = 40029
+# What a URL Link's query may hold, as WeChat's documentation lists it (at most 1024 characters).
+_QUERY_RE = re.compile(r"[0-9A-Za-z!#$&'()*+,/:;=?@\-._~%]{0,1024}")
 
 
 @dataclass
@@ -38,12 +41,17 @@ class WeChatState:
     token_counter: int = 0
     requests: list[str] = field(default_factory=list)
     broken: bool = False  # answer 502 to everything
+    # URL Links and URL Schemes generated: the request bodies, in order
+    url_links: list[dict[str, Any]] = field(default_factory=list)
+    url_schemes: list[dict[str, Any]] = field(default_factory=list)
 
     def reset(self) -> None:
         self.login_codes.clear()
         self.phone_codes.clear()
         self.access_tokens.clear()
         self.requests.clear()
+        self.url_links.clear()
+        self.url_schemes.clear()
         self.broken = False
 
 
@@ -101,11 +109,21 @@ def _handler(state: WeChatState) -> type[BaseHTTPRequestHandler]:
             if state.broken:
                 self._send({"error": "bad gateway"}, 502)
                 return
-            if url.path != "/wxa/business/getuserphonenumber":
+            if url.path not in (
+                "/wxa/business/getuserphonenumber",
+                "/wxa/generate_urllink",
+                "/wxa/generatescheme",
+            ):
                 self._send({"errcode": 404, "errmsg": "not found"}, 404)
                 return
             if q.get("access_token") not in state.access_tokens:
                 self._send({"errcode": 40001, "errmsg": "invalid credential"})
+                return
+            if url.path == "/wxa/generate_urllink":
+                self._url_link(body)
+                return
+            if url.path == "/wxa/generatescheme":
+                self._url_scheme(body)
                 return
             code = body.get("code", "")
             found = state.phone_codes.pop(code, None) or state.resolve_phone(code)
@@ -124,6 +142,37 @@ def _handler(state: WeChatState) -> type[BaseHTTPRequestHandler]:
                     },
                 }
             )
+
+        def _refused_link(self, path: str, query: str, body: dict[str, Any]) -> bool:
+            # As WeChat checks them: a page path without a query, a query of allowed
+            # characters, and an interval of at most 30 days when the link expires.
+            interval = body.get("expire_interval")
+            if "?" in path or not _QUERY_RE.fullmatch(query):
+                self._send({"errcode": 40165, "errmsg": "invalid weapp pagepath"})
+                return True
+            if body.get("expire_type") == 1 and not (
+                isinstance(interval, int) and 1 <= interval <= 30
+            ):
+                self._send({"errcode": 40212, "errmsg": "invalid expire_interval"})
+                return True
+            return False
+
+        def _url_scheme(self, body: dict[str, Any]) -> None:
+            jump = body.get("jump_wxa") or {}
+            if self._refused_link(str(jump.get("path", "")), str(jump.get("query", "")), body):
+                return
+            state.url_schemes.append(body)
+            ticket = f"SCHEME{len(state.url_schemes)}"
+            self._send(
+                {"errcode": 0, "errmsg": "ok", "openlink": f"weixin://dl/business/?t={ticket}"}
+            )
+
+        def _url_link(self, body: dict[str, Any]) -> None:
+            if self._refused_link(str(body.get("path", "")), str(body.get("query", "")), body):
+                return
+            state.url_links.append(body)
+            ticket = f"LINK{len(state.url_links)}"
+            self._send({"errcode": 0, "errmsg": "ok", "url_link": f"https://wxaurl.cn/{ticket}"})
 
     return Handler
 

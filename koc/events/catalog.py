@@ -33,6 +33,8 @@ class EventType(StrEnum):
     MEMBER_EVENT_RECORDED = "member_event.recorded"
     MEMBER_STAGE_CHANGED = "member.stage_changed"
     MEMBER_ERASED = "member.erased"
+    LIVE_CODE_TARGETS_LOW = "live_code.targets_low"
+    LIVE_CODE_TARGET_EXPIRING = "live_code.target_expiring"
     KOC_STATUS_CHANGED = "koc.status_changed"
     REFERRAL_CONVERTED = "referral.converted"
     REFERRAL_REVERSED = "referral.reversed"
@@ -408,6 +410,47 @@ class MemberErased(Event):
         return {"member": {"id": gid("Member", self.member_id)}}
 
 
+# --- live codes (published by koc.livecodes) ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCodeTargetsLow(Event):
+    """A GROUP live code has fewer usable group QR codes than its threshold: upload the next
+    ones before scanners find no group open."""
+
+    type: ClassVar[str | None] = EventType.LIVE_CODE_TARGETS_LOW
+    live_code_id: int
+    slug: str
+    usable_targets: int
+    low_targets: int
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "liveCode": {"id": gid("LiveCode", self.live_code_id), "slug": self.slug},
+            "usableTargets": self.usable_targets,
+            "lowTargets": self.low_targets,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCodeTargetExpiring(Event):
+    """A group QR code a live code serves expires within a day: renew it (WeChat group QR codes
+    last 7 days) or add the next group."""
+
+    type: ClassVar[str | None] = EventType.LIVE_CODE_TARGET_EXPIRING
+    live_code_id: int
+    slug: str
+    target_id: int
+    expires_at: datetime
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "liveCode": {"id": gid("LiveCode", self.live_code_id), "slug": self.slug},
+            "target": {"id": gid("LiveCodeTarget", self.target_id)},
+            "expiresAt": _time(self.expires_at),
+        }
+
+
 # Each public type's event class (its docstring documents the type).
 PUBLIC_EVENTS: dict[EventType, type[Event]] = {
     EventType(cls.type): cls
@@ -424,6 +467,8 @@ PUBLIC_EVENTS: dict[EventType, type[Event]] = {
         RewardIssued,
         RewardClawedBack,
         BadgeAwarded,
+        LiveCodeTargetsLow,
+        LiveCodeTargetExpiring,
     )
     if cls.type is not None
 }

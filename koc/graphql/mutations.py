@@ -6,8 +6,8 @@ As Saleor's ``BaseMutation`` does it, a mutation's body is only the work::
 
     @mutation(allow=IsOperator, description="Define a badge.")
     async def badge_create(self, viewer: StaffViewer, input: BadgeCreateInput) -> BadgePayload:
-        badge, awarded = await services.create_badge(input.to_data(), actor=viewer)
-        return BadgePayload(badge=Badge.from_model(badge), awarded_count=awarded)
+        badge = await services.define_badge(input.to_data(), actor=viewer)
+        return BadgePayload(badge=Badge.from_model(badge))
 
 The payload subclasses ``Payload[XxxError]``, so the error type (and with it the feature's code
 enum) is read from the return annotation. A resolver that names a ``viewer`` parameter gets the
@@ -40,6 +40,7 @@ from strawberry.types.base import StrawberryOptional, get_object_definition
 from strawberry.types.field import StrawberryField
 from strawberry.types.fields.resolver import StrawberryResolver
 
+from koc.db import long_reads
 from koc.errors import DomainError, DomainErrors
 from koc.graphql.boundary import ArgumentChecks
 from koc.graphql.context import Info
@@ -86,8 +87,9 @@ class _Operation(FieldExtension):
     """What mutations and queries share: input arguments described, their values checked at the
     boundary, the viewer handed in."""
 
-    def __init__(self, *, wants_viewer: bool) -> None:
+    def __init__(self, *, wants_viewer: bool, long_read: bool = False) -> None:
         self.wants_viewer = wants_viewer
+        self.long_read = long_read
 
     def apply(self, field: StrawberryField) -> None:
         for argument in field.arguments:
@@ -138,6 +140,9 @@ class DomainErrorsAsBadInput(_Operation):
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
         try:
+            if self.long_read:
+                async with long_reads():
+                    return await next_(source, info, **self._checked(info, kwargs))
             return await next_(source, info, **self._checked(info, kwargs))
         except (DomainError, DomainErrors) as exc:
             raise bad_input(exc) from exc
@@ -148,6 +153,7 @@ def _operation(
     extension: type[_Operation],
     allow: type[BasePermission],
     description: str,
+    long_read: bool = False,
 ) -> Callable[[Callable[..., Any]], Any]:
     def decorate(resolver: Callable[..., Any]) -> Any:
         wrapped = StrawberryResolver(resolver)
@@ -159,7 +165,7 @@ def _operation(
             resolver=wrapped,
             description=description,
             permission_classes=[] if allow is Public else [allow],
-            extensions=[extension(wants_viewer=wants_viewer)],
+            extensions=[extension(wants_viewer=wants_viewer, long_read=long_read)],
         )
 
     return decorate
@@ -173,7 +179,10 @@ def mutation(
     return _operation(strawberry.mutation, DomainErrorsAsPayload, allow, description)
 
 
-def query(*, allow: type[BasePermission], description: str) -> Callable[[Callable[..., Any]], Any]:
+def query(
+    *, allow: type[BasePermission], description: str, long_read: bool = False
+) -> Callable[[Callable[..., Any]], Any]:
     """Declare a root query field: who may call it and what it answers. See the module
-    docstring."""
-    return _operation(strawberry.field, DomainErrorsAsBadInput, allow, description)
+    docstring. A report that scans much of the database says ``long_read=True``: its resolver
+    reads on SQLite's read connection, off the event loop (``koc.db.long_reads``)."""
+    return _operation(strawberry.field, DomainErrorsAsBadInput, allow, description, long_read)

@@ -21,10 +21,13 @@ from koc.creators.graphql import mutations as creator_mutations
 from koc.creators.graphql import queries as creator_queries
 from koc.dbfaults import FAULT_MESSAGES, RETRY_AFTER_SECONDS, database_fault
 from koc.graphql.boundary import NODE_TYPES
+from koc.graphql.lean import use_lean_resolvers
 from koc.graphql.mutations import DomainErrorsAsBadInput
 from koc.graphql.observe import RecordOperation, is_unexpected, log_errors
 from koc.graphql.permissions import IsSignedIn
 from koc.graphql.scalars import SCALAR_MAP
+from koc.livecodes.graphql import mutations as live_code_mutations
+from koc.livecodes.graphql import queries as live_code_queries
 from koc.logs import request_id
 from koc.members.graphql import mutations as member_mutations
 from koc.members.graphql import queries as member_queries
@@ -54,6 +57,7 @@ QUERIES = (
     referral_queries.Query,
     survey_queries.Query,
     privacy_queries.Query,
+    live_code_queries.Query,
     worker_queries.Query,
     webhook_queries.Query,
 )
@@ -70,6 +74,7 @@ MUTATIONS = (
     survey_mutations.Mutation,
     privacy_mutations.Mutation,
     webhook_mutations.Mutation,
+    live_code_mutations.Mutation,
 )
 
 
@@ -165,6 +170,8 @@ schema = KocSchema(
     ],
     config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
 )
+# Resolvers that need none of strawberry's per-call machinery are called directly.
+use_lean_resolvers(schema._schema, schema.config.info_class)
 NODE_TYPES.update(
     t.name
     for t in schema._schema.type_map.values()

@@ -28,7 +28,7 @@ from koc.members.services import (
     resolve_tags,
     take_off_tags,
 )
-from koc.worker import start_job, tracked_task
+from koc.worker import start_job
 from koc.worker.models import Job
 
 TAGS_CHANGE = "members.tags_change"
@@ -77,7 +77,6 @@ async def start_tags_change(
     return matched, job
 
 
-@tracked_task(TAGS_CHANGE)
 async def change_tags(
     progress: Progress,
     filter: dict[str, Any],

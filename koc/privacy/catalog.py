@@ -36,6 +36,7 @@ from koc.creators.models import (
     MemberSignals,
 )
 from koc.db import table_of
+from koc.livecodes.models import LiveCode, LiveCodeArrival, WeComContact
 from koc.members.models import Gender, Member, MemberIdentity, MemberTag, StageTransition
 from koc.orders.models import MemberEvent, Order, Refund
 from koc.privacy.models import AccessRecord, ErasureRequest
@@ -280,6 +281,15 @@ CATALOG: tuple[Table, ...] = (
     Table(SurveyParticipation, erase=Erase.SCRUB, scrub=_scrub(draft=None)),
     Table(SurveyAudienceMember),
     Table(SurveyKocRole),
+    # --- live codes ------------------------------------------------------------------------
+    Table(LiveCodeArrival, labels=("live_code__name",), note="channel counts stay"),
+    Table(WeComContact, erase=Erase.DELETE, note="the WeCom external userid identifies them"),
+    Table(
+        LiveCode,
+        member=("owner_member_id",),
+        export=False,
+        note="a KOC's live code: staff configuration that names them as its owner",
+    ),
     # --- privacy ---------------------------------------------------------------------------
     Table(ConsentDecision, labels=("policy__version",), note="evidence of consent"),
     Table(ErasureRequest, note="evidence of erasure"),

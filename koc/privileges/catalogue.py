@@ -14,8 +14,9 @@ from tortoise.transactions import in_transaction
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.badges.models import Badge
+from koc.jobs import Progress
 from koc.members.models import LifecycleStage, Tag
-from koc.privileges.eligibility import Refreshed, criteria_of, refresh_grants
+from koc.privileges.eligibility import criteria_of, refresh_grants
 from koc.privileges.errors import PrivilegeErrorCode as Code
 from koc.privileges.errors import fail
 from koc.privileges.models import (
@@ -29,6 +30,10 @@ from koc.privileges.models import (
     RsvpStatus,
 )
 from koc.privileges.rules import Criteria
+from koc.worker import start_job
+from koc.worker.models import Job
+
+REFRESH_ELIGIBILITY = "privileges.refresh_eligibility"
 
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 MAX_STOCK = 10**9
@@ -136,10 +141,9 @@ def _audit_view(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()}
 
 
-async def create_privilege(
-    data: PrivilegeData, *, actor: StaffViewer | None
-) -> tuple[Privilege, Refreshed]:
-    """Add a privilege and grant it at once to every member its eligibility admits."""
+async def define_privilege(data: PrivilegeData, *, actor: StaffViewer | None) -> Privilege:
+    """Record a new privilege (granting it is the caller's business: ``create_privilege``
+    queues it, the demo grants at once)."""
     data.name = data.name.strip()
     await _validate(data)
     async with in_transaction():
@@ -150,8 +154,36 @@ async def create_privilege(
         await audit.record(
             actor, "privilege.create", "Privilege", privilege.id, after=_audit_view(values)
         )
-        refreshed = await refresh_grants(privilege)
-    return privilege, refreshed
+    return privilege
+
+
+async def create_privilege(
+    data: PrivilegeData, *, actor: StaffViewer | None
+) -> tuple[Privilege, Job]:
+    """Add a privilege; the job returned grants it to every member its eligibility admits."""
+    async with in_transaction():
+        privilege = await define_privilege(data, actor=actor)
+        job = await _refresh_later(privilege, actor)
+    return privilege, job
+
+
+async def _refresh_later(privilege: Privilege, actor: StaffViewer | None) -> Job:
+    return await start_job(
+        REFRESH_ELIGIBILITY,
+        staff_id=actor.staff_id if actor else None,
+        privilege_id=privilege.id,
+    )
+
+
+async def refresh_eligibility(progress: Progress, privilege_id: int) -> str:
+    """The job: make the privilege's automatic grants match its eligibility, for every member,
+    in one transaction."""
+    privilege = await Privilege.get_or_none(id=privilege_id)
+    if privilege is None:
+        raise fail("The privilege no longer exists.", "id", Code.NOT_FOUND)
+    async with in_transaction():
+        done = await refresh_grants(privilege, progress=progress)
+    return f"Granted {privilege.code} to {done.granted} members, withdrew it from {done.withdrawn}"
 
 
 async def _consumed(p: Privilege) -> int:
@@ -165,9 +197,9 @@ async def _consumed(p: Privilege) -> int:
 
 async def update_privilege(
     privilege_id: int, changes: dict[str, Any], *, actor: StaffViewer | None
-) -> tuple[Privilege, Refreshed]:
-    """Change a privilege (``changes`` maps PrivilegeData fields; code and kind stay), then
-    re-evaluate every member's automatic grant against the new rules."""
+) -> tuple[Privilege, Job]:
+    """Change a privilege (``changes`` maps PrivilegeData fields; code and kind stay); the job
+    returned re-evaluates every member's automatic grant against the new rules."""
     async with in_transaction():
         privilege = await Privilege.get_or_none(id=privilege_id).select_for_update()
         if privilege is None:
@@ -194,8 +226,8 @@ async def update_privilege(
             before=_audit_view(before),
             after=_audit_view(_fields(data)),
         )
-        refreshed = await refresh_grants(privilege)
-    return privilege, refreshed
+        job = await _refresh_later(privilege, actor)
+    return privilege, job
 
 
 async def get_privilege(id_or_code: int | str, field_name: str = "privilegeId") -> Privilege:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+from tortoise.transactions import in_transaction
+
 from koc.members.models import LifecycleStage, StageAutoRule
-from koc.privileges.catalogue import PrivilegeData, create_privilege, get_privilege
+from koc.privileges.catalogue import PrivilegeData, define_privilege, get_privilege
+from koc.privileges.eligibility import refresh_grants
 from koc.privileges.grants import grant_privilege
 from koc.privileges.models import (
     Channel,
@@ -84,7 +87,9 @@ async def seed(rng: random.Random) -> str:
     ]
     granted = 0
     for data in specs:
-        granted += (await create_privilege(data, actor=None))[1].granted
+        privilege = await define_privilege(data, actor=None)
+        async with in_transaction():  # the demo grants at once; the API queues a job
+            granted += (await refresh_grants(privilege)).granted
     invited = 0
     koc_grants = await PrivilegeGrant.filter(privilege__code="KOC_DISCOUNT").values_list(
         "member_id", flat=True

@@ -14,6 +14,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from koc.badges.models import Badge, BadgeHolding, MemberKocRole
+from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import LifecycleStage, Member, MemberTag
 from koc.privileges.models import (
     EligibilityMatch,
@@ -70,7 +71,10 @@ async def is_eligible(p: Privilege, member_id: int) -> bool:
 
 
 async def refresh_grants(
-    p: Privilege, member_ids: Sequence[int] | None = None, now: datetime | None = None
+    p: Privilege,
+    member_ids: Sequence[int] | None = None,
+    now: datetime | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> Refreshed:
     """Make ``p``'s automatic grants match eligibility, for ``member_ids`` or everyone:
     grant to the newly eligible (or give back what the rules withdrew), withdraw from the no
@@ -128,6 +132,7 @@ async def refresh_grants(
         )
         granted += len(ids)
         after = ids[-1]
+        progress.advance(len(ids))
     return Refreshed(granted=granted, withdrawn=withdrawn)
 
 

@@ -81,7 +81,12 @@ async def enqueue(task_name: str, run_after: datetime | None = None, **kwargs: A
 class EngineOptions:
     retries: int = 7
     heartbeat_seconds: float = 30.0
-    batch_size: int = 10
+    concurrency: int = 10  # jobs one worker runs at once
+
+    @property
+    def batch_size(self) -> int:
+        # PgQueuer claims in batches and wants its cap at least two batches
+        return max(1, self.concurrency // 2)
 
 
 def _executor_factory(options: EngineOptions) -> Any:
@@ -174,6 +179,7 @@ async def serve(pgq: PgQueuer, options: EngineOptions, stop: asyncio.Event) -> N
     runner = asyncio.create_task(
         pgq.run(
             batch_size=options.batch_size,
+            max_concurrent_tasks=max(options.concurrency, 2 * options.batch_size),
             heartbeat_timeout=timedelta(seconds=options.heartbeat_seconds),
         )
     )

@@ -8,19 +8,21 @@ other waits, doing nothing, so ``koc serve --workers 4`` on SQLite still runs on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from koc.settings import Settings
 from koc.worker import engine, inbox
 
 logger = logging.getLogger("koc.worker")
+RESTART = 5.0  # seconds before a failed embedded worker starts again
 
 
 def options_of(settings: Settings) -> engine.EngineOptions:
     return engine.EngineOptions(
         retries=settings.worker_max_attempts - 1,
         heartbeat_seconds=settings.worker_heartbeat_seconds,
-        batch_size=settings.worker_concurrency,
+        concurrency=settings.worker_concurrency,
     )
 
 
@@ -42,3 +44,16 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         async with engine.engine_for_url(url, pool_size=0) as pgq:
             logger.info("worker started (SQLite, in this process)")
             await engine.serve(engine.build(pgq, options, settings), options, stop)
+
+
+async def run_worker_resiliently(settings: Settings, stop: asyncio.Event) -> None:
+    """``run_worker`` for the embedded worker: when it fails (the database is down at start, a
+    connection is lost) it is logged and started again a few seconds later, so the API it
+    shares a process with is never taken down with it."""
+    while not stop.is_set():
+        try:
+            await run_worker(settings, stop)
+        except Exception:
+            logger.exception("the embedded worker stopped; starting it again in %s s", RESTART)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RESTART)

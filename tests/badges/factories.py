@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from koc.orders.models import Order
+from koc.worker import run_pending_jobs
 from tests.conftest import GraphQLClient, random_code
 
 BADGE_CREATE = """
 mutation($input: BadgeCreateInput!) {
   badgeCreate(input: $input) {
     badge { id code family level rule threshold kocRole visible active }
-    awardedCount
+    job { id status }
     errors { field code message }
   }
 }"""
@@ -21,7 +22,7 @@ BADGE_UPDATE = """
 mutation($input: BadgeUpdateInput!) {
   badgeUpdate(input: $input) {
     badge { id code name rule threshold active }
-    awardedCount
+    job { id status }
     errors { field code message }
   }
 }"""
@@ -63,7 +64,15 @@ async def create_badge(staff: GraphQLClient, **fields: Any) -> dict[str, Any]:
     values = {"code": f"B_{random_code().upper()}", "name": "A badge", **fields}
     payload = (await staff.execute(BADGE_CREATE, {"input": values}))["badgeCreate"]
     assert payload["errors"] == [], payload["errors"]
+    await run_pending_jobs()  # the award to every member the rule admits
     return payload
+
+
+JOB = "query($id: ID!) { job(id: $id) { status summary } }"
+
+
+async def job_of(staff: GraphQLClient, payload: dict[str, Any]) -> dict[str, Any]:
+    return (await staff.execute(JOB, {"id": payload["job"]["id"]}))["job"]
 
 
 async def my_badges(member: GraphQLClient) -> dict[str, Any]:

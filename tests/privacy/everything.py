@@ -17,6 +17,13 @@ from strawberry.relay import from_base64
 
 from koc.auth.models import PartnerScope, StaffRole
 from koc.devtools.wechat import WeChatServer
+from koc.livecodes.models import (
+    ArrivalSource,
+    LiveCode,
+    LiveCodeArrival,
+    LiveCodeKind,
+    WeComContact,
+)
 from tests.badges.factories import create_badge
 from tests.conftest import GraphQLClient
 from tests.creators.factories import JOIN, SUBMIT, apply, create_campaign, review
@@ -197,6 +204,17 @@ async def member_with_everything(
     _ok(await member.execute(DRAFT_SAVE, {"input": {"surveyId": survey["id"], "answers": draft}}))
     answers = full_answers(survey, wish=WISH)
     _ok(await member.execute(RESPOND, {"input": {"surveyId": survey["id"], "answers": answers}}))
+    # they arrived through a live code and added an advisor on WeCom
+    code = await LiveCode.create(
+        slug="erasable", name="Poster", kind=LiveCodeKind.GROUP, channel="poster"
+    )
+    await LiveCodeArrival.create(
+        live_code_id=code.id,
+        member_id=member.member_id,
+        source=ArrivalSource.WECOM,
+        arrived_at=datetime.now(UTC),
+    )
+    await WeComContact.create(external_userid="wm-erasable", member_id=member.member_id)
     # an operator read their phone; they asked to be erased, then changed their mind
     await admin.execute(UNMASK, {"id": member.member_gid})
     _ok(await member.execute("mutation { meErasureRequest { errors { code } } }"))

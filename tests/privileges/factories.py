@@ -7,6 +7,7 @@ from typing import Any
 from strawberry.relay import from_base64
 
 from koc.members.models import Member, MemberTag, Tag, TagGroup, TagSource
+from koc.worker import run_pending_jobs
 from tests.conftest import GraphQLClient, random_code
 
 ERRORS = "errors { field code message }"
@@ -15,7 +16,7 @@ PRIVILEGE_CREATE = f"""
 mutation($input: PrivilegeCreateInput!) {{
   privilegeCreate(input: $input) {{
     privilege {{ id code kind remainingStock totalStock eligibility {{ match automatic }} }}
-    grantedCount withdrawnCount {ERRORS}
+    job {{ id status }} {ERRORS}
   }}
 }}"""
 
@@ -23,7 +24,7 @@ PRIVILEGE_UPDATE = f"""
 mutation($input: PrivilegeUpdateInput!) {{
   privilegeUpdate(input: $input) {{
     privilege {{ id code name remainingStock totalStock active }}
-    grantedCount withdrawnCount {ERRORS}
+    job {{ id status }} {ERRORS}
   }}
 }}"""
 
@@ -69,7 +70,22 @@ async def create_privilege(staff: GraphQLClient, **fields: Any) -> dict[str, Any
     values = {"code": f"P_{random_code().upper()}", "name": "A privilege", "kind": "GIFT", **fields}
     payload = (await staff.execute(PRIVILEGE_CREATE, {"input": values}))["privilegeCreate"]
     assert payload["errors"] == [], payload["errors"]
+    await run_pending_jobs()  # the grants to every eligible member
     return payload
+
+
+async def update_privilege(staff: GraphQLClient, **input: Any) -> dict[str, Any]:
+    """privilegeUpdate, then the job that re-evaluates the grants."""
+    payload = (await staff.execute(PRIVILEGE_UPDATE, {"input": input}))["privilegeUpdate"]
+    await run_pending_jobs()
+    return payload
+
+
+async def job_summary(staff: GraphQLClient, payload: dict[str, Any]) -> str:
+    query = "query($id: ID!) { job(id: $id) { status summary } }"
+    job = (await staff.execute(query, {"id": payload["job"]["id"]}))["job"]
+    assert job["status"] == "DONE", job
+    return job["summary"]
 
 
 async def grant(staff: GraphQLClient, member: GraphQLClient, privilege_id: str) -> dict[str, Any]:

@@ -6,10 +6,10 @@ from koc.auth.models import StaffRole
 from tests.conftest import gid
 from tests.privileges.factories import (
     PRIVILEGE_CREATE,
-    PRIVILEGE_UPDATE,
     create_privilege,
     grant,
     redeem,
+    update_privilege,
 )
 
 LIST = "query($all: Boolean!) { privileges(includeInactive: $all, first: 50) { totalCount edges { node { code active } } } }"
@@ -59,7 +59,7 @@ async def test_members_see_the_active_catalog_staff_see_all(staff_client, member
     staff = await staff_client(StaffRole.OPERATOR)
     await create_privilege(staff, code="ON_SHELF")
     off = (await create_privilege(staff, code="OFF_SHELF"))["privilege"]
-    await staff.execute(PRIVILEGE_UPDATE, {"input": {"id": off["id"], "active": False}})
+    await update_privilege(staff, id=off["id"], active=False)
     member = await member_client()
 
     staff_view = (await staff.execute(LIST, {"all": True}))["privileges"]
@@ -76,17 +76,9 @@ async def test_stock_can_grow_but_not_below_what_is_used(staff_client, member_cl
     await grant(staff, member, privilege["id"])
     await redeem(member, privilegeId=privilege["id"], idempotencyKey="k")
 
-    grown = (
-        await staff.execute(PRIVILEGE_UPDATE, {"input": {"id": privilege["id"], "totalStock": 10}})
-    )["privilegeUpdate"]
-    too_low = (
-        await staff.execute(PRIVILEGE_UPDATE, {"input": {"id": privilege["id"], "totalStock": 0}})
-    )["privilegeUpdate"]
-    unlimited = (
-        await staff.execute(
-            PRIVILEGE_UPDATE, {"input": {"id": privilege["id"], "totalStock": None}}
-        )
-    )["privilegeUpdate"]
+    grown = await update_privilege(staff, id=privilege["id"], totalStock=10)
+    too_low = await update_privilege(staff, id=privilege["id"], totalStock=0)
+    unlimited = await update_privilege(staff, id=privilege["id"], totalStock=None)
 
     assert (grown["privilege"]["totalStock"], grown["privilege"]["remainingStock"]) == (10, 9)
     assert [(e["field"], e["code"]) for e in too_low["errors"]] == [("totalStock", "INVALID")]

@@ -9,13 +9,14 @@ from koc.members.models import Member
 from tests.badges.factories import BADGE_AWARD, BADGE_REVOKE, create_badge, record_order
 from tests.conftest import gid, make_member
 from tests.privileges.factories import (
-    PRIVILEGE_UPDATE,
     a_tag,
     create_privilege,
+    job_summary,
     my_codes,
     my_grants,
     put_tag,
     redeem,
+    update_privilege,
 )
 
 TAGS_ADD = (
@@ -41,7 +42,7 @@ async def test_creating_a_privilege_grants_it_to_every_eligible_member(staff_cli
     )
 
     # then all of them (and only they) hold it
-    assert payload["grantedCount"] == 30
+    assert await job_summary(staff, payload) == "Granted VIP_GIFT to 30 members, withdrew it from 0"
     assert payload["privilege"]["eligibility"] == {"match": "ANY", "automatic": True}
     assert await my_codes(outsider) == []
 
@@ -133,7 +134,9 @@ async def test_all_of_needs_every_condition(staff_client, member_client):
         eligibility={"match": "ALL", "tagIds": [gid("Tag", vip.id), gid("Tag", owner.id)]},
     )
 
-    assert payload["grantedCount"] == 1
+    assert (
+        await job_summary(staff, payload) == "Granted INNER_CIRCLE to 1 members, withdrew it from 0"
+    )
     assert await my_codes(both) == ["INNER_CIRCLE"]
     assert await my_codes(one) == []
 
@@ -166,19 +169,16 @@ async def test_changing_eligibility_regrants_and_withdraws(staff_client, member_
         "privilege"
     ]
 
-    payload = (
-        await staff.execute(
-            PRIVILEGE_UPDATE,
-            {"input": {"id": privilege["id"], "eligibility": {"tagIds": [gid("Tag", fan.id)]}}},
-        )
-    )["privilegeUpdate"]
+    payload = await update_privilege(
+        staff, id=privilege["id"], eligibility={"tagIds": [gid("Tag", fan.id)]}
+    )
 
-    assert (payload["grantedCount"], payload["withdrawnCount"]) == (1, 1)
+    assert payload["errors"] == []
+    code = privilege["code"]
+    assert await job_summary(staff, payload) == f"Granted {code} to 1 members, withdrew it from 1"
     assert await my_codes(vip_member) == []
-    assert await my_codes(fan_member) == [privilege["code"]]
+    assert await my_codes(fan_member) == [code]
 
-    off = (
-        await staff.execute(PRIVILEGE_UPDATE, {"input": {"id": privilege["id"], "active": False}})
-    )["privilegeUpdate"]
-    assert off["withdrawnCount"] == 1
+    off = await update_privilege(staff, id=privilege["id"], active=False)
+    assert await job_summary(staff, off) == f"Granted {code} to 0 members, withdrew it from 1"
     assert await my_codes(fan_member) == []

@@ -13,13 +13,13 @@ from tests.conftest import gid
 from tests.privileges.factories import (
     PRIVILEGE_GRANT,
     PRIVILEGE_REVOKE,
-    PRIVILEGE_UPDATE,
     a_tag,
     create_privilege,
     error_codes,
     my_grants,
     put_tag,
     redeem,
+    update_privilege,
 )
 
 
@@ -47,7 +47,7 @@ async def test_a_manual_grant_survives_losing_eligibility(staff_client, member_c
         reason="Hosted our salon",
     )
     await MemberTag.filter(member_id=member.member_id).delete()
-    await staff.execute(PRIVILEGE_UPDATE, {"input": {"id": privilege["id"], "name": "VIP dinner"}})
+    await update_privilege(staff, id=privilege["id"], name="VIP dinner")
 
     assert granted["errors"] == [] and granted["grant"]["source"] == "MANUAL"
     (kept,) = await my_grants(member)
@@ -91,7 +91,7 @@ async def test_staff_revoke_and_rules_do_not_restore(staff_client, member_client
     ]
     member = await member_client()
     await put_tag(await Member.get(id=member.member_id), vip)
-    await staff.execute(PRIVILEGE_UPDATE, {"input": {"id": privilege["id"], "name": "Re-run"}})
+    await update_privilege(staff, id=privilege["id"], name="Re-run")
     assert len(await my_grants(member)) == 1
 
     revoked = await _call(
@@ -102,7 +102,7 @@ async def test_staff_revoke_and_rules_do_not_restore(staff_client, member_client
         privilegeId=privilege["id"],
         reason="Abused it",
     )
-    await staff.execute(PRIVILEGE_UPDATE, {"input": {"id": privilege["id"], "name": "Again"}})
+    await update_privilege(staff, id=privilege["id"], name="Again")
     twice = await _call(
         staff,
         PRIVILEGE_REVOKE,
@@ -125,7 +125,7 @@ async def test_grants_are_refused_for_withdrawn_privileges_and_unknown_members(
 ):
     staff = await staff_client(StaffRole.OPERATOR)
     privilege = (await create_privilege(staff))["privilege"]
-    await staff.execute(PRIVILEGE_UPDATE, {"input": {"id": privilege["id"], "active": False}})
+    await update_privilege(staff, id=privilege["id"], active=False)
     member = await member_client()
 
     inactive = await _call(

@@ -167,6 +167,15 @@ RULES: dict[str, Rule] = {
     "Mutation.meErasureCancel": MEMBER,
     "Mutation.memberErase": ADMIN,
     "Mutation.memberDataExport": ADMIN,
+    # live codes
+    "Query.liveCodes": ANALYST,
+    "Query.liveCodeReport": ANALYST,
+    "Mutation.liveCodeCreate": OPERATOR,
+    "Mutation.liveCodeUpdate": OPERATOR,
+    "Mutation.liveCodeAdvisorsSet": OPERATOR,
+    "Mutation.liveCodeLinksRefresh": OPERATOR,
+    "Mutation.liveCodeTargetAdd": OPERATOR,
+    "Mutation.liveCodeTargetUpdate": OPERATOR,
     # events out
     "Query.events": scoped(PartnerScope.EVENTS_READ, staff=StaffRole.ANALYST),
     "Query.webhookSubscriptions": scoped(PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN),

@@ -22,13 +22,17 @@ NODE_RULES = {
     "AccessRecord": PRIVATE,
     "AuditEntry": PRIVATE,
     "Badge": PUBLIC_TO_MEMBERS,
+    "Job": PRIVATE,
     "KocApplication": PRIVATE,
     "KocCampaign": PUBLIC_TO_MEMBERS,
     "KocCandidate": PRIVATE,
     "KocProfile": PRIVATE,
     "KocSubmission": PRIVATE,
     "LifecycleStage": PUBLIC_TO_MEMBERS,
+    "LiveCode": PRIVATE,
+    "LiveCodeTarget": PRIVATE,
     "ErasureRequest": PRIVATE,
+    "Event": PRIVATE,
     "Member": PRIVATE,
     "MemberEvent": PRIVATE,
     "Order": PRIVATE,
@@ -46,6 +50,9 @@ NODE_RULES = {
     "SurveyTextAnswer": PRIVATE,
     "Tag": PRIVATE,
     "TagGroup": PRIVATE,
+    "WebhookAttempt": PRIVATE,
+    "WebhookDelivery": PRIVATE,
+    "WebhookSubscription": PRIVATE,
 }
 NODE = "query($id: ID!) { node(id: $id) { id __typename } }"
 
@@ -95,6 +102,17 @@ async def test_node_reads_follow_the_rules(
         url: "https://brand.example/privacy"}) { policy { id } } }"""
     )
     ids.add(policy["privacyPolicyPublish"]["policy"]["id"])
+    code = await admin.execute(
+        """mutation { liveCodeCreate(input: {slug: "node-test", name: "Poster", kind: GROUP,
+        channel: "poster"}) { liveCode { id } } }"""
+    )
+    ids.add(code["liveCodeCreate"]["liveCode"]["id"])
+    target = await admin.execute(
+        """mutation($c: ID!) { liveCodeTargetAdd(input: {liveCodeId: $c, expiresAt:
+        "2099-01-01T00:00:00Z", imageUrl: "https://img.example/g.png"}) { target { id } } }""",
+        {"c": code["liveCodeCreate"]["liveCode"]["id"]},
+    )
+    ids.add(target["liveCodeTargetAdd"]["target"]["id"])
     erasure = await referee.execute("mutation { meErasureRequest { erasureRequest { id } } }")
     ids.add(erasure["meErasureRequest"]["erasureRequest"]["id"])
 

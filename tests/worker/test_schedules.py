@@ -12,6 +12,7 @@ import pytest
 from koc.orders.models import MemberEvent
 from koc.schedules import SCHEDULED
 from koc.settings import Settings
+from koc.tasks import register_all
 from koc.worker.process import run_worker
 from koc.worker.registry import PERIODICS, TASKS
 
@@ -25,6 +26,7 @@ def every_setting_off(settings: Settings, **on: str) -> Settings:
 
 
 def test_each_former_cron_command_is_a_task_on_a_schedule_setting() -> None:
+    register_all()
     defaults = Settings()
     for name in SCHEDULED:
         assert name in TASKS

@@ -46,6 +46,7 @@ class Query:
         allow=IsAnalyst,
         description="Members who are not (and were not) KOCs, ranked by candidate score, each "
         "with the breakdown behind it (ANALYST). Scores are kept current as signals arrive.",
+        long_read=True,
     )
     async def koc_candidates(
         self,

@@ -14,7 +14,7 @@ from koc.graphql.context import Info
 from koc.graphql.ids import decode_id
 from koc.graphql.mutations import Payload, mutation
 from koc.graphql.permissions import allow
-from koc.orders import models, services
+from koc.orders import coalesce, models, services
 from koc.orders.graphql.types import IngestionError, MemberEvent, MemberEventKind, Order, Refund
 
 CanWriteOrders = allow(scope=PartnerScope.ORDERS_WRITE, name="CanWriteOrders")
@@ -129,7 +129,8 @@ class Mutation:
     async def order_record(
         self, info: Info, viewer: PartnerViewer, input: OrderRecordInput
     ) -> OrderRecordPayload:
-        result = await services.record_order(
+        # Through the batch path: calls that overlap are written together (coalesce).
+        result = await coalesce.record_order(
             viewer.token_id, order_input(input), info.context.settings.wechat_appid
         )
         return OrderRecordPayload(order=Order.from_model(result.obj), replayed=result.replayed)

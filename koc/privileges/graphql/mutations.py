@@ -13,7 +13,7 @@ from koc.graphql.context import Info
 from koc.graphql.ids import decode_id
 from koc.graphql.mutations import Payload, mutation
 from koc.graphql.permissions import IsMember, IsOperator, allow, forbidden
-from koc.privileges.catalogue import create_privilege, update_privilege
+from koc.privileges.catalogue import REFRESH_ELIGIBILITY, create_privilege, update_privilege
 from koc.privileges.codes import issue_code, redeem_code
 from koc.privileges.errors import PrivilegeErrorCode
 from koc.privileges.grants import grant_privilege, revoke_grant
@@ -36,6 +36,7 @@ from koc.privileges.graphql.types import (
 from koc.privileges.models import Channel, RedeemedVia
 from koc.privileges.redemption import Redeemed, redeem
 from koc.privileges.seats import cancel_seat, reserve_seat
+from koc.worker.graphql.types import Job, job_access
 
 CanRedeem = allow(
     staff=StaffRole.OPERATOR, scope=PartnerScope.PRIVILEGES_REDEEM, member=True, name="CanRedeem"
@@ -46,12 +47,14 @@ CanRsvp = allow(staff=StaffRole.OPERATOR, member=True, name="CanRsvp")
 @strawberry.type(description="Result of privilegeCreate and privilegeUpdate.")
 class PrivilegePayload(Payload[PrivilegeError]):
     privilege: Privilege | None = strawberry.field(default=None, description="The privilege.")
-    granted_count: int = strawberry.field(
-        default=0, description="Members who received it now because they are eligible."
+    job: Job | None = strawberry.field(
+        default=None,
+        description="The re-evaluation of every member's automatic grant, as a job (status, "
+        "progress; its summary says how many were granted and withdrawn).",
     )
-    withdrawn_count: int = strawberry.field(
-        default=0, description="Automatic grants withdrawn because eligibility was lost."
-    )
+
+
+job_access(REFRESH_ELIGIBILITY, IsOperator)
 
 
 @strawberry.type(description="Result of privilegeGrant and privilegeRevoke.")
@@ -139,32 +142,25 @@ async def _redeem(
 class Mutation:
     @mutation(
         allow=IsOperator,
-        description="Add a privilege; it is granted at once to every eligible member.",
+        description="Add a privilege; the payload's job grants it to every eligible member.",
     )
     async def privilege_create(
         self, viewer: StaffViewer, input: PrivilegeCreateInput
     ) -> PrivilegePayload:
-        privilege, done = await create_privilege(input.to_data(), actor=viewer)
-        return PrivilegePayload(
-            privilege=Privilege.from_model(privilege),
-            granted_count=done.granted,
-            withdrawn_count=done.withdrawn,
-        )
+        privilege, job = await create_privilege(input.to_data(), actor=viewer)
+        return PrivilegePayload(privilege=Privilege.from_model(privilege), job=Job.from_model(job))
 
     @mutation(
         allow=IsOperator,
-        description="Change a privilege; automatic grants follow the new eligibility.",
+        description="Change a privilege; the payload's job makes automatic grants follow the new "
+        "eligibility.",
     )
     async def privilege_update(
         self, viewer: StaffViewer, input: PrivilegeUpdateInput
     ) -> PrivilegePayload:
         privilege_id = decode_id(input.id, "Privilege", "id")
-        privilege, done = await update_privilege(privilege_id, input.changes(), actor=viewer)
-        return PrivilegePayload(
-            privilege=Privilege.from_model(privilege),
-            granted_count=done.granted,
-            withdrawn_count=done.withdrawn,
-        )
+        privilege, job = await update_privilege(privilege_id, input.changes(), actor=viewer)
+        return PrivilegePayload(privilege=Privilege.from_model(privilege), job=Job.from_model(job))
 
     @mutation(
         allow=IsOperator,

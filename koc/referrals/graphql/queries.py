@@ -157,6 +157,7 @@ class Query:
         description="Orders and revenue in [from, to) with the part referrals brought and its "
         "share, split by day, week, month, category or referrer, and the referral funnel "
         "(ANALYST, partners with referrals:read).",
+        long_read=True,
     )
     async def referral_report(
         self,
@@ -178,6 +179,7 @@ class Query:
         allow=CanReadReferrals,
         description="Top referrers of the current period by conversions still standing, then "
         "by referred revenue (ANALYST, partners with referrals:read).",
+        long_read=True,
     )
     async def referral_leaderboard(
         self,
@@ -203,6 +205,7 @@ class Query:
         allow=CanReadReferrals,
         description="Who a member brought, and whom those brought (depth 1-3), with revenue "
         "rolled up per node (ANALYST, partners with referrals:read).",
+        long_read=True,
     )
     async def referral_tree(
         self,

@@ -78,6 +78,7 @@ class Query:
         description="Aggregated answers of a survey version (ANALYST and up): counts and shares, "
         "rating averages and NPS, text answers, and per candidate category the demand table, "
         "optionally split by a member segment.",
+        long_read=True,
     )
     async def survey_results(
         self,
