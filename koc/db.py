@@ -37,6 +37,7 @@ APPS: dict[str, list[str]] = {
     "worker": ["koc.worker.models"],
     "events": ["koc.events.models"],
     "segments": ["koc.segments.models"],
+    "webhooks": ["koc.webhooks.models"],
 }
 
 

@@ -85,6 +85,12 @@ class Settings(BaseSettings):
     privacy_erasure_cooling_off_days: int = Field(default=15, ge=0, le=90)
     privacy_prospect_retention_days: int = Field(default=365, ge=30, le=3650)
     privacy_event_retention_days: int = Field(default=730, ge=30, le=3650)
+    # webhooks (koc.webhooks): which targets deliveries may reach, and how long a receiver may take
+    webhook_allow_private_targets: bool = False
+    webhook_allow_http: bool = False
+    webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    webhook_read_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_response_bytes: int = Field(default=4096, ge=0, le=65536)
     # live codes (koc.livecodes): the public URL printed in QR codes, scan flood limits, the
     # brand logo of QR images, the mini-program URL Link lifetime, and WeCom (contact ways and
     # their add-contact callback)
@@ -121,6 +127,7 @@ class Settings(BaseSettings):
     schedule_referrals_rollup_rebuild: str = "30 4 * * 0"
     schedule_privacy_erase_due: str = "0 2 * * *"
     schedule_privacy_retention: str = "30 2 * * *"
+    schedule_webhooks_sweep: str = "* * * * *"
     schedule_live_codes_check: str = "10 * * * *"
     schedule_advisory_pool_return: str = "15 3 * * *"
     schedule_advisory_remind_due: str = "*/5 * * * *"
@@ -142,6 +149,7 @@ class Settings(BaseSettings):
         "schedule_referrals_rollup_rebuild",
         "schedule_privacy_erase_due",
         "schedule_privacy_retention",
+        "schedule_webhooks_sweep",
         "schedule_live_codes_check",
         "schedule_advisory_pool_return",
         "schedule_advisory_remind_due",

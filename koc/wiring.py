@@ -24,6 +24,7 @@ from koc.badges import handlers as badges
 from koc.creators import services as creators
 from koc.creators import signals as discovery
 from koc.events import (
+    PUBLIC_EVENTS,
     CampaignSubmissionReviewed,
     ConsentChanged,
     Event,
@@ -54,6 +55,7 @@ from koc.referrals import rollup
 from koc.segments import handlers as segments
 from koc.segments.compile import rule_condition
 from koc.surveys import services as surveys
+from koc.webhooks import dispatch as webhooks
 
 
 def each(event: type[Event], handler: Handler) -> Subscription:
@@ -124,6 +126,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     # advisory
     each(FollowUpRecorded, discovery.on_follow_up_recorded),
     each(SurveyResponded, segments.on_survey_responded),
+    # events out: last, once the features reacted (one webhooks.dispatch job per transaction)
+    *(batch(event, webhooks.on_public_events) for event in PUBLIC_EVENTS.values()),
 )
 
 

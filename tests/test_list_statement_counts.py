@@ -90,6 +90,7 @@ from koc.referrals.models import (
     StepKind,
 )
 from koc.segments.models import Segment
+from koc.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from tests.conftest import gid
 from tests.sqlcount import count_statements, list_queries
 from tests.surveys.helpers import open_survey, question, respond
@@ -378,6 +379,20 @@ async def seed() -> dict[str, str]:
         AccessRecord(member_id=m, field=AccessField.PHONE, reason="seed", actor="seeder")
         for m in members
     )
+    # Webhooks: a subscription per member, every event delivered to the first, tried twice.
+    subscriptions = await ids_of(
+        WebhookSubscription,
+        [WebhookSubscription(url=f"https://crm.example/{m}", secret="whsec_x") for m in members],
+    )
+    events = list(await OutboxEvent.all().order_by("id").values_list("id", flat=True))
+    deliveries = await ids_of(
+        WebhookDelivery,
+        [WebhookDelivery(subscription_id=subscriptions[0], event_id=e) for e in events],
+    )
+    await WebhookAttempt.bulk_create(
+        WebhookAttempt(delivery_id=deliveries[0], attempted_at=NOW, status_code=500, latency_ms=9)
+        for _ in members
+    )
     codes = await ids_of(
         LiveCode,
         [
@@ -433,6 +448,8 @@ async def seed() -> dict[str, str]:
     return {
         "kocCampaignSubmissions": f'campaignId: "{gid("KocCampaign", campaigns[0])}"',
         "segmentMembers": "audience: {rule: {created: {withinDays: 30}}}",
+        "webhookDeliveries": f'subscriptionId: "{gid("WebhookSubscription", subscriptions[0])}"',
+        "webhookAttempts": f'deliveryId: "{gid("WebhookDelivery", deliveries[0])}"',
     }
 
 

@@ -67,6 +67,26 @@ EXPECTED = [
     ("SurveyResponded", "koc.creators.signals.on_survey_responded", False),
     ("FollowUpRecorded", "koc.creators.signals.on_follow_up_recorded", False),
     ("SurveyResponded", "koc.segments.handlers.on_survey_responded", False),
+    *(
+        (event, "koc.webhooks.dispatch.on_public_events", True)
+        for event in (
+            "OrderRecorded",
+            "OrderRefunded",
+            "MemberEventRecorded",
+            "MemberStageChanged",
+            "KocStatusChanged",
+            "ReferralConverted",
+            "ReferralReversed",
+            "SurveyResponded",
+            "MemberErased",
+            "RewardIssued",
+            "RewardClawedBack",
+            "BadgeAwarded",
+            "LiveCodeTargetsLow",
+            "LiveCodeTargetExpiring",
+            "FollowUpDue",
+        )
+    ),
 ]
 
 

@@ -32,7 +32,7 @@ from koc.badges.rules import (
 from koc.badges.signals import load_signals, spec_of
 from koc.db import query_rows
 from koc.errors import DomainError
-from koc.events import MemberBadgesChanged, publish
+from koc.events import BadgeAwarded, MemberBadgesChanged, publish, publish_many
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import Member
 from koc.orders.models import Order, OrderStatus
@@ -86,6 +86,12 @@ async def _give_many(
         )
         inserted = {(r["member_id"], r["badge_id"]) for r in rows}
         given += [(m, b) for m, b, _ in chunk if (m, b.id) in inserted]
+    await publish_many(
+        [
+            BadgeAwarded(member_id=m, badge_id=b.id, badge_code=b.code, source=source.value)
+            for m, b in given
+        ]
+    )
     reasons = {(m, b.id): reason for m, b, reason in awards}
     await BadgeAwardEvent.bulk_create(
         [
@@ -302,6 +308,14 @@ async def award_badge(
                 source=AwardSource.STAFF,
                 reason=reason,
                 staff_id=actor.staff_id,
+            )
+            await publish(
+                BadgeAwarded(
+                    member_id=member_id,
+                    badge_id=badge_id,
+                    badge_code=badge.code,
+                    source=AwardSource.STAFF.value,
+                )
             )
         await audit.record(
             actor,

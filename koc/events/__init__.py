@@ -4,6 +4,7 @@ catalog of events. Which feature reacts to which event, in what order, is koc/wi
 from koc.events.bus import Event, NotWired, Subscription, installed, publish, publish_many
 from koc.events.catalog import (
     PUBLIC_EVENTS,
+    BadgeAwarded,
     CampaignSubmissionReviewed,
     ConsentChanged,
     EventType,
@@ -25,10 +26,13 @@ from koc.events.catalog import (
     ReferralConverted,
     ReferralReattributed,
     ReferralReversed,
+    RewardClawedBack,
+    RewardIssued,
     SurveyResponded,
 )
 
 __all__ = [
+    "BadgeAwarded",
     "CampaignSubmissionReviewed",
     "ConsentChanged",
     "Event",
@@ -53,6 +57,8 @@ __all__ = [
     "ReferralConverted",
     "ReferralReattributed",
     "ReferralReversed",
+    "RewardClawedBack",
+    "RewardIssued",
     "Subscription",
     "SurveyResponded",
     "installed",

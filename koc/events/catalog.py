@@ -40,6 +40,9 @@ class EventType(StrEnum):
     REFERRAL_REVERSED = "referral.reversed"
     SURVEY_RESPONDED = "survey.responded"
     FOLLOW_UP_DUE = "followup.due"
+    REWARD_ISSUED = "reward.issued"
+    REWARD_CLAWED_BACK = "reward.clawed_back"
+    BADGE_AWARDED = "badge.awarded"
 
 
 def gid(type_name: str, id: int) -> str:
@@ -88,6 +91,19 @@ class OrderRow(Protocol):
     category: str
     occurred_at: datetime
     status: str
+
+
+class RewardRow(Protocol):
+    """A referral reward as stored (``koc.referrals.models.ReferralReward``)."""
+
+    id: int
+    referral_id: int
+    member_id: int
+    role: str
+    kind: str
+    points: int
+    privilege: str
+    tier: int
 
 
 class RefundRow(Protocol):
@@ -301,6 +317,62 @@ class ReferralReattributed(Event):
     referrer_id: int
 
 
+def _reward(reward: RewardRow) -> dict[str, Any]:
+    return {
+        "id": gid("ReferralReward", reward.id),
+        "referral": {"id": gid("Referral", reward.referral_id)},
+        "role": str(reward.role),
+        "kind": str(reward.kind),
+        "points": reward.points,
+        "privilege": reward.privilege or None,
+        "tier": reward.tier,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class RewardIssued(Event):
+    """A referral reward was paid: points posted, or a privilege granted."""
+
+    type: ClassVar[str | None] = EventType.REWARD_ISSUED
+    reward: RewardRow
+
+    def data(self) -> dict[str, Any]:
+        return {"reward": _reward(self.reward), "member": member_ref(self.reward.member_id)}
+
+
+@dataclass(frozen=True, slots=True)
+class RewardClawedBack(Event):
+    """Issued reward points were debited back (the order was refunded, or the referral
+    rejected)."""
+
+    type: ClassVar[str | None] = EventType.REWARD_CLAWED_BACK
+    reward: RewardRow
+
+    def data(self) -> dict[str, Any]:
+        return {"reward": _reward(self.reward), "member": member_ref(self.reward.member_id)}
+
+
+# --- badges (published by koc.badges) ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BadgeAwarded(Event):
+    """A member earned a badge, by a rule or from staff."""
+
+    type: ClassVar[str | None] = EventType.BADGE_AWARDED
+    member_id: int
+    badge_id: int
+    badge_code: str
+    source: str
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "badge": {"id": gid("Badge", self.badge_id), "code": self.badge_code},
+            "source": str(self.source),
+            "member": member_ref(self.member_id),
+        }
+
+
 # --- surveys (published by koc.surveys) ---------------------------------------------------
 
 
@@ -429,6 +501,9 @@ PUBLIC_EVENTS: dict[EventType, type[Event]] = {
         ReferralReversed,
         SurveyResponded,
         MemberErased,
+        RewardIssued,
+        RewardClawedBack,
+        BadgeAwarded,
         LiveCodeTargetsLow,
         LiveCodeTargetExpiring,
         FollowUpDue,

@@ -48,6 +48,7 @@ from koc.segments.graphql import mutations as segment_mutations
 from koc.segments.graphql import queries as segment_queries
 from koc.surveys.graphql import mutations as survey_mutations
 from koc.surveys.graphql import queries as survey_queries
+from koc.webhooks.graphql import mutations as webhook_mutations
 from koc.webhooks.graphql import queries as webhook_queries
 from koc.worker.graphql import queries as worker_queries
 
@@ -80,6 +81,7 @@ MUTATIONS = (
     referral_mutations.Mutation,
     survey_mutations.Mutation,
     privacy_mutations.Mutation,
+    webhook_mutations.Mutation,
     live_code_mutations.Mutation,
     advisory_mutations.Mutation,
     segment_mutations.Mutation,

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
-from koc.events import ReferralReversed, publish
+from koc.events import ReferralReversed, RewardClawedBack, RewardIssued, publish
 from koc.jobs import NO_PROGRESS, Progress
 from koc.orders.models import Order
 from koc.privileges.grants import grant_privilege
@@ -53,6 +53,7 @@ async def withdraw_rewards(
                 f"clawback:{reward.id}",
             )
             reward.status = RewardStatus.CLAWED_BACK
+            await publish(RewardClawedBack(reward=reward))
         else:
             continue
         reward.note = note
@@ -155,6 +156,8 @@ async def _issue(reward: ReferralReward, *, staff_id: int | None, note: str) -> 
     reward.decided_by_id = staff_id
     reward.note = (problem or note)[:MAX_NOTE]
     await reward.save(update_fields=["status", "issued_at", "decided_by_id", "note"])
+    if problem is None:
+        await publish(RewardIssued(reward=reward))
     return problem is None
 
 

@@ -184,6 +184,22 @@ RULES: dict[str, Rule] = {
     "Mutation.liveCodeTargetUpdate": OPERATOR,
     # events out
     "Query.events": scoped(PartnerScope.EVENTS_READ, staff=StaffRole.ANALYST),
+    "Query.webhookSubscriptions": scoped(PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN),
+    "Query.webhookDeliveries": scoped(PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN),
+    "Query.webhookAttempts": scoped(PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN),
+    "Mutation.webhookSubscriptionCreate": scoped(
+        PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN
+    ),
+    "Mutation.webhookSubscriptionUpdate": scoped(
+        PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN
+    ),
+    "Mutation.webhookSubscriptionDelete": scoped(
+        PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN
+    ),
+    "Mutation.webhookSubscriptionReplay": scoped(
+        PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN
+    ),
+    "Mutation.webhookDeliveryRetry": scoped(PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN),
     # segments (#18): staff read segments and rules; operators change them
     "Query.segments": ANALYST,
     "Query.segmentMembers": ANALYST,
@@ -215,6 +231,15 @@ RULES: dict[str, Rule] = {
 # allowed ADVISOR is called with a member it owns; whose data it reaches is tested in
 # tests/advisory/test_advisor_scope.py.
 ADVISOR_RULES: dict[str, bool] = {
+    # webhooks are an admin's or a partner's
+    "Query.webhookSubscriptions": False,
+    "Query.webhookDeliveries": False,
+    "Query.webhookAttempts": False,
+    "Mutation.webhookSubscriptionCreate": False,
+    "Mutation.webhookSubscriptionUpdate": False,
+    "Mutation.webhookSubscriptionDelete": False,
+    "Mutation.webhookSubscriptionReplay": False,
+    "Mutation.webhookDeliveryRetry": False,
     # segments and layering rules are staff work above an advisor's own members
     "Query.segments": False,
     "Query.segmentMembers": False,

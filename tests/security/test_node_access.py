@@ -54,6 +54,9 @@ NODE_RULES = {
     "SurveyTextAnswer": PRIVATE,
     "Tag": PRIVATE,
     "TagGroup": PRIVATE,
+    "WebhookAttempt": PRIVATE,
+    "WebhookDelivery": PRIVATE,
+    "WebhookSubscription": PRIVATE,
 }
 NODE = "query($id: ID!) { node(id: $id) { id __typename } }"
 
