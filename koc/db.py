@@ -30,6 +30,7 @@ APPS: dict[str, list[str]] = {
     "surveys": ["koc.surveys.models"],
     "consent": ["koc.consent.models"],
     "privacy": ["koc.privacy.models"],
+    "notifications": ["koc.notifications.models"],
 }
 
 

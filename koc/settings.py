@@ -9,6 +9,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -85,6 +86,14 @@ class Settings(BaseSettings):
     privacy_erasure_cooling_off_days: int = Field(default=15, ge=0, le=90)
     privacy_prospect_retention_days: int = Field(default=365, ge=30, le=3650)
     privacy_event_retention_days: int = Field(default=730, ge=30, le=3650)
+    # notifications: brand time zone, quiet hours (local, start == end: none), per-member cap
+    notify_time_zone: str = "Asia/Shanghai"
+    notify_quiet_start_hour: int = Field(default=22, ge=0, le=23)
+    notify_quiet_end_hour: int = Field(default=8, ge=0, le=23)
+    notify_daily_cap: int = Field(default=3, ge=1, le=100)
+    notify_max_attempts: int = Field(default=5, ge=1, le=20)
+    notify_privilege_expiring_days: int = Field(default=3, ge=1, le=60)
+    wechat_miniprogram_state: str = Field(default="formal", pattern="^(developer|trial|formal)$")
     # Operations: logs, CORS, metrics, traces (README "Operations").
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
@@ -103,6 +112,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("notify_time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{name!r} is not a time zone name, e.g. Asia/Shanghai") from None
+        return name
 
     @field_validator("log_level", mode="before")
     @classmethod

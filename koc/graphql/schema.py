@@ -28,6 +28,8 @@ from koc.graphql.scalars import SCALAR_MAP
 from koc.logs import request_id
 from koc.members.graphql import mutations as member_mutations
 from koc.members.graphql import queries as member_queries
+from koc.notifications.graphql import mutations as notification_mutations
+from koc.notifications.graphql import queries as notification_queries
 from koc.orders.graphql import batch as order_batch
 from koc.orders.graphql import mutations as order_mutations
 from koc.privacy.graphql import mutations as privacy_mutations
@@ -51,6 +53,7 @@ QUERIES = (
     referral_queries.Query,
     survey_queries.Query,
     privacy_queries.Query,
+    notification_queries.Query,
 )
 MUTATIONS = (
     badge_mutations.Mutation,
@@ -64,6 +67,7 @@ MUTATIONS = (
     referral_mutations.Mutation,
     survey_mutations.Mutation,
     privacy_mutations.Mutation,
+    notification_mutations.Mutation,
 )
 
 

@@ -165,6 +165,13 @@ RULES: dict[str, Rule] = {
     "Mutation.meErasureCancel": MEMBER,
     "Mutation.memberErase": ADMIN,
     "Mutation.memberDataExport": ADMIN,
+    # notifications
+    "Query.notificationTemplates": ANALYST,
+    "Query.subscribeMessages": ANALYST,
+    "Query.subscribeMessageCounts": ANALYST,
+    "Mutation.meSubscribeResultsReport": MEMBER,
+    "Mutation.notificationsMarkRead": MEMBER,
+    "Mutation.notificationTemplateSet": OPERATOR,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from koc.badges.graphql.member_fields import BadgeMemberFields
 from koc.creators.graphql.member_fields import KocMemberFields
+from koc.notifications.graphql.member_fields import NotificationMemberFields
 from koc.privacy.graphql.member_fields import PrivacyMemberFields
 from koc.privileges.graphql.member_fields import PrivilegeMemberFields
 from koc.referrals.graphql.member_fields import ReferralMemberFields
@@ -21,4 +22,5 @@ MEMBER_EXTENSIONS: tuple[type, ...] = (
     ReferralMemberFields,
     SurveyMemberFields,
     PrivacyMemberFields,
+    NotificationMemberFields,
 )
