@@ -37,6 +37,7 @@ from koc.creators.models import (
 )
 from koc.db import table_of
 from koc.members.models import Gender, Member, MemberIdentity, MemberTag, StageTransition
+from koc.notifications.models import Notification, SubscribeGrant, SubscribeMessage
 from koc.orders.models import MemberEvent, Order, Refund
 from koc.privacy.models import AccessRecord, ErasureRequest
 from koc.privileges.models import PrivilegeGrant, PrivilegeRedemption, PrivilegeRsvp, PrivilegeUsage
@@ -280,6 +281,10 @@ CATALOG: tuple[Table, ...] = (
     Table(SurveyParticipation, erase=Erase.SCRUB, scrub=_scrub(draft=None)),
     Table(SurveyAudienceMember),
     Table(SurveyKocRole),
+    # --- notifications: the messages before the inbox entries they belong to --------------
+    Table(SubscribeGrant, erase=Erase.DELETE),
+    Table(SubscribeMessage, erase=Erase.DELETE, note="what WeChat was asked to deliver"),
+    Table(Notification, erase=Erase.DELETE, note="the in-app inbox"),
     # --- privacy ---------------------------------------------------------------------------
     Table(ConsentDecision, labels=("policy__version",), note="evidence of consent"),
     Table(ErasureRequest, note="evidence of erasure"),

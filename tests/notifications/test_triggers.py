@@ -1,0 +1,158 @@
+"""Each trigger tells its member once, in the inbox and (when mapped) as one subscribe message,
+even when its event or scan is replayed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from strawberry.relay import from_base64
+
+from koc.auth.models import StaffRole
+from koc.consent.models import Purpose
+from koc.creators.models import KocApplication
+from koc.notifications import triggers
+from koc.notifications.models import NotificationKind, SubscribeMessage
+from koc.privileges.models import (
+    GrantSource,
+    Privilege,
+    PrivilegeGrant,
+    PrivilegeKind,
+    PrivilegeRsvp,
+    RsvpStatus,
+)
+from tests.badges.factories import create_badge
+from tests.consent.factories import decide
+from tests.creators.factories import apply, make_koc, review
+from tests.notifications.factories import badge_mapping, survey_mapping
+from tests.surveys.helpers import open_survey
+
+INBOX = "{ me { notifications { edges { node { kind title body link } } } } }"
+AWARD = """mutation($input: BadgeAwardInput!) { badgeAward(input: $input) { errors { code } } }"""
+
+
+async def _kinds(member) -> list[tuple[str, str]]:
+    edges = (await member.execute(INBOX))["me"]["notifications"]["edges"]
+    return [(e["node"]["kind"], e["node"]["body"]) for e in edges]
+
+
+async def test_a_koc_approval_tells_the_member_with_the_certificate(
+    app, member_client, staff_client
+) -> None:
+    operator = await staff_client(StaffRole.OPERATOR)
+    member = await member_client()
+    # when staff approve the member's application (through the API)
+    await make_koc(member, operator, ["CONTENT"])
+    # then the inbox holds one KOC_ACTIVATED entry naming the certificate and the role
+    [(kind, body)] = await _kinds(member)
+    assert kind == "KOC_ACTIVATED"
+    assert "内容达人" in body and "KOC-" in body
+    # and replaying the activation (the same certificate) adds nothing
+    assert await triggers.kocs_activated([member.member_id], ["CONTENT"]) == []
+
+
+async def test_application_reviews_tell_approved_and_declined(
+    app, member_client, staff_client
+) -> None:
+    operator = await staff_client(StaffRole.OPERATOR)
+    declined = await member_client()
+    applied = await apply(declined, ["EXPERIENCE"])
+    await review(
+        operator, applied["application"]["id"], decision="REJECT", reason="资料不完整，请补充。"
+    )
+    approved = await member_client()
+    await make_koc(approved, operator, ["CONTENT"])
+    ids = [a.id for a in await _applications()]
+    made = await triggers.koc_applications_reviewed(ids)
+    assert len(made) == 2
+    assert await triggers.koc_applications_reviewed(ids) == []  # replayed
+    assert (
+        "KOC_APPLICATION_DECLINED",
+        "Your KOC application was declined: 资料不完整，请补充。",
+    ) in (await _kinds(declined))
+    assert "KOC_APPLICATION_APPROVED" in {k for k, _ in await _kinds(approved)}
+
+
+async def _applications() -> list[KocApplication]:
+    return list(await KocApplication.all())
+
+
+async def test_a_badge_award_queues_one_message(app, member_client, staff_client) -> None:
+    await badge_mapping()
+    operator = await staff_client(StaffRole.OPERATOR)
+    member = await member_client()
+    badge = (await create_badge(operator, name="首批车主"))["badge"]
+    award = {"memberId": member.member_gid, "badgeId": badge["id"], "reason": "Welcome"}
+    assert (await operator.execute(AWARD, {"input": award}))["badgeAward"]["errors"] == []
+    [(kind, body)] = await _kinds(member)
+    assert (kind, body) == ("BADGE_EARNED", "You earned the badge 首批车主.")
+    assert await SubscribeMessage.filter(member_id=member.member_id).count() == 1
+    # a later badge change of the member re-reads their badges: nothing new
+    await triggers.badges_awarded([member.member_id])
+    assert await SubscribeMessage.filter(member_id=member.member_id).count() == 1
+
+
+async def _grant(member_id: int, **privilege: Any) -> PrivilegeGrant:
+    values = {"code": f"P{member_id}", "name": "终身售后", "kind": PrivilegeKind.GIFT, **privilege}
+    p = await Privilege.create(**values)
+    now = datetime.now(UTC)
+    return await PrivilegeGrant.create(
+        member_id=member_id,
+        privilege_id=p.id,
+        source=GrantSource.MANUAL,
+        granted_at=now,
+        expires_at=now + timedelta(days=2),
+    )
+
+
+async def test_privileges_granted_and_expiring(app, member_client) -> None:
+    member = await member_client()
+    grant = await _grant(member.member_id)
+    assert len(await triggers.privileges_granted([grant.id])) == 1
+    assert await triggers.privileges_granted([grant.id]) == []
+    # the daily scan: expiring in 2 days, within the 3-day window, told once
+    assert len(await triggers.privileges_expiring()) == 1
+    assert await triggers.privileges_expiring() == []
+    kinds = await _kinds(member)
+    assert [k for k, _ in kinds] == ["PRIVILEGE_EXPIRING", "PRIVILEGE_GRANTED"]
+    assert "use it within 2 days" in kinds[0][1]
+
+
+async def test_seat_reminders_the_day_before(app, member_client) -> None:
+    member = await member_client()
+    now = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+    tomorrow_evening = datetime(2026, 12, 8, 11, 0, tzinfo=UTC)  # 19:00 local
+    grant = await _grant(member.member_id, kind=PrivilegeKind.EVENT, starts_at=tomorrow_evening)
+    await PrivilegeRsvp.create(
+        grant_id=grant.id,
+        member_id=member.member_id,
+        privilege_id=grant.privilege_id,
+        status=RsvpStatus.RESERVED,
+        reserved_at=now,
+    )
+    # two days before: nothing; the day before: one reminder; again: nothing
+    assert await triggers.seats_tomorrow(now - timedelta(days=1)) == []
+    assert len(await triggers.seats_tomorrow(now)) == 1
+    assert await triggers.seats_tomorrow(now + timedelta(hours=1)) == []
+    [(kind, body)] = await _kinds(member)
+    assert kind == "SEAT_REMINDER" and "2026年12月08日 19:00" in body
+
+
+async def test_a_survey_invitation_reaches_the_consenting_audience_once(
+    app, member_client, staff_client
+) -> None:
+    await survey_mapping()
+    operator = await staff_client(StaffRole.OPERATOR)
+    survey = await open_survey(operator, title="充电桩需求调研")
+    yes, no = await member_client(), await member_client()
+    await decide(yes.member_id, Purpose.MARKETING, True)
+    survey_id = int(_pk(survey["id"]))
+    assert await triggers.survey_invitations(survey_id) == 1
+    assert await triggers.survey_invitations(survey_id) == 0
+    assert [k for k, _ in await _kinds(yes)] == ["SURVEY_INVITATION"]
+    assert await _kinds(no) == []
+    assert await SubscribeMessage.filter(kind=NotificationKind.SURVEY_INVITATION).count() == 1
+
+
+def _pk(global_id: str) -> str:
+    return from_base64(global_id)[1]
