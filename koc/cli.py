@@ -20,6 +20,7 @@ from koc import jobs
 from koc.creators import cli as creators_cli
 from koc.devtools import cli as devtools_cli
 from koc.jobs import JobResult, Progress
+from koc.notifications import cli as notifications_cli
 from koc.privacy import cli as privacy_cli
 from koc.referrals import cli as referrals_cli
 from koc.settings import Settings, get_settings, settings_problems
@@ -360,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     referrals_cli.register(sub, run_job)
     devtools_cli.register(sub, run_with_db)
     privacy_cli.register(sub, run_job)
+    notifications_cli.register(sub, run_job)
     return parser
 
 

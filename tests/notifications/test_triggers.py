@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from strawberry.relay import from_base64
-
 from koc.auth.models import StaffRole
 from koc.consent.models import Purpose
 from koc.creators.models import KocApplication
@@ -25,7 +23,7 @@ from tests.badges.factories import create_badge
 from tests.consent.factories import decide
 from tests.creators.factories import apply, make_koc, review
 from tests.notifications.factories import badge_mapping, survey_mapping
-from tests.surveys.helpers import open_survey
+from tests.surveys.helpers import create_survey, open_survey
 
 INBOX = "{ me { notifications { edges { node { kind title body link } } } } }"
 AWARD = """mutation($input: BadgeAwardInput!) { badgeAward(input: $input) { errors { code } } }"""
@@ -146,13 +144,24 @@ async def test_a_survey_invitation_reaches_the_consenting_audience_once(
     survey = await open_survey(operator, title="充电桩需求调研")
     yes, no = await member_client(), await member_client()
     await decide(yes.member_id, Purpose.MARKETING, True)
-    survey_id = int(_pk(survey["id"]))
-    assert await triggers.survey_invitations(survey_id) == 1
-    assert await triggers.survey_invitations(survey_id) == 0
+    invite = """mutation($id: ID!) { surveyInvitationSend(input: {surveyId: $id}) {
+      invitedCount errors { field code } } }"""
+    sent = await operator.execute(invite, {"id": survey["id"]})
+    assert sent["surveyInvitationSend"] == {"invitedCount": 1, "errors": []}
+    sent = await operator.execute(invite, {"id": survey["id"]})
+    assert sent["surveyInvitationSend"]["invitedCount"] == 0
     assert [k for k, _ in await _kinds(yes)] == ["SURVEY_INVITATION"]
     assert await _kinds(no) == []
     assert await SubscribeMessage.filter(kind=NotificationKind.SURVEY_INVITATION).count() == 1
 
 
-def _pk(global_id: str) -> str:
-    return from_base64(global_id)[1]
+async def test_only_an_open_survey_takes_invitations(app, staff_client) -> None:
+    operator = await staff_client(StaffRole.OPERATOR)
+    draft = await create_survey(operator, title="Not yet")
+    invite = """mutation($id: ID!) { surveyInvitationSend(input: {surveyId: $id}) {
+      invitedCount errors { field code } } }"""
+    sent = await operator.execute(invite, {"id": draft["id"]})
+    assert sent["surveyInvitationSend"] == {
+        "invitedCount": 0,
+        "errors": [{"field": "surveyId", "code": "NOT_FOUND"}],
+    }

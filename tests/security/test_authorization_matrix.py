@@ -172,6 +172,7 @@ RULES: dict[str, Rule] = {
     "Mutation.meSubscribeResultsReport": MEMBER,
     "Mutation.notificationsMarkRead": MEMBER,
     "Mutation.notificationTemplateSet": OPERATOR,
+    "Mutation.surveyInvitationSend": OPERATOR,
 }
 
 

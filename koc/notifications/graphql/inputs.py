@@ -63,3 +63,8 @@ class NotificationTemplateSetInput:
     enabled: bool = strawberry.field(
         default=True, description="Queue messages for this kind (false: inbox only)."
     )
+
+
+@strawberry.input(description="Invite members to an open survey (a marketing message).")
+class SurveyInvitationSendInput:
+    survey_id: relay.GlobalID = strawberry.field(description="The open Survey.")

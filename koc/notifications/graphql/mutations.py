@@ -4,16 +4,18 @@ map kinds to templates."""
 from __future__ import annotations
 
 import strawberry
+from tortoise.transactions import in_transaction
 
 from koc.auth.viewer import MemberViewer, StaffViewer
 from koc.graphql.ids import decode_id
 from koc.graphql.mutations import Payload, mutation
 from koc.graphql.permissions import IsMember, IsOperator
-from koc.notifications import grants, inbox, templates
+from koc.notifications import grants, inbox, templates, triggers
 from koc.notifications.graphql.inputs import (
     MeSubscribeResultsReportInput,
     NotificationsMarkReadInput,
     NotificationTemplateSetInput,
+    SurveyInvitationSendInput,
 )
 from koc.notifications.graphql.types import (
     NotificationError,
@@ -39,6 +41,13 @@ class NotificationsMarkReadPayload(Payload[NotificationError]):
 class NotificationTemplatePayload(Payload[NotificationError]):
     template: NotificationTemplate | None = strawberry.field(
         default=None, description="The mapping saved."
+    )
+
+
+@strawberry.type(description="Result of surveyInvitationSend.")
+class SurveyInvitationSendPayload(Payload[NotificationError]):
+    invited_count: int = strawberry.field(
+        default=0, description="Members invited now (an earlier invitation is not repeated)."
     )
 
 
@@ -88,3 +97,17 @@ class Mutation:
             actor=viewer,
         )
         return NotificationTemplatePayload(template=NotificationTemplate.of(mapping.kind, mapping))
+
+    @mutation(
+        allow=IsOperator,
+        description="Invite the audience of an open survey to answer it (OPERATOR and up): an "
+        "inbox entry and a subscribe message each, for members who granted MARKETING consent. "
+        "Inviting again reaches only members not invited yet.",
+    )
+    async def survey_invitation_send(
+        self, input: SurveyInvitationSendInput
+    ) -> SurveyInvitationSendPayload:
+        survey_id = decode_id(input.survey_id, "Survey", "surveyId")
+        async with in_transaction():
+            invited = await triggers.survey_invitations(survey_id)
+        return SurveyInvitationSendPayload(invited_count=invited)
