@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     notify_quiet_end_hour: int = Field(default=8, ge=0, le=23)
     notify_daily_cap: int = Field(default=3, ge=1, le=100)
     notify_max_attempts: int = Field(default=5, ge=1, le=20)
+    notify_send_concurrency: int = Field(default=16, ge=1, le=200)
     notify_privilege_expiring_days: int = Field(default=3, ge=1, le=60)
     wechat_miniprogram_state: str = Field(default="formal", pattern="^(developer|trial|formal)$")
     # Operations: logs, CORS, metrics, traces (README "Operations").

@@ -20,7 +20,9 @@ message is sent at most once, never twice.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Protocol
@@ -31,12 +33,14 @@ from tortoise.transactions import in_transaction
 from koc.auth.wechat import WeChatAnswer, WeChatUnreachable
 from koc.consent.models import Purpose
 from koc.consent.services import may_process
+from koc.db import update_rows
 from koc.members.models import MemberIdentity
 from koc.notifications import grants, values
 from koc.notifications.kinds import SPECS, render
 from koc.notifications.models import (
     MessageState,
     Notification,
+    NotificationKind,
     RefusalReason,
     SubscribeGrant,
     SubscribeMessage,
@@ -74,6 +78,7 @@ class DeliveryPolicy:
     max_attempts: int
     appid: str
     miniprogram_state: str
+    concurrency: int = 16
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DeliveryPolicy:
@@ -85,6 +90,7 @@ class DeliveryPolicy:
             max_attempts=settings.notify_max_attempts,
             appid=settings.wechat_appid,
             miniprogram_state=settings.wechat_miniprogram_state,
+            concurrency=settings.notify_send_concurrency,
         )
 
     def quiet_until(self, now: datetime) -> datetime | None:
@@ -111,42 +117,77 @@ def backoff(attempts: int) -> timedelta:
 
 @dataclass(frozen=True)
 class _Outgoing:
+    message: SubscribeMessage
     openid: str
-    template_id: str
     page: str
     data: dict[str, str]
     mapping_id: int
+
+
+@dataclass
+class _Batch:
+    """What claiming a batch of messages reads once for all of them."""
+
+    mappings: dict[NotificationKind, TemplateMapping]
+    consenting: set[int]
+    openids: dict[int, str]
+    sent_today: Counter[int]
+    data: dict[int, dict[str, str]]
+
+
+SAVED = ["state", "refusal", "detail", "attempts", "send_after", "sent_at", "updated_at"]
 
 
 async def deliver(
     message_id: int, sender: Sender, policy: DeliveryPolicy, *, now: datetime | None = None
 ) -> MessageState | None:
     """Send one queued message if it is due; returns its state after (None if it is gone)."""
+    states = await deliver_many([message_id], sender, policy, now=now)
+    return states.get(message_id)
+
+
+async def deliver_many(
+    message_ids: Sequence[int],
+    sender: Sender,
+    policy: DeliveryPolicy,
+    *,
+    now: datetime | None = None,
+) -> dict[int, MessageState]:
+    """Send the due messages among ``message_ids``: claimed in one transaction, sent to WeChat
+    ``policy.concurrency`` at a time with no transaction open, answers recorded in a second
+    transaction. Returns each message's state after (messages not found are left out)."""
     now = now or datetime.now(UTC)
     async with in_transaction():
-        message = await SubscribeMessage.filter(id=message_id).select_for_update().first()
-        if message is None:
-            return None
-        if message.state not in PENDING or message.send_after > now:
-            return message.state
-        outgoing = await _prepare(message, policy, now)
-        await message.save()
-    if outgoing is None:
-        return message.state
-    try:
-        answer = await sender.send_subscribe_message(
-            outgoing.openid,
-            outgoing.template_id,
-            outgoing.data,
-            page=outgoing.page,
-            miniprogram_state=policy.miniprogram_state,
+        messages = (
+            await SubscribeMessage.filter(id__in=list(message_ids))
+            .order_by("send_after", "id")
+            .select_for_update()
         )
-    except WeChatUnreachable as exc:
-        answer = WeChatAnswer(-2, f"WeChat could not be reached: {exc}")
-    async with in_transaction():
-        await _record(message, answer, outgoing, policy, now)
-        await message.save()
-    return message.state
+        pending = [m for m in messages if m.state in PENDING and m.send_after <= now]
+        outgoing = await _claim(pending, policy, now)
+        await update_rows(pending, SAVED)
+    limit = asyncio.Semaphore(policy.concurrency)
+
+    async def send(out: _Outgoing) -> WeChatAnswer:
+        async with limit:
+            try:
+                return await sender.send_subscribe_message(
+                    out.openid,
+                    out.message.template_id,
+                    out.data,
+                    page=out.page,
+                    miniprogram_state=policy.miniprogram_state,
+                )
+            except WeChatUnreachable as exc:
+                return WeChatAnswer(-2, f"WeChat could not be reached: {exc}")
+
+    answers = await asyncio.gather(*(send(out) for out in outgoing))
+    if outgoing:
+        async with in_transaction():
+            for out, answer in zip(outgoing, answers, strict=True):
+                await _record(out, answer, policy, now)
+            await update_rows([out.message for out in outgoing], SAVED)
+    return {m.id: m.state for m in messages}
 
 
 def _refuse(message: SubscribeMessage, reason: RefusalReason, detail: str, now: datetime) -> None:
@@ -154,36 +195,83 @@ def _refuse(message: SubscribeMessage, reason: RefusalReason, detail: str, now: 
     message.updated_at = now
 
 
-async def _prepare(
-    message: SubscribeMessage, policy: DeliveryPolicy, now: datetime
+async def _read_batch(
+    messages: Sequence[SubscribeMessage], policy: DeliveryPolicy, now: datetime
+) -> _Batch:
+    """Mappings, consent, openids, today's sends and the notifications' fields of a batch, a
+    statement each."""
+    members = list({m.member_id for m in messages})
+    marketing = [m.member_id for m in messages if SPECS[m.kind].marketing]
+    sent_today: Counter[int] = Counter()
+    if members:
+        sent_today.update(
+            await SubscribeMessage.filter(
+                member_id__in=members,
+                state__in=(MessageState.SENT, MessageState.SENDING),
+                sent_at__gte=policy.day_start(now),
+            ).values_list("member_id", flat=True)
+        )
+    identities = await MemberIdentity.filter(member_id__in=members, appid=policy.appid).values_list(
+        "member_id", "openid"
+    )
+    notifications = await Notification.filter(
+        id__in=[m.notification_id for m in messages]
+    ).values_list("id", "data")
+    return _Batch(
+        mappings={m.kind: m for m in await TemplateMapping.all()},
+        consenting=await may_process(marketing, Purpose.MARKETING) if marketing else set(),
+        openids=dict(identities),
+        sent_today=sent_today,
+        data=dict(notifications),
+    )
+
+
+async def _claim(
+    messages: Sequence[SubscribeMessage], policy: DeliveryPolicy, now: datetime
+) -> list[_Outgoing]:
+    """Check each due message and take its grant: what to send. The others get their new state
+    (refused, or held back by quiet hours) on the message."""
+    if not messages:
+        return []
+    wait = policy.quiet_until(now)
+    if wait is not None:
+        for message in messages:
+            message.state, message.send_after, message.updated_at = MessageState.WAITING, wait, now
+        return []
+    batch = await _read_batch(messages, policy, now)
+    outgoing = []
+    for message in messages:
+        out = await _claim_one(message, batch, policy, now)
+        if out is not None:
+            batch.sent_today[message.member_id] += 1
+            outgoing.append(out)
+    return outgoing
+
+
+async def _claim_one(
+    message: SubscribeMessage, batch: _Batch, policy: DeliveryPolicy, now: datetime
 ) -> _Outgoing | None:
-    """Check a due message and take its grant: what to send, or None when it was refused or
-    held back (its new state set on ``message``)."""
-    mapping = await TemplateMapping.get_or_none(kind=message.kind)
+    mapping = batch.mappings.get(message.kind)
+    member_id = message.member_id
     if mapping is None or not mapping.enabled or mapping.template_id != message.template_id:
         _refuse(message, RefusalReason.NO_TEMPLATE, "The kind is no longer mapped here.", now)
         return None
     if mapping.broken_reason:
         _refuse(message, RefusalReason.TEMPLATE_BROKEN, mapping.broken_reason, now)
         return None
-    member_id = message.member_id
-    if SPECS[message.kind].marketing and not await may_process([member_id], Purpose.MARKETING):
+    if SPECS[message.kind].marketing and member_id not in batch.consenting:
         _refuse(message, RefusalReason.NO_CONSENT, "No MARKETING consent.", now)
         return None
-    wait = policy.quiet_until(now)
-    if wait is not None:
-        message.state, message.send_after, message.updated_at = MessageState.WAITING, wait, now
+    if batch.sent_today[member_id] >= policy.daily_cap:
+        _refuse(
+            message,
+            RefusalReason.DAILY_CAP,
+            f"{batch.sent_today[member_id]} sent today already.",
+            now,
+        )
         return None
-    sent_today = await SubscribeMessage.filter(
-        member_id=member_id,
-        state__in=(MessageState.SENT, MessageState.SENDING),
-        sent_at__gte=policy.day_start(now),
-    ).count()
-    if sent_today >= policy.daily_cap:
-        _refuse(message, RefusalReason.DAILY_CAP, f"{sent_today} sent today already.", now)
-        return None
-    identity = await MemberIdentity.filter(member_id=member_id, appid=policy.appid).first()
-    if identity is None:
+    openid = batch.openids.get(member_id)
+    if openid is None:
         _refuse(message, RefusalReason.NO_OPENID, "The member never signed in to the app.", now)
         return None
     if not await grants.spend(member_id, message.template_id):
@@ -194,30 +282,27 @@ async def _prepare(
         }.get(last, RefusalReason.NO_GRANT)  # type: ignore[arg-type]
         _refuse(message, reason, "No unused grant for this template.", now)
         return None
-    notification = await Notification.get(id=message.notification_id)
+    fields = batch.data.get(message.notification_id) or {}
     data = {}
     for item in mapping.key_values:
         key_type = values.key_type(item["key"]) or "thing"
-        data[item["key"]] = values.fit(key_type, render(item["value"], notification.data))
+        data[item["key"]] = values.fit(key_type, render(item["value"], fields))
     message.state, message.sent_at, message.updated_at = MessageState.SENDING, now, now
     message.attempts += 1
     return _Outgoing(
-        openid=identity.openid,
-        template_id=message.template_id,
-        page=render(mapping.page, notification.data) if mapping.page else "",
+        message=message,
+        openid=openid,
+        page=render(mapping.page, fields) if mapping.page else "",
         data=data,
         mapping_id=mapping.id,
     )
 
 
 async def _record(
-    message: SubscribeMessage,
-    answer: WeChatAnswer,
-    outgoing: _Outgoing,
-    policy: DeliveryPolicy,
-    now: datetime,
+    out: _Outgoing, answer: WeChatAnswer, policy: DeliveryPolicy, now: datetime
 ) -> None:
     """Turn WeChat's answer into the message's state; a grant not used goes back."""
+    message = out.message
     code, detail = answer.errcode, f"{answer.errcode} {answer.errmsg}".strip()
     message.updated_at = now
     if code == 0:
@@ -234,7 +319,7 @@ async def _record(
         return
     await grants.give_back(member_id, template_id)
     if code in BREAKS_MAPPING:
-        await mark_broken(outgoing.mapping_id, detail)
+        await mark_broken(out.mapping_id, detail)
         reason = RefusalReason.WECHAT_BAD_DATA if code == 47003 else RefusalReason.WECHAT_ERROR
         _refuse(message, reason, detail, now)
     elif code == 40003:
@@ -250,10 +335,15 @@ async def _record(
 
 
 async def deliver_due(
-    sender: Sender, policy: DeliveryPolicy, *, now: datetime | None = None, limit: int = 1000
+    sender: Sender,
+    policy: DeliveryPolicy,
+    *,
+    now: datetime | None = None,
+    limit: int = 1000,
+    batch: int = 200,
 ) -> Counter[MessageState]:
-    """Send every message due at ``now`` (oldest first, at most ``limit``); returns how many
-    ended in each state."""
+    """Send the messages due at ``now`` (oldest first, at most ``limit``) in batches; returns
+    how many ended in each state."""
     now = now or datetime.now(UTC)
     due = (
         await SubscribeMessage.filter(state__in=PENDING, send_after__lte=now)
@@ -262,8 +352,7 @@ async def deliver_due(
         .values_list("id", flat=True)
     )
     states: Counter[MessageState] = Counter()
-    for message_id in due:
-        state = await deliver(message_id, sender, policy, now=now)
-        if state is not None:
-            states[state] += 1
+    for start in range(0, len(due), batch):
+        found = await deliver_many(due[start : start + batch], sender, policy, now=now)
+        states.update(found.values())
     return states
