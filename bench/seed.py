@@ -59,6 +59,7 @@ from koc.members.models import (  # noqa: E402
 from koc.members.stages import auto_rule_for_order_count  # noqa: E402
 from koc.orders.models import MemberEvent, MemberEventKind, Order  # noqa: E402
 from koc.settings import Settings  # noqa: E402
+from koc.wiring import connect_all
 
 BATCH = 50_000
 NOW = datetime(2026, 6, 1, tzinfo=UTC)  # fixed, so a seed gives the same rows every run
@@ -1093,6 +1094,7 @@ async def seed(
     start = time.perf_counter()
     world.plan(survey_responses)
     lap("plan", start)
+    connect_all()  # the script changes data as the API does: every handler wired
     await Tortoise.init(config=tortoise_config(database_url))
     try:
         if await Member.exists():
@@ -1115,6 +1117,7 @@ async def seed(
 
 async def post_seed_only(database_url: str) -> dict[str, Any]:
     timings: dict[str, float] = {}
+    connect_all()  # the script changes data as the API does: every handler wired
     await Tortoise.init(config=tortoise_config(database_url))
     try:
         await restore_session(database_url)

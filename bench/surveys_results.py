@@ -50,6 +50,7 @@ from koc.surveys.models import (  # noqa: E402
     SurveyPurpose,
     Timing,
 )
+from koc.wiring import connect_all
 
 CATEGORIES = ["home_charger", "insurance", "car_care", "outdoor_gear", "child_seat"]
 BANDS = ["<1000", "1000-5000", "5000-20000", ">20000"]
@@ -256,6 +257,7 @@ async def main(n: int, path: Path, seed_value: int, reuse: bool) -> int:
     url = f"sqlite://{path}"
     settings = Settings(database_url=url)
     await migrate_database(settings)
+    connect_all()  # the script changes data as the API does: every handler wired
     await Tortoise.init(config=tortoise_config(url))
     try:
         survey = await Survey.all().order_by("id").first() if reuse else None

@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from tortoise.connection import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+import koc.schedules  # noqa: F401 - declares the scheduled tasks and their schedules
 from koc import metrics
 from koc.access import REQUEST_ID_HEADER, RequestContext
 from koc.auth.wechat import WeChatClient
@@ -26,6 +27,8 @@ from koc.graphql.view import KocGraphQL
 from koc.privacy import logs
 from koc.security.ratelimit import rate_limiter_for
 from koc.settings import Settings, get_settings
+from koc.wiring import connect_all
+from koc.worker.process import run_worker
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -67,6 +70,7 @@ def middleware(settings: Settings) -> list[Middleware]:
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     logs.install()  # before anything logs: no personal data in any record
+    connect_all()  # which feature reacts to which event: koc/wiring.py
     ensure_sqlite_directory(settings.database_url)
     wechat = WeChatClient(
         settings.wechat_api_base,
@@ -88,9 +92,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             gc.freeze()  # start-up objects leave the collector's scans: shorter GC pauses
             sampler = asyncio.create_task(metrics.sample_pool_forever())
+            stop_worker = asyncio.Event()
+            worker = (
+                asyncio.create_task(run_worker(settings, stop_worker))
+                if settings.embedded_worker
+                else None
+            )
             try:
                 yield
             finally:
+                stop_worker.set()
+                if worker is not None:
+                    await worker
                 sampler.cancel()
                 metrics.worker_exited()
                 await wechat.aclose()

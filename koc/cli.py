@@ -51,10 +51,11 @@ async def migrate_database(settings: Settings) -> None:
 async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
     from tortoise import Tortoise
 
-    # Features connect their hook handlers on import; the schema imports every feature, so a
-    # command's changes reach them all, as they would through the API.
-    import koc.graphql.schema  # noqa: F401
     from koc.db import tortoise_config
+    from koc.wiring import connect_all
+
+    # A command's changes reach every feature's handlers, as they would through the API.
+    connect_all()
 
     await Tortoise.init(config=tortoise_config(settings.database_url))
     try:
@@ -103,6 +104,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
             access_log=False,  # koc.access logs each request, with more than uvicorn knows
             proxy_headers=True,
         )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import signal
+
+    import koc.schedules  # noqa: F401 - declares the scheduled tasks
+    from koc.worker.process import run_worker
+
+    settings = get_settings()
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(_with_db(settings, work))
     return 0
 
 
@@ -219,28 +239,15 @@ def cmd_documents(args: argparse.Namespace) -> int:
 
 
 def cmd_benefits_refresh(args: argparse.Namespace) -> int:
-    from koc.badges.awards import evaluate_all
-    from koc.privileges.eligibility import refresh_all
+    from koc.schedules import benefits_refresh
 
-    async def work(progress: Progress) -> JobResult:
-        progress.expect(2)
-        awarded = await evaluate_all()
-        progress.advance()
-        privileges = await refresh_all()
-        progress.advance()
-        return JobResult(f"Awarded {awarded} badges by rule; {privileges}", {"badges": awarded})
-
-    return run_job("benefits-refresh", work)
+    return run_job("benefits-refresh", benefits_refresh)
 
 
 def cmd_referrals(args: argparse.Namespace) -> int:
-    from koc.referrals.rollup import rebuild
+    from koc.schedules import rollup_rebuild
 
-    async def work(progress: Progress) -> JobResult:
-        rows = await rebuild(progress)
-        return JobResult(f"Rebuilt the referral report rollup: {rows} rows", {"rows": rows})
-
-    return run_job("referrals rollup-rebuild", work)
+    return run_job("referrals rollup-rebuild", rollup_rebuild)
 
 
 def export_schema_sdl() -> str:
@@ -302,6 +309,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (default: $KOC_LOG_LEVEL)")
     p.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "worker",
+        help="run background jobs and schedules until SIGTERM (start any number, on any machine, "
+        "on PostgreSQL; `koc serve` runs one itself unless KOC_EMBEDDED_WORKER=false)",
+    )
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("migrate", help="apply pending database migrations")
     p.set_defaults(func=cmd_migrate)

@@ -31,6 +31,8 @@ APPS: dict[str, list[str]] = {
     "consent": ["koc.consent.models"],
     "privacy": ["koc.privacy.models"],
     "notifications": ["koc.notifications.models"],
+    "worker": ["koc.worker.models"],
+    "events": ["koc.events.models"],
 }
 
 

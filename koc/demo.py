@@ -31,7 +31,6 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.auth.models import PartnerToken, StaffUser
 from koc.auth.services import create_partner_token, create_staff
 from koc.auth.viewer import StaffViewer
@@ -60,6 +59,7 @@ from koc.demo_brand import (
     TAG_GROUPS,
     demo_password,
 )
+from koc.events import MemberLoggedIn, publish
 from koc.jobs import NO_PROGRESS, JobResult, Progress
 from koc.members.models import (
     Gender,
@@ -302,7 +302,7 @@ class Seeder:
                 appid=self.settings.wechat_appid,
                 openid=_token(self.rng, "oW"),
             )
-            await hooks.member_logged_in.send(member=member, created=True, channel=channel)
+            await publish(MemberLoggedIn(member=member, created=True, channel=channel))
         self.counters["wechat members"] += 1
         return member
 

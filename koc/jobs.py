@@ -81,9 +81,15 @@ def run_job(
                 "%s failed after %.1f s", name, time.monotonic() - start, extra={"job": name}
             )
             return 1
-    seconds = round(time.monotonic() - start, 1)
-    ok = result.failed == 0
     print(result.summary)
+    log_result(name, result, time.monotonic() - start)
+    return 0 if result.failed == 0 else 1
+
+
+def log_result(name: str, result: JobResult, seconds: float) -> None:
+    """The one summary line of a finished job (the command line's and the worker's)."""
+    seconds = round(seconds, 1)
+    ok = result.failed == 0
     logger.log(
         logging.INFO if ok else logging.ERROR,
         "%s %s in %.1f s: %s",
@@ -93,4 +99,3 @@ def run_job(
         result.summary.splitlines()[0],
         extra={"job": name, "ok": ok, "seconds": seconds, "failed": result.failed, **result.counts},
     )
-    return 0 if ok else 1

@@ -104,6 +104,18 @@ class Settings(BaseSettings):
     cors_max_age_seconds: int = Field(default=600, ge=0, le=86400)
     metrics_token: str | None = Field(default=None, min_length=16)
     tracing: bool = False
+    # Background work (koc.worker, README "Workers").
+    embedded_worker: bool = True
+    worker_max_attempts: int = Field(default=8, ge=1, le=50)
+    worker_heartbeat_seconds: float = Field(default=30.0, ge=2, le=3600)
+    worker_concurrency: int = Field(default=10, ge=1, le=100)
+    # Scheduled jobs (koc.schedules): cron expressions, UTC; empty turns one off.
+    schedule_rewards_issue_due: str = "5 * * * *"
+    schedule_benefits_refresh: str = "30 3 * * *"
+    schedule_kocs_recompute_scores: str = "0 4 * * *"
+    schedule_referrals_rollup_rebuild: str = "30 4 * * 0"
+    schedule_privacy_erase_due: str = "0 2 * * *"
+    schedule_privacy_retention: str = "30 2 * * *"
 
     @field_validator(
         "cors_allow_origins", "cors_allow_methods", "cors_allow_headers", mode="before"
@@ -122,6 +134,26 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{name!r} is not a time zone name, e.g. Asia/Shanghai") from None
         return name
+
+    @field_validator(
+        "schedule_rewards_issue_due",
+        "schedule_benefits_refresh",
+        "schedule_kocs_recompute_scores",
+        "schedule_referrals_rollup_rebuild",
+        "schedule_privacy_erase_due",
+        "schedule_privacy_retention",
+    )
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from croniter import croniter
+
+        value = value.strip()
+        if value and not croniter.is_valid(value):
+            raise ValueError(
+                "a cron expression like '30 3 * * *' (minute hour day month weekday, UTC), "
+                "or empty to turn this job off"
+            )
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

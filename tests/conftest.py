@@ -91,6 +91,7 @@ def make_settings(database_url: str, wechat_base: str, **overrides: Any) -> Sett
         "wechat_appid": APPID,
         "wechat_secret": APPSECRET,
         "wechat_api_base": wechat_base,
+        "embedded_worker": False,  # tests run jobs with run_pending_jobs(), when they choose
         **overrides,
     }
     return Settings(**values)
@@ -114,6 +115,7 @@ async def app(settings: Settings) -> AsyncIterator[Any]:
 
 # Tables whose rows are configuration that migrations create, kept between tests.
 KEEP_TABLES = {"lifecycle_stage", "tortoise_migrations"}
+PGQUEUER_TABLES = ["pgqueuer", "pgqueuer_log", "pgqueuer_statistics", "pgqueuer_schedules"]
 
 
 @pytest.fixture(autouse=True)
@@ -129,6 +131,7 @@ async def clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         if model._meta.db_table not in KEEP_TABLES
     ]
     if is_postgres(request.getfixturevalue("settings").database_url):
+        tables += PGQUEUER_TABLES  # the queue's own tables (koc.worker), not Tortoise models
         await conn.execute_script(
             "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
         )

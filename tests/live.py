@@ -51,7 +51,7 @@ def serving(env: dict[str, str], log: Path, *args: str, ready: str = "/readyz") 
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120  # a guard against a hang, not a timing
             while True:
                 assert process.poll() is None, log.read_text()
                 try:

@@ -42,6 +42,7 @@ from koc.creators.models import (
     KocStatus,
     MemberSignals,
 )
+from koc.events.models import OutboxEvent
 from koc.graphql.schema import schema
 from koc.members.models import (
     LifecycleStage,
@@ -330,6 +331,16 @@ async def seed() -> dict[str, str]:
     await AuditEntry.bulk_create(
         AuditEntry(staff_id=staff.id, actor="seeder", action="member.update", object_type="Member")
         for _ in members
+    )
+    # The events feed: one event per member, each naming its member, numbered as committed.
+    await OutboxEvent.bulk_create(
+        OutboxEvent(
+            position=n + 1,
+            type="koc.status_changed",
+            data={"member": {"$member": m}, "status": "ACTIVE", "roles": []},
+            occurred_at=NOW,
+        )
+        for n, m in enumerate(members)
     )
     policies = await ids_of(
         PrivacyPolicy,

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.auth.errors import AuthErrorCode
 from koc.auth.services import TokenPair, issue_member_tokens
 from koc.auth.wechat import WeChatClient
 from koc.errors import DomainError
+from koc.events import MemberLoggedIn, publish
 from koc.members.models import Member, MemberIdentity
 from koc.members.phones import normalize_phone
 from koc.members.services import first_stage_id
@@ -75,7 +75,7 @@ async def member_login(
         await Member.filter(id=member.id).update(**updates)
         for key, value in updates.items():
             setattr(member, key, value)
-        await hooks.member_logged_in.send(member=member, created=created, channel=channel)
+        await publish(MemberLoggedIn(member=member, created=created, channel=channel))
         tokens = await issue_member_tokens(settings, member.id)
     return member, tokens, created
 

@@ -24,6 +24,8 @@ class PartnerScope(StrEnum):
     PRIVILEGES_REDEEM = "privileges:redeem"
     REFERRALS_READ = "referrals:read"
     BADGES_VERIFY = "badges:verify"
+    EVENTS_READ = "events:read"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 class StaffUser(Model):

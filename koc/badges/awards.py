@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.badges.errors import BadgeErrorCode
@@ -33,6 +32,7 @@ from koc.badges.rules import (
 from koc.badges.signals import load_signals, spec_of
 from koc.db import query_rows
 from koc.errors import DomainError
+from koc.events import MemberBadgesChanged, publish
 from koc.members.models import Member
 from koc.orders.models import Order, OrderStatus
 
@@ -151,7 +151,7 @@ async def evaluate_members(
     for member_id, badge in await _give_many(due, source=AwardSource.RULE, staff_id=None, now=now):
         awarded.setdefault(member_id, []).append(badge)
     if awarded:
-        await hooks.member_badges_changed.send(member_ids=list(awarded))
+        await publish(MemberBadgesChanged(member_ids=list(awarded)))
     return awarded
 
 
@@ -224,7 +224,7 @@ async def award_qualifying(badge: Badge, now: datetime | None = None) -> int:
             batch_size=1000,
         )
         awarded += len(new)
-        await hooks.member_badges_changed.send(member_ids=new)
+        await publish(MemberBadgesChanged(member_ids=new))
     return awarded
 
 
@@ -305,7 +305,7 @@ async def award_badge(
             member_id,
             after={"badge": badge.code, "reason": reason},
         )
-        await hooks.member_badges_changed.send(member_ids=[member_id])
+        await publish(MemberBadgesChanged(member_ids=[member_id]))
     return holding
 
 
@@ -339,5 +339,5 @@ async def revoke_badge(
             member_id,
             after={"badgeId": badge_id, "reason": reason},
         )
-        await hooks.member_badges_changed.send(member_ids=[member_id])
+        await publish(MemberBadgesChanged(member_ids=[member_id]))
     return holding

@@ -22,13 +22,13 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.consent.errors import ConsentErrorCode
 from koc.consent.models import ConsentChannel, ConsentDecision, PrivacyPolicy, Purpose
 from koc.db import fetch
 from koc.errors import DomainError
+from koc.events import ConsentChanged, publish
 from koc.members.models import Member
 
 DEFAULT_GRANTED: dict[Purpose, bool] = {
@@ -190,7 +190,7 @@ async def _write(
         if before != _effective(granted, policy_id, floor):
             changed.append((purpose, granted))
     for purpose, granted in changed:
-        await hooks.consent_changed.send(member_id=member_id, purpose=purpose, granted=granted)
+        await publish(ConsentChanged(member_id=member_id, purpose=purpose, granted=granted))
 
 
 async def decide(

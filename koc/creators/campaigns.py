@@ -12,7 +12,6 @@ from tortoise.expressions import F, Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.creators import rules, services
@@ -28,6 +27,7 @@ from koc.creators.models import (
 )
 from koc.creators.signals import SCORE_COLUMNS, seen, update_signals
 from koc.errors import DomainError
+from koc.events import CampaignSubmissionReviewed, publish
 from koc.members.models import LifecycleStage, Member, MemberTag, Tag
 
 MAX_CAPACITY = 1_000_000
@@ -298,11 +298,13 @@ async def review_submission(
             reason = f"Promoted from campaign {campaign.title}"[:500]
             await services.grant_roles(member, [campaign.role], reason, staff_id=actor.staff_id)
             await services.approve_open_application(member.id, [campaign.role], actor.staff_id)
-        await hooks.campaign_submission_reviewed.send(
-            member_id=submission.member_id,
-            submission_id=submission.id,
-            rating=rating,
-            approved=rating >= rules.GOOD_RATING,
+        await publish(
+            CampaignSubmissionReviewed(
+                member_id=submission.member_id,
+                submission_id=submission.id,
+                rating=rating,
+                approved=rating >= rules.GOOD_RATING,
+            )
         )
         await audit.record(
             actor,

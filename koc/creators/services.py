@@ -1,6 +1,6 @@
 """KOC profiles, typed roles, certificates, applications, nominations and scoring weights.
 
-Plain arguments in, DomainError out. Importing this module connects the discovery-signal hooks.
+Plain arguments in, DomainError out. Its member-merge handler is connected in koc/wiring.py.
 
 Over 500 lines for now: it splits by reason to change (profiles and roles, applications and
 nominations, scoring weights) once the creators mutations that call it use the mutation helper
@@ -19,7 +19,6 @@ from tortoise.expressions import F
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.consent.tags import apply_automatic_tags
@@ -48,6 +47,7 @@ from koc.creators.scoring import (
     weights_to_json,
 )
 from koc.errors import DomainError
+from koc.events import KocStatusChanged, MemberMerged, publish
 from koc.members.models import Member, MemberTag, StageAutoRule, Tag, TagFamily, TagGroup, TagSource
 from koc.members.services import advance_to_rule
 
@@ -208,8 +208,8 @@ async def _change(
     await profile.save()
     await _set_roles(member.id, roles, staff_id)
     await signals.set_ranked_out(member.id, status in rules.RANKED_OUT)
-    await hooks.koc_status_changed.send(
-        member=member, status=status.value, roles=[r.value for r in roles]
+    await publish(
+        KocStatusChanged(member=member, status=status.value, roles=[r.value for r in roles])
     )
 
 
@@ -531,7 +531,8 @@ async def set_weights(
 # --- member merge -------------------------------------------------------------------------------
 
 
-async def _on_member_merged(prospect: Member, member: Member, **_: object) -> None:
+async def on_member_merged(e: MemberMerged) -> None:
+    prospect, member = e.prospect, e.member
     """Move a prospect's KOC rows to the member it turned out to be (the member's own profile,
     open application and campaign sign-ups win over the prospect's)."""
     await signals.merge_signals(prospect.id, member.id)
@@ -557,6 +558,3 @@ async def _on_member_merged(prospect: Member, member: Member, **_: object) -> No
         await KocCampaign.filter(id__in=both).update(participant_count=F("participant_count") - 1)
     await CampaignParticipant.filter(member_id=prospect.id).update(member_id=member.id)
     await CampaignSubmission.filter(member_id=prospect.id).update(member_id=member.id)
-
-
-hooks.member_merged.connect(_on_member_merged)

@@ -1,4 +1,4 @@
-"""Discovery signals: per-member aggregates kept current by hooks, and the stored scores.
+"""Discovery signals: per-member aggregates kept current by event handlers, and the stored scores.
 
 Every signal that arrives (an order, a refund, a member event, a converted referral, a survey
 answer, a campaign sign-up, submission or rating, a login) updates the member's
@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from koc import hooks
 from koc.consent.models import Purpose
 from koc.consent.services import may_process
 from koc.creators.models import (
@@ -29,6 +28,16 @@ from koc.creators.models import (
 from koc.creators.rules import RANKED_OUT
 from koc.creators.scoring import Signal, Signals, SignalWeight, score, weights_from_json
 from koc.db import update_rows
+from koc.events import (
+    ConsentChanged,
+    MemberEventRecorded,
+    MemberLoggedIn,
+    OrderRecorded,
+    OrderRefunded,
+    ReferralConverted,
+    ReferralReversed,
+    SurveyResponded,
+)
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import Member
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
@@ -144,11 +153,12 @@ def _ordered(order: Order) -> Change:
     return change
 
 
-async def _on_orders_recorded(calls: Sequence[dict[str, Any]]) -> None:
-    await update_signals_many([(c["member"].id, _ordered(c["order"])) for c in calls])
+async def on_orders_recorded(events: Sequence[OrderRecorded]) -> None:
+    await update_signals_many([(e.member.id, _ordered(e.order)) for e in events])
 
 
-async def _on_order_refunded(order: Order, refund: Refund, member: Member, **_: Any) -> None:
+async def on_order_refunded(e: OrderRefunded) -> None:
+    order, refund, member = e.order, e.refund, e.member
     # The order stops counting when this refund is the one that completed it.
     completed = (
         order.status is OrderStatus.REFUNDED
@@ -183,7 +193,8 @@ def _event_counter(kind: MemberEventKind, payload: Any) -> str | None:
     return EVENT_COUNTERS.get(kind)
 
 
-async def _on_member_event(event: MemberEvent, member: Member, **_: Any) -> None:
+async def on_member_event_recorded(e: MemberEventRecorded) -> None:
+    event, member = e.member_event, e.member
     counter = _event_counter(event.kind, event.payload)
 
     def change(r: MemberSignals) -> None:
@@ -194,31 +205,31 @@ async def _on_member_event(event: MemberEvent, member: Member, **_: Any) -> None
     await update_signals(member.id, change)
 
 
-async def _on_logged_in(member: Member, **_: Any) -> None:
-    await update_signals(member.id, lambda r: seen(r, _now()))
+async def on_member_logged_in(e: MemberLoggedIn) -> None:
+    await update_signals(e.member.id, lambda r: seen(r, _now()))
 
 
 def _converted(r: MemberSignals) -> None:
     r.converted_referrals += 1
 
 
-async def _on_referrals_converted(calls: Sequence[dict[str, Any]]) -> None:
-    await update_signals_many([(c["referrer_id"], _converted) for c in calls])
+async def on_referrals_converted(events: Sequence[ReferralConverted]) -> None:
+    await update_signals_many([(e.referrer_id, _converted) for e in events])
 
 
-async def _on_referral_reversed(referrer_id: int, **_: Any) -> None:
+async def on_referral_reversed(e: ReferralReversed) -> None:
     def change(r: MemberSignals) -> None:
         r.converted_referrals = max(0, r.converted_referrals - 1)
 
-    await update_signals(referrer_id, change)
+    await update_signals(e.referrer_id, change)
 
 
-async def _on_survey_responded(member_id: int, **_: Any) -> None:
+async def on_survey_responded(e: SurveyResponded) -> None:
     def change(r: MemberSignals) -> None:
         r.survey_answers += 1
         seen(r, _now())
 
-    await update_signals(member_id, change)
+    await update_signals(e.member_id, change)
 
 
 ADDITIVE = [name for name in SIGNAL_FIELDS if name not in ("first_order_at", "last_active_at")]
@@ -240,21 +251,11 @@ async def merge_signals(from_member_id: int, into_member_id: int) -> None:
     await update_signals(into_member_id, change)
 
 
-async def _on_consent_changed(member_id: int, purpose: Purpose, granted: bool, **_: Any) -> None:
+async def on_consent_changed(e: ConsentChanged) -> None:
     # Scores profile the member. A new grant starts again from the next signal, and the daily
     # ``koc kocs recompute-scores`` rebuilds the rest from orders, events and campaigns.
-    if purpose is Purpose.PROFILING and not granted:
-        await MemberSignals.filter(member_id=member_id).delete()
-
-
-hooks.order_recorded.connect_batch(_on_orders_recorded)
-hooks.order_refunded.connect(_on_order_refunded)
-hooks.member_event_recorded.connect(_on_member_event)
-hooks.member_logged_in.connect(_on_logged_in)
-hooks.referral_converted.connect_batch(_on_referrals_converted)
-hooks.referral_reversed.connect(_on_referral_reversed)
-hooks.survey_responded.connect(_on_survey_responded)
-hooks.consent_changed.connect(_on_consent_changed)
+    if e.purpose == Purpose.PROFILING and not e.granted:
+        await MemberSignals.filter(member_id=e.member_id).delete()
 
 
 # --- batch recomputation ----------------------------------------------------------------------
@@ -327,7 +328,7 @@ async def _aggregate(member_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     return agg
 
 
-# Aggregates fed only by other features' hooks (referrals, surveys): kept as they are.
+# Aggregates fed only by other features' events (referrals, surveys): kept as they are.
 KEPT = ("converted_referrals", "survey_answers")
 
 
@@ -336,7 +337,7 @@ async def rebuild_all(progress: Progress = NO_PROGRESS) -> int:
 
     Used by ``koc kocs recompute-scores`` (and the demo): it also creates the rows of members
     whose data arrived before this feature was installed. Converted referrals and survey answers
-    come only from their features' hooks and are kept. Members who withdrew PROFILING are left
+    come only from their features' events and are kept. Members who withdrew PROFILING are left
     without signals.
     """
     weights = await load_weights()

@@ -42,6 +42,8 @@ from koc.security.graphql import mutations as security_mutations
 from koc.security.graphql.extensions import SECURITY_EXTENSIONS
 from koc.surveys.graphql import mutations as survey_mutations
 from koc.surveys.graphql import queries as survey_queries
+from koc.webhooks.graphql import queries as webhook_queries
+from koc.worker.graphql import queries as worker_queries
 
 QUERIES = (
     badge_queries.Query,
@@ -54,6 +56,8 @@ QUERIES = (
     survey_queries.Query,
     privacy_queries.Query,
     notification_queries.Query,
+    worker_queries.Query,
+    webhook_queries.Query,
 )
 MUTATIONS = (
     badge_mutations.Mutation,

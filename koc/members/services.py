@@ -11,11 +11,17 @@ from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.audit import services as audit
 from koc.audit.services import Actor
 from koc.db import update_rows
 from koc.errors import DomainError
+from koc.events import (
+    MemberMerged,
+    MemberStageChanged,
+    MemberTagsChanged,
+    publish,
+    publish_many,
+)
 from koc.members.errors import MemberErrorCode, TagErrorCode
 from koc.members.models import (
     LifecycleStage,
@@ -109,7 +115,7 @@ async def _move(
     )
     member.stage_id = stage.id
     await Member.filter(id=member.id).update(stage_id=stage.id)
-    await hooks.member_stage_changed.send(member=member)
+    await publish(MemberStageChanged(member=member))
 
 
 def _auto_target(
@@ -174,7 +180,7 @@ async def count_orders(changes: Sequence[tuple[Member, int]]) -> None:
     if transitions:
         await StageTransition.bulk_create(transitions)
     await update_rows([member for member, _ in changes], ["order_count", "stage_id"])
-    await hooks.member_stage_changed.send_many([{"member": m} for m in moved.values()])
+    await publish_many([MemberStageChanged(member=m) for m in moved.values()])
 
 
 # --- tags ----------------------------------------------------------------------------------
@@ -282,7 +288,7 @@ def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
     return qs
 
 
-async def _resolve_tags(tag_ids: Sequence[int]) -> list[Tag]:
+async def resolve_tags(tag_ids: Sequence[int]) -> list[Tag]:
     if not tag_ids:
         raise DomainError(TagErrorCode.INVALID, "Give at least one tag.", "tagIds")
     unique_ids = list(dict.fromkeys(tag_ids))
@@ -304,6 +310,21 @@ async def _target_member_ids(f: MemberFilter) -> list[int]:
     return list(ids)
 
 
+def exclusive_choices(tags: Sequence[Tag]) -> dict[int, int]:
+    """Exclusive group -> the one tag of ``tags`` in it; refuses two tags of one such group."""
+    chosen: dict[int, int] = {}
+    for tag in tags:
+        if tag.group.exclusive:
+            if tag.group_id in chosen:
+                raise DomainError(
+                    TagErrorCode.EXCLUSIVE_CONFLICT,
+                    f"Group {tag.group.name!r} allows one tag per member; two were given.",
+                    "tagIds",
+                )
+            chosen[tag.group_id] = tag.id
+    return chosen
+
+
 async def apply_tags(
     member_ids: Sequence[int],
     tags: Sequence[Tag],
@@ -318,16 +339,7 @@ async def apply_tags(
     Call inside a transaction. Automatic (AUTO, EVENT) tags profile a member: they come through
     ``koc.consent.tags.apply_automatic_tags``, which passes only members who allow PROFILING.
     """
-    exclusive_groups: dict[int, int] = {}
-    for tag in tags:
-        if tag.group.exclusive:
-            if tag.group_id in exclusive_groups:
-                raise DomainError(
-                    TagErrorCode.EXCLUSIVE_CONFLICT,
-                    f"Group {tag.group.name!r} allows one tag per member; two were given.",
-                    "tagIds",
-                )
-            exclusive_groups[tag.group_id] = tag.id
+    exclusive_groups = exclusive_choices(tags)
     added = 0
     for start in range(0, len(member_ids), 5000):
         chunk = list(member_ids[start : start + 5000])
@@ -355,7 +367,7 @@ async def apply_tags(
             await MemberTag.bulk_create(rows, batch_size=1000)
             added += len(rows)
     if added:
-        await hooks.member_tags_changed.send(member_ids=list(member_ids))
+        await publish(MemberTagsChanged(member_ids=list(member_ids)))
     return added
 
 
@@ -366,7 +378,7 @@ async def add_member_tags(
     if len(cause) > 200:
         raise DomainError(TagErrorCode.INVALID, "Note is at most 200 characters.", "note")
     async with in_transaction():
-        tags = await _resolve_tags(tag_ids)
+        tags = await resolve_tags(tag_ids)
         member_ids = await _target_member_ids(f)
         added = await apply_tags(
             member_ids, tags, source=TagSource.MANUAL, staff_id=actor.staff_id, cause=cause
@@ -381,19 +393,25 @@ async def add_member_tags(
     return len(member_ids), added
 
 
+async def take_off_tags(member_ids: Sequence[int], tags: Sequence[Tag]) -> int:
+    """Take ``tags`` off the members (call inside a transaction). Returns rows removed."""
+    removed = 0
+    for start in range(0, len(member_ids), 5000):
+        removed += await MemberTag.filter(
+            member_id__in=list(member_ids[start : start + 5000]), tag_id__in=[t.id for t in tags]
+        ).delete()
+    if removed:
+        await publish(MemberTagsChanged(member_ids=list(member_ids)))
+    return removed
+
+
 async def remove_member_tags(
     f: MemberFilter, tag_ids: Sequence[int], *, actor: Actor
 ) -> tuple[int, int]:
     async with in_transaction():
-        tags = await _resolve_tags(tag_ids)
+        tags = await resolve_tags(tag_ids)
         member_ids = await _target_member_ids(f)
-        removed = 0
-        for start in range(0, len(member_ids), 5000):
-            removed += await MemberTag.filter(
-                member_id__in=member_ids[start : start + 5000], tag_id__in=[t.id for t in tags]
-            ).delete()
-        if removed:
-            await hooks.member_tags_changed.send(member_ids=member_ids)
+        removed = await take_off_tags(member_ids, tags)
         await audit.record(
             actor,
             "member_tags.remove",
@@ -459,13 +477,13 @@ async def update_profile(member_id: int, changes: dict[str, Any], *, actor: Acto
 async def fold_member(prospect: Member, *, into: Member) -> None:
     """The members part of folding a prospect into the member it turned out to be (see
     ``koc.orders.prospects.merge_prospect``, which moves the prospect's orders first): its tags
-    and stage history move over, the features above move their rows on ``hooks.member_merged``,
+    and stage history move over, the features above move their rows on ``MemberMerged``,
     then the prospect is deleted. Call inside a transaction."""
     held = await MemberTag.filter(member_id=into.id).values_list("tag_id", flat=True)
     await MemberTag.filter(member_id=prospect.id, tag_id__in=list(held)).delete()
     await MemberTag.filter(member_id=prospect.id).update(member_id=into.id)
     await StageTransition.filter(member_id=prospect.id).update(member_id=into.id)
-    await hooks.member_merged.send(prospect=prospect, member=into)
+    await publish(MemberMerged(prospect=prospect, member=into))
     into.order_count += prospect.order_count
     updates: dict[str, object] = {"order_count": into.order_count}
     if prospect.stage_id and not into.stage_id:

@@ -8,5 +8,3 @@ the member's inbox, whatever the grants; a subscribe message is queued beside it
 later (``koc.notifications.delivery``) with quiet hours, a daily cap, consent and WeChat's
 answers respected, each message kept with its state.
 """
-
-from koc.notifications import handlers as handlers

@@ -39,7 +39,7 @@ async def merge_prospect(prospect: Member, *, into: Member) -> None:
     to be: its orders, events, tags and history move over, then the prospect is deleted.
 
     Call inside a transaction. The orders move first, so the features that connect to
-    ``hooks.member_merged`` to move their own rows already see the member's whole history.
+    ``MemberMerged`` to move their own rows already see the member's whole history.
     """
     await Order.filter(member_id=prospect.id).update(member_id=into.id)
     await MemberEvent.filter(member_id=prospect.id).update(member_id=into.id)

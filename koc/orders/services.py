@@ -20,8 +20,8 @@ from tortoise.connection import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.errors import DomainError
+from koc.events import MemberEventRecorded, OrderRecorded, OrderRefunded, publish, publish_many
 from koc.members.models import Member, MemberIdentity
 from koc.members.phones import normalize_phone
 from koc.members.services import count_order, count_orders
@@ -249,7 +249,7 @@ def _check_order(index: int, data: OrderInput) -> _Checked:
 
 
 async def record_order(partner_id: int, data: OrderInput, default_appid: str) -> Recorded:
-    """Record a paid order; a replay returns the original. Fires ``hooks.order_recorded``."""
+    """Record a paid order; a replay returns the original. Publishes ``OrderRecorded``."""
     (result,) = await record_orders(partner_id, [data], default_appid)
     if isinstance(result, DomainError):
         raise result
@@ -272,7 +272,7 @@ async def record_orders(
     A refused item (invalid, a conflicting replay, an unknown member) is refused before
     anything is written for it, so it leaves nothing behind and the others still commit. The
     accepted ones are written together: one statement per kind of read or write for the whole
-    batch, and ``hooks.order_recorded`` gets them all in one ``send_many``. Run outside any
+    batch, and their ``OrderRecorded`` events go out in one ``publish_many``. Run outside any
     transaction, a batch that lost a deadlock runs again (up to ``ATTEMPTS`` times).
     """
     outermost = not isinstance(connections.get("default"), TransactionalDBClient)
@@ -336,9 +336,9 @@ async def _record_orders(
         if fresh:
             per_buyer = Counter(order.member_id for _, order in fresh)
             await count_orders([(buyers[member_id], n) for member_id, n in per_buyer.items()])
-            await hooks.order_recorded.send_many(
+            await publish_many(
                 [
-                    {"order": order, "member": buyers[order.member_id], "context": c.data.extra}
+                    OrderRecorded(order=order, member=buyers[order.member_id], context=c.data.extra)
                     for c, order in fresh
                 ]
             )
@@ -472,7 +472,7 @@ async def refund_order(
         member = await Member.get(id=order.member_id).select_for_update()
         if was_counted and order.status is OrderStatus.REFUNDED:
             await count_order(member, -1)
-        await hooks.order_refunded.send(order=order, refund=refund, member=member)
+        await publish(OrderRefunded(order=order, refund=refund, member=member))
     return Recorded(refund, replayed=False)
 
 
@@ -522,5 +522,5 @@ async def record_member_event(
         if inserted.replayed:
             return inserted
         event = inserted.obj
-        await hooks.member_event_recorded.send(event=event, member=member)
+        await publish(MemberEventRecorded(member_event=event, member=member))
     return Recorded(event, replayed=False)

@@ -4,12 +4,10 @@ They follow a prospect merged into the member it turned out to be."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from koc import hooks
 from koc.auth.viewer import PartnerViewer, StaffViewer
 from koc.consent.models import ConsentDecision
-from koc.members.models import Member
+from koc.events import MemberMerged
 from koc.privacy.models import AccessField, AccessRecord, ErasureRequest
 
 Reader = StaffViewer | PartnerViewer
@@ -29,11 +27,9 @@ async def record_reads(reads: Sequence[tuple[Reader, int, AccessField, str]]) ->
     await AccessRecord.bulk_create([access_record(*read) for read in reads])
 
 
-async def _on_member_merged(prospect: Member, member: Member, **_: Any) -> None:
+async def on_member_merged(e: MemberMerged) -> None:
+    prospect, member = e.prospect, e.member
     # The records are the brand's evidence of who read what: they follow the person, where a
     # cascade would delete them with the prospect's row.
     for model in (AccessRecord, ConsentDecision, ErasureRequest):
         await model.filter(member_id=prospect.id).update(member_id=member.id)
-
-
-hooks.member_merged.connect(_on_member_merged)

@@ -25,6 +25,7 @@ from koc.audit.models import AuditEntry
 from koc.auth.viewer import StaffViewer
 from koc.consent.services import withdraw_all
 from koc.errors import DomainError
+from koc.events import MemberErased, publish
 from koc.members.models import Member
 from koc.privacy.catalog import CATALOG, ERASED_TEXT, Erase
 from koc.privacy.errors import PrivacyErrorCode
@@ -172,3 +173,5 @@ async def erase_member(member_id: int, request: ErasureRequest) -> None:
     request.status = ErasureStatus.DONE
     request.erased_at = _now()
     await request.save()
+    # Partners hold copies (webhooks, the events feed): tell them to erase theirs.
+    await publish(MemberErased(member_id=member_id))

@@ -9,8 +9,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from koc import hooks
 from koc.db import update_rows
+from koc.events import ReferralConverted, ReferralReversed, publish, publish_many
 from koc.orders.models import MemberEvent, MemberEventKind, Order
 from koc.referrals import rules
 from koc.referrals.ledger import ensure_accounts
@@ -129,9 +129,9 @@ async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion |
         ]
     )
     await ReferralReward.bulk_create(rewards)
-    await hooks.referral_converted.send_many(
+    await publish_many(
         [
-            {"referrer_id": r.referrer_id, "referee_id": r.referee_id, "order": o}
+            ReferralConverted(referrer_id=r.referrer_id, referee_id=r.referee_id, order=o)
             for _, o, r in converting
         ]
     )
@@ -222,8 +222,10 @@ async def reverse_order(order: Order) -> ReferralConversion | None:
         referral.milestone = rules.milestone_after_reversal([Milestone(k) for k in reached])
         referral.milestone_at = now
         await referral.save(update_fields=["milestone", "milestone_at"])
-    await hooks.referral_reversed.send(
-        referrer_id=conversion.referrer_id, referee_id=conversion.referee_id, order=order
+    await publish(
+        ReferralReversed(
+            referrer_id=conversion.referrer_id, referee_id=conversion.referee_id, order=order
+        )
     )
     return conversion
 

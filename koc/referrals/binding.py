@@ -10,10 +10,10 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
+from koc.events import ReferralReattributed, publish
 from koc.members.models import Member
 from koc.orders.models import Order, OrderStatus
 from koc.referrals import rules
@@ -263,7 +263,7 @@ async def reattribute(
         before = referral.referrer_id
         referral.referrer_id = referrer_id
         await referral.save(update_fields=["referrer_id"])
-        await hooks.referral_reattributed.send(referral_id=referral.id, referrer_id=referrer_id)
+        await publish(ReferralReattributed(referral_id=referral.id, referrer_id=referrer_id))
         await ReferralConversion.filter(
             referral_id=referral.id, status=ConversionStatus.ACTIVE
         ).update(referrer_id=referrer_id)

@@ -12,20 +12,22 @@ from koc.referrals.rewards import issue_due_rewards
 RunJob = Callable[[str, Callable[[Progress], Awaitable[JobResult]]], int]
 
 
+async def issue_due(progress: Progress, limit: int = 1000) -> JobResult:
+    """Issue up to ``limit`` rewards whose hold has passed (the command and the schedule)."""
+    result = await issue_due_rewards(limit, progress)
+    return JobResult(
+        f"Issued {result.issued} referral rewards, {result.failed} failed",
+        {"issued": result.issued},
+        failed=result.failed,
+    )
+
+
 def register(sub: Any, run_job: RunJob) -> None:
     """Add the ``rewards`` command to the ``koc`` command line; ``run_job`` (from ``koc.cli``)
     runs a long job against the database."""
 
     def cmd_rewards(args: argparse.Namespace) -> int:
-        async def work(progress: Progress) -> JobResult:
-            result = await issue_due_rewards(args.limit, progress)
-            return JobResult(
-                f"Issued {result.issued} referral rewards, {result.failed} failed",
-                {"issued": result.issued},
-                failed=result.failed,
-            )
-
-        return run_job("rewards issue-due", work)
+        return run_job("rewards issue-due", lambda progress: issue_due(progress, args.limit))
 
     p = sub.add_parser("rewards", help="referral rewards")
     p.add_argument(

@@ -1,20 +1,22 @@
 """How referrals react to what the rest of koc records: orders (a counter referral code, then
 attribution), refunds, test drives and deposits, KOC status changes and member merges.
 
-This is the feature's one wiring module: it connects its own handlers and the rollup's, in
-this order (attribution before the rollup counts), when the feature is imported.
+koc/wiring.py connects these and the rollup's (attribution before the rollup counts).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from koc import hooks
-from koc.members.models import Member
-from koc.orders.models import MemberEvent, Order, OrderStatus
-from koc.referrals import rollup
+from koc.events import (
+    KocStatusChanged,
+    MemberEventRecorded,
+    MemberMerged,
+    OrderRecorded,
+    OrderRefunded,
+)
+from koc.orders.models import Order, OrderStatus
 from koc.referrals.attribution import attribute_orders, record_milestone, reverse_order
 from koc.referrals.binding import bind_at_counter
 from koc.referrals.ledger import lock_account, post_points
@@ -36,38 +38,39 @@ from koc.referrals.models import (
 from koc.referrals.steps import add_step
 
 
-async def on_orders_recorded(calls: Sequence[dict[str, Any]]) -> None:
+async def on_orders_recorded(events: Sequence[OrderRecorded]) -> None:
     # Offline referral given at the counter: bind first (same rules as a shared link; a refusal
     # is recorded and the order still stands), then attribute. The orders before a binding are
     # attributed before it, as if each order came alone.
     pending: list[Order] = []
-    for call in calls:
-        code = (call.get("context") or {}).get("referralCode")
+    for e in events:
+        code = e.context.get("referralCode")
         if code:
             await attribute_orders(pending)
             pending = []
-            await bind_at_counter(call["member"].id, str(code), call["order"])
-        pending.append(call["order"])
+            await bind_at_counter(e.member.id, str(code), e.order)
+        pending.append(e.order)
     await attribute_orders(pending)
 
 
-async def on_order_refunded(order: Order, **_: Any) -> None:
-    if order.status is OrderStatus.REFUNDED:
-        await reverse_order(order)
+async def on_order_refunded(e: OrderRefunded) -> None:
+    if e.order.status is OrderStatus.REFUNDED:
+        await reverse_order(e.order)
 
 
-async def on_member_event(event: MemberEvent, **_: Any) -> None:
-    await record_milestone(event)
+async def on_member_event_recorded(e: MemberEventRecorded) -> None:
+    await record_milestone(e.member_event)
 
 
-async def on_koc_status_changed(member: Member, status: Any, **_: Any) -> None:
-    account = await lock_account(member.id)
-    account.koc_status = str(getattr(status, "value", status))[:32]
+async def on_koc_status_changed(e: KocStatusChanged) -> None:
+    account = await lock_account(e.member.id)
+    account.koc_status = str(e.status)[:32]
     await account.save(update_fields=["koc_status", "updated_at"])
 
 
-async def on_member_merged(prospect: Member, member: Member, **_: Any) -> None:
+async def on_member_merged(e: MemberMerged) -> None:
     """Move the prospect's referral rows to the member before the prospect is deleted."""
+    prospect, member = e.prospect, e.member
     pid, mid = prospect.id, member.id
     await ReferralCode.filter(member_id=pid).update(member_id=mid, generated_for=None)
     await ReferralAttempt.filter(referee_id=pid).update(referee_id=mid)
@@ -105,16 +108,3 @@ async def on_member_merged(prospect: Member, member: Member, **_: Any) -> None:
         )
     await PointsEntry.filter(member_id=pid).delete()
     await ReferralAccount.filter(member_id=pid).delete()
-
-
-hooks.order_recorded.connect_batch(on_orders_recorded)
-hooks.order_recorded.connect_batch(rollup.on_orders_recorded)
-hooks.order_refunded.connect(on_order_refunded)
-hooks.order_refunded.connect(rollup.on_order_refunded)
-hooks.member_event_recorded.connect(on_member_event)
-hooks.koc_status_changed.connect(on_koc_status_changed)
-hooks.member_merged.connect(on_member_merged)
-hooks.member_merged.connect(rollup.on_member_merged)
-hooks.referral_converted.connect_batch(rollup.on_referrals_converted)
-hooks.referral_reversed.connect(rollup.on_referral_reversed)
-hooks.referral_reattributed.connect(rollup.on_referral_reattributed)

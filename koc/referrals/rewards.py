@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
+from koc.events import ReferralReversed, publish
 from koc.jobs import NO_PROGRESS, Progress
 from koc.orders.models import Order
 from koc.privileges.grants import grant_privilege
@@ -99,8 +99,10 @@ async def review_referral(
             )
             orders = {o.id: o for o in await Order.filter(id__in=[c.order_id for c in conversions])}
             for c in conversions:
-                await hooks.referral_reversed.send(
-                    referrer_id=c.referrer_id, referee_id=c.referee_id, order=orders[c.order_id]
+                await publish(
+                    ReferralReversed(
+                        referrer_id=c.referrer_id, referee_id=c.referee_id, order=orders[c.order_id]
+                    )
                 )
         await add_step(
             referral,

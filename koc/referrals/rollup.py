@@ -2,7 +2,7 @@
 revenue per UTC day, currency and category, for every order (referrer_id 0) and per referrer,
 so a report over a year reads day rows instead of every order.
 
-Its handlers (connected in ``koc.referrals.handlers``) keep it in the transaction of each
+Its handlers (connected in koc/wiring.py) keep it in the transaction of each
 change. Every change is a delta added with ``INSERT ... ON CONFLICT DO UPDATE SET n = n +
 excluded.n``: concurrent orders on the same day add up on both engines, and the handlers of one
 change commute, so they need not run in any particular order relative to the attribution
@@ -15,13 +15,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date
-from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from koc.db import execute, on_postgres, query_rows
+from koc.events import (
+    MemberMerged,
+    OrderRecorded,
+    OrderRefunded,
+    ReferralConverted,
+    ReferralReattributed,
+    ReferralReversed,
+)
 from koc.jobs import NO_PROGRESS, Progress
-from koc.orders.models import Order, OrderStatus, Refund
+from koc.orders.models import Order, OrderStatus
 from koc.referrals.models import EVERY_ORDER, ConversionStatus, ReferralConversion
 from koc.referrals.reports import utc_day
 
@@ -90,21 +97,22 @@ async def _add(deltas: Deltas) -> None:
 
 
 # Batch handlers: a batch of orders (ordersRecord) costs one statement, not one per order.
-async def on_orders_recorded(calls: Sequence[dict[str, Any]]) -> None:
+async def on_orders_recorded(events: Sequence[OrderRecorded]) -> None:
     deltas = _deltas()
-    for call in calls:
-        _ordered(deltas, call["order"], *_standing(call["order"]))
+    for e in events:
+        _ordered(deltas, e.order, *_standing(e.order))
     await _add(deltas)
 
 
-async def on_referrals_converted(calls: Sequence[dict[str, Any]]) -> None:
+async def on_referrals_converted(events: Sequence[ReferralConverted]) -> None:
     deltas = _deltas()
-    for call in calls:
-        _referred(deltas, call["order"], call["referrer_id"], *_standing(call["order"]))
+    for e in events:
+        _referred(deltas, e.order, e.referrer_id, *_standing(e.order))
     await _add(deltas)
 
 
-async def on_referral_reversed(referrer_id: int, order: Order, **_: Any) -> None:
+async def on_referral_reversed(e: ReferralReversed) -> None:
+    referrer_id, order = e.referrer_id, e.order
     # A full refund reverses the conversion too: on_order_refunded takes that order out of the
     # referrer's row. Here only conversions that stop counting while the order stands (a
     # rejected referral) stop being referred.
@@ -115,7 +123,8 @@ async def on_referral_reversed(referrer_id: int, order: Order, **_: Any) -> None
         await _add(deltas)
 
 
-async def on_order_refunded(order: Order, refund: Refund, **_: Any) -> None:
+async def on_order_refunded(e: OrderRefunded) -> None:
+    order, refund = e.order, e.refund
     conversion = (
         await ReferralConversion.filter(order_id=order.id).first().values("referrer_id", "status")
     )
@@ -138,8 +147,9 @@ async def on_order_refunded(order: Order, refund: Refund, **_: Any) -> None:
     await _add(deltas)
 
 
-async def on_referral_reattributed(referral_id: int, referrer_id: int, **_: Any) -> None:
-    """Sent before the referral's standing conversions move to ``referrer_id``."""
+async def on_referral_reattributed(e: ReferralReattributed) -> None:
+    """Published before the referral's standing conversions move to ``e.referrer_id``."""
+    referral_id, referrer_id = e.referral_id, e.referrer_id
     conversions = await ReferralConversion.filter(
         referral_id=referral_id, status=ConversionStatus.ACTIVE
     ).values_list("order_id", "referrer_id")
@@ -152,7 +162,8 @@ async def on_referral_reattributed(referral_id: int, referrer_id: int, **_: Any)
     await _add(deltas)
 
 
-async def on_member_merged(prospect: Any, member: Any, **_: Any) -> None:
+async def on_member_merged(e: MemberMerged) -> None:
+    prospect, member = e.prospect, e.member
     # The prospect's conversions become the member's: so do its rows.
     await execute(
         f"INSERT INTO {TABLE} ({COLUMNS}) SELECT currency, ?, day, category, "

@@ -16,11 +16,11 @@ from tortoise.expressions import F, Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.consent.tags import apply_automatic_tags
 from koc.errors import DomainError, DomainErrors
+from koc.events import KocStatusChanged, MemberMerged, SurveyResponded, publish
 from koc.members.models import LifecycleStage, Member, Tag, TagSource
 from koc.surveys import rules
 from koc.surveys.audience import open_surveys_for
@@ -517,8 +517,13 @@ async def _submit(
             await audit.record(
                 interviewer, "survey.interview_record", "Survey", survey.id, after=after
             )
-        await hooks.survey_responded.send(
-            member_id=member_id, survey_id=survey.id, response_id=response.id
+        await publish(
+            SurveyResponded(
+                member_id=member_id,
+                survey_id=survey.id,
+                response_id=response.id,
+                anonymous=survey.anonymous,
+            )
         )
     return response
 
@@ -565,11 +570,12 @@ async def record_interview(
 # --- reacting to other features ------------------------------------------------------------
 
 
-async def _on_koc_status_changed(*, member: Member, status: str, roles: list[str]) -> None:
+async def on_koc_status_changed(e: KocStatusChanged) -> None:
     """Roles count for targeting and the KOC segment only while the profile is ACTIVE."""
+    member = e.member
     await SurveyKocRole.filter(member_id=member.id).delete()
-    names = list(dict.fromkeys(str(getattr(r, "value", r)) for r in roles))
-    if str(getattr(status, "value", status)) == ACTIVE_KOC_STATUS and names:
+    names = list(dict.fromkeys(str(r) for r in e.roles))
+    if str(e.status) == ACTIVE_KOC_STATUS and names:
         await SurveyKocRole.bulk_create([SurveyKocRole(member_id=member.id, role=r) for r in names])
 
 
@@ -580,13 +586,10 @@ async def _move_rows(model: type[Model], key: str, prospect_id: int, member_id: 
     await model.filter(member_id=prospect_id).update(member_id=member_id)
 
 
-async def _on_member_merged(*, prospect: Member, member: Member) -> None:
+async def on_member_merged(e: MemberMerged) -> None:
+    prospect, member = e.prospect, e.member
     await _move_rows(SurveyKocRole, "role", prospect.id, member.id)
     await _move_rows(SurveyParticipation, "survey_id", prospect.id, member.id)
     await _move_rows(SurveyAudienceMember, "survey_id", prospect.id, member.id)
     await SurveyResponse.filter(member_id=prospect.id).update(member_id=member.id)
     await SurveyCategoryAnswer.filter(member_id=prospect.id).update(member_id=member.id)
-
-
-hooks.koc_status_changed.connect(_on_koc_status_changed)
-hooks.member_merged.connect(_on_member_merged)

@@ -5,8 +5,14 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.auth.models import StaffRole
+from koc.events import (
+    CampaignSubmissionReviewed,
+    KocStatusChanged,
+    ReferralConverted,
+    ReferralReversed,
+    publish,
+)
 from koc.members.models import Member
 from tests.badges.factories import (
     BADGE_UPDATE,
@@ -105,8 +111,10 @@ async def test_converted_referrals_count_friends_not_orders(
     # when friend A's two orders convert, the referrer has one referral
     for order in orders[:2]:
         async with in_transaction():
-            await hooks.referral_converted.send(
-                referrer_id=referrer.member_id, referee_id=friend_a.member_id, order=order
+            await publish(
+                ReferralConverted(
+                    referrer_id=referrer.member_id, referee_id=friend_a.member_id, order=order
+                )
             )
     me = await my_badges(referrer)
     assert codes(me) == []
@@ -115,8 +123,10 @@ async def test_converted_referrals_count_friends_not_orders(
     # when friend B converts too (and the hook is delivered twice), the badge is awarded once
     for _ in range(2):
         async with in_transaction():
-            await hooks.referral_converted.send(
-                referrer_id=referrer.member_id, referee_id=friend_b.member_id, order=orders[2]
+            await publish(
+                ReferralConverted(
+                    referrer_id=referrer.member_id, referee_id=friend_b.member_id, order=orders[2]
+                )
             )
     assert codes(await my_badges(referrer)) == ["AMBASSADOR"]
     assert len(await _history(staff, referrer.member_gid)) == 1
@@ -131,12 +141,16 @@ async def test_a_reversed_referral_lowers_the_count_but_keeps_earned_badges(
     referrer, friend = await member_client(), await member_client()
     (order,) = await orders_of(await partner_client(["orders:write"]), friend)
     async with in_transaction():
-        await hooks.referral_converted.send(
-            referrer_id=referrer.member_id, referee_id=friend.member_id, order=order
+        await publish(
+            ReferralConverted(
+                referrer_id=referrer.member_id, referee_id=friend.member_id, order=order
+            )
         )
     async with in_transaction():
-        await hooks.referral_reversed.send(
-            referrer_id=referrer.member_id, referee_id=friend.member_id, order=order
+        await publish(
+            ReferralReversed(
+                referrer_id=referrer.member_id, referee_id=friend.member_id, order=order
+            )
         )
 
     me = await my_badges(referrer)
@@ -153,8 +167,13 @@ async def test_approved_submissions_count_and_a_rejection_takes_one_back(
 
     async def review(submission_id: int, approved: bool) -> None:
         async with in_transaction():
-            await hooks.campaign_submission_reviewed.send(
-                member_id=member.member_id, submission_id=submission_id, rating=4, approved=approved
+            await publish(
+                CampaignSubmissionReviewed(
+                    member_id=member.member_id,
+                    submission_id=submission_id,
+                    rating=4,
+                    approved=approved,
+                )
             )
 
     await review(1, True)
@@ -175,7 +194,7 @@ async def test_koc_activation_awards_role_badges_once(staff_client, member_clien
     row = await Member.get(id=member.member_id)
     for status, roles in [("ACTIVE", ["CONTENT"]), ("ACTIVE", ["CONTENT"]), ("SUSPENDED", [])]:
         async with in_transaction():
-            await hooks.koc_status_changed.send(member=row, status=status, roles=roles)
+            await publish(KocStatusChanged(member=row, status=status, roles=roles))
 
     # Honour earned stays when the KOC is suspended.
     assert codes(await my_badges(member)) == ["CONTENT_KOC", "KOC"]

@@ -3,10 +3,11 @@
 import re
 from datetime import UTC, datetime
 
-from koc import hooks
 from koc.audit.models import AuditEntry
 from koc.auth.models import StaffRole
+from koc.events import KocStatusChanged
 from tests.creators.factories import apply, review
+from tests.events_spy import published
 
 ME = """
 { me {
@@ -66,16 +67,9 @@ async def test_apply_then_approve_makes_an_active_koc_with_certificate(member_cl
     assert me["koc"]["certificate"] is None
 
     # when an operator approves it, granting only CONTENT
-    seen = []
-
-    async def record(member, status, roles):
-        seen.append((member.id, status, roles))
-
-    hooks.koc_status_changed.connect(record)
-    try:
+    with published(KocStatusChanged) as events:
         reviewed = await review(operator, application["id"], decision="APPROVE", roles=["CONTENT"])
-    finally:
-        hooks.koc_status_changed._handlers.remove(record)
+    seen = [(e.member.id, e.status, e.roles) for e in events]
 
     # then the member is an ACTIVE content KOC with a certificate
     assert reviewed["errors"] == []

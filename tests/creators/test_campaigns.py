@@ -2,9 +2,9 @@
 
 from strawberry.relay import from_base64
 
-from koc import hooks
 from koc.auth.models import StaffRole
 from koc.creators.models import CampaignParticipant
+from koc.events import CampaignSubmissionReviewed
 from koc.members.models import LifecycleStage, Member
 from tests.creators.factories import (
     JOIN,
@@ -14,6 +14,7 @@ from tests.creators.factories import (
     create_campaign,
     later,
 )
+from tests.events_spy import published
 
 MEMBER_VIEW = """
 { me {
@@ -87,13 +88,7 @@ async def test_sign_up_submit_rate_and_promote(member_client, staff_client):
     assert listed["kocCampaignSubmissions"]["edges"][0]["node"]["member"]["nickname"] == "Mei"
 
     # when an operator rates it 5 and promotes the author
-    reviewed_events = []
-
-    async def record(**kwargs):
-        reviewed_events.append(kwargs)
-
-    hooks.campaign_submission_reviewed.connect(record)
-    try:
+    with published(CampaignSubmissionReviewed) as reviewed_events:
         reviewed = (
             await operator.execute(
                 SUBMISSION_REVIEW,
@@ -107,17 +102,15 @@ async def test_sign_up_submit_rate_and_promote(member_client, staff_client):
                 },
             )
         )["kocSubmissionReview"]
-    finally:
-        hooks.campaign_submission_reviewed._handlers.remove(record)
     assert reviewed["errors"] == []
     assert reviewed["submission"]["rating"] == 5
     assert reviewed_events == [
-        {
-            "member_id": member.member_id,
-            "submission_id": int(from_base64(submission_id)[1]),
-            "rating": 5,
-            "approved": True,
-        }
+        CampaignSubmissionReviewed(
+            member_id=member.member_id,
+            submission_id=int(from_base64(submission_id)[1]),
+            rating=5,
+            approved=True,
+        )
     ]
 
     # then the member is an ACTIVE content KOC with a certificate, and sees the rating

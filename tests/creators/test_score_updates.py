@@ -2,10 +2,10 @@
 
 from datetime import UTC, datetime, timedelta
 
-from koc import hooks
 from koc.auth.models import StaffRole
 from koc.creators.models import MemberSignals
 from koc.creators.signals import rebuild_all
+from koc.events import ReferralConverted, ReferralReversed, SurveyResponded, publish
 from koc.orders.models import MemberEvent, MemberEventKind, Order
 from tests.conftest import gid, make_member
 from tests.creators.factories import event, order, refund
@@ -80,10 +80,10 @@ async def test_referrals_and_surveys_feed_the_score_through_their_hooks(
     referral = {"referrer_id": member.id, "referee_id": friend.id, "order": friends_order}
 
     # when a referral converts twice, one is reversed, and a survey is answered
-    await hooks.referral_converted.send(**referral)
-    await hooks.referral_converted.send(**referral)
-    await hooks.referral_reversed.send(**referral)
-    await hooks.survey_responded.send(member_id=member.id, survey_id=1, response_id=1)
+    await publish(ReferralConverted(**referral))
+    await publish(ReferralConverted(**referral))
+    await publish(ReferralReversed(**referral))
+    await publish(SurveyResponded(member_id=member.id, survey_id=1, response_id=1))
 
     # then both show in the breakdown and the co-creation score gains from the survey
     c = await candidate(analyst, gid("Member", member.id))

@@ -1,9 +1,10 @@
 """Staff pause, resume, retire and reinstate KOCs and change their roles; history keeps all."""
 
-from koc import hooks
 from koc.audit.models import AuditEntry
 from koc.auth.models import StaffRole
+from koc.events import KocStatusChanged
 from tests.creators.factories import make_koc
+from tests.events_spy import published
 
 STATUS = """
 mutation($input: KocStatusSetInput!) {
@@ -37,13 +38,7 @@ async def test_status_changes_keep_who_why_and_when(member_client, staff_client)
     operator = await staff_client(StaffRole.OPERATOR, username="olivia")
     activated = await make_koc(member, operator, ["CONTENT"])
     number = activated["koc"]["certificate"]["number"]
-    changes = []
-
-    async def record(member, status, roles):
-        changes.append((status, roles))
-
-    hooks.koc_status_changed.connect(record)
-    try:
+    with published(KocStatusChanged) as events:
         # when the operator adds a role, pauses, resumes and retires the KOC
         added = await operator.execute(
             ROLES,
@@ -67,11 +62,9 @@ async def test_status_changes_keep_who_why_and_when(member_client, staff_client)
             )
             assert result["kocStatusSet"]["errors"] == []
             assert result["kocStatusSet"]["koc"]["status"] == status
-    finally:
-        hooks.koc_status_changed._handlers.remove(record)
 
-    # then every change fired the hook with the roles held
-    assert changes == [
+    # then every change published the status with the roles held
+    assert [(e.status, e.roles) for e in events] == [
         ("ACTIVE", ["CONTENT", "EXPERIENCE"]),
         ("PAUSED", ["CONTENT", "EXPERIENCE"]),
         ("ACTIVE", ["CONTENT", "EXPERIENCE"]),

@@ -3,6 +3,7 @@
 from koc.audit.models import AuditEntry
 from koc.auth.models import StaffRole
 from koc.members.models import Member, MemberTag, Tag, TagGroup
+from koc.worker import run_pending_jobs
 from tests.conftest import gid
 
 GROUP = """mutation($i: TagGroupCreateInput!) { tagGroupCreate(input: $i) {
@@ -11,6 +12,11 @@ TAG = """mutation($i: TagCreateInput!) { tagCreate(input: $i) {
   tag { id name memberVisible group { name } } errors { field code message } } }"""
 ADD = """mutation($i: MemberTagsInput!) { memberTagsAdd(input: $i) { matchedCount changedCount errors { field code } } }"""
 REMOVE = """mutation($i: MemberTagsInput!) { memberTagsRemove(input: $i) { matchedCount changedCount errors { field code } } }"""
+BULK_ADD = """mutation($i: MemberTagsInput!) { memberTagsAdd(input: $i) {
+  matchedCount errors { field code } job { id status } } }"""
+BULK_REMOVE = """mutation($i: MemberTagsInput!) { memberTagsRemove(input: $i) {
+  matchedCount errors { field code } job { id status } } }"""
+JOB = """query($id: ID!) { job(id: $id) { status done total summary error } }"""
 
 
 async def _group(client, name="Budget", family="CONSUMPTION", exclusive=False) -> str:
@@ -142,14 +148,27 @@ async def test_bulk_add_and_remove_by_filter(staff_client):
     await op.execute(
         ADD, {"i": {"memberIds": [gid("Member", m.id) for m in members[:3]], "tagIds": [shanghai]}}
     )
-    # everyone tagged Shanghai gets the salon tag
-    data = await op.execute(ADD, {"i": {"filter": {"tagsAll": [shanghai]}, "tagIds": [salon]}})
-    assert data["memberTagsAdd"] == {"matchedCount": 3, "changedCount": 3, "errors": []}
+    # everyone tagged Shanghai gets the salon tag, by a job
+    data = await op.execute(BULK_ADD, {"i": {"filter": {"tagsAll": [shanghai]}, "tagIds": [salon]}})
+    added = data["memberTagsAdd"]
+    assert (added["matchedCount"], added["errors"], added["job"]["status"]) == (3, [], "QUEUED")
+    assert await MemberTag.filter(tag_id=int(await _pk(salon))).count() == 0
+    await run_pending_jobs()
+    job = (await op.execute(JOB, {"id": added["job"]["id"]}))["job"]
+    assert job == {
+        "status": "DONE",
+        "done": 3,
+        "total": 3,
+        "summary": "3 tag assignments added to 3 members",
+        "error": "",
+    }
     assert await MemberTag.filter(tag_id=int(await _pk(salon))).count() == 3
     removed = await op.execute(
-        REMOVE, {"i": {"filter": {"tagsAny": [salon]}, "tagIds": [salon, shanghai]}}
+        BULK_REMOVE, {"i": {"filter": {"tagsAny": [salon]}, "tagIds": [salon, shanghai]}}
     )
-    assert removed["memberTagsRemove"] == {"matchedCount": 3, "changedCount": 6, "errors": []}
+    await run_pending_jobs()
+    job = (await op.execute(JOB, {"id": removed["memberTagsRemove"]["job"]["id"]}))["job"]
+    assert job["summary"] == "6 tag assignments removed from 3 members"
     assert await MemberTag.all().count() == 0
     assert await AuditEntry.filter(action="member_tags.remove").count() == 1
 

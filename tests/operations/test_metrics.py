@@ -111,16 +111,27 @@ def test_a_scrape_sums_every_worker(tmp_path: Path):
                 client.post(f"{base}/graphql", json={"query": "{ __typename }"})
         # then every scrape, whichever worker answers it, counts all 30 ...
         totals = set()
-        pools = set()
         for _ in range(6):
-            with httpx.Client() as client:
-                text = client.get(f"{base}/metrics", headers=SCRAPER).text
-            totals.add(
-                samples(text, "koc_graphql_requests_total")[
-                    (("caller", "anonymous"), ("operation", "__typename"), ("result", "OK"))
-                ]
-            )
-            pools.add(samples(text, "koc_db_pool_connections")[(("state", "size"),)])
+            totals.add(scrape_workers(base)[0])
         assert totals == {30}
-        # ... and both workers' SQLite connections (each worker reports its own)
-        assert pools == {2}
+        # ... and both workers' SQLite connections (each worker reports its own): the kernel
+        # hands connections to whichever worker accepts first, so on a busy machine one worker
+        # may serve all 36 requests; more requests reach the other one
+        pools = set()
+        for _ in range(200):
+            with httpx.Client() as client:
+                client.post(f"{base}/graphql", json={"query": "{ __typename }"})
+            pools.add(scrape_workers(base)[1])
+            if 2 in pools:
+                break
+        assert pools <= {1, 2} and 2 in pools
+
+
+def scrape_workers(base: str) -> tuple[float, float]:
+    """The request total of `{ __typename }` and the pool size, from one scrape."""
+    with httpx.Client() as client:
+        text = client.get(f"{base}/metrics", headers=SCRAPER).text
+    requests = samples(text, "koc_graphql_requests_total")[
+        (("caller", "anonymous"), ("operation", "__typename"), ("result", "OK"))
+    ]
+    return requests, samples(text, "koc_db_pool_connections")[(("state", "size"),)]

@@ -3,8 +3,8 @@ KOC roles, badges) and disappear when the member no longer does, unless already 
 
 from tortoise.transactions import in_transaction
 
-from koc import hooks
 from koc.auth.models import StaffRole
+from koc.events import KocStatusChanged, publish
 from koc.members.models import Member
 from tests.badges.factories import BADGE_AWARD, BADGE_REVOKE, create_badge, record_order
 from tests.conftest import gid, make_member
@@ -95,7 +95,7 @@ async def test_koc_roles_grant_while_active(staff_client, member_client):
 
     async def status(value: str, roles: list[str]) -> None:
         async with in_transaction():
-            await hooks.koc_status_changed.send(member=row, status=value, roles=roles)
+            await publish(KocStatusChanged(member=row, status=value, roles=roles))
 
     await status("ACTIVE", ["EXPERIENCE"])
     assert await my_codes(member) == ["KOC_SALON"]

@@ -1,7 +1,7 @@
 """referralBind: the first valid referrer binds the referee; every refusal is typed and recorded."""
 
-from koc import hooks
 from koc.auth.models import PartnerScope, StaffRole
+from koc.events import KocStatusChanged, publish
 from tests.conftest import gid, make_member
 from tests.referrals.helpers import BIND, bind, code_of, record_order
 
@@ -78,8 +78,8 @@ async def test_every_refusal_reason_is_returned_and_recorded(
     paused_code = await code_of(paused)
     from koc.members.models import Member
 
-    await hooks.koc_status_changed.send(
-        member=await Member.get(id=paused.member_id), status="PAUSED", roles=[]
+    await publish(
+        KocStatusChanged(member=await Member.get(id=paused.member_id), status="PAUSED", roles=[])
     )
     assert await _refusal(visitor, paused_code) == "REFERRER_PAUSED"
     # a banned referrer

@@ -102,6 +102,8 @@ RULES: dict[str, Rule] = {
     "Query.badges": SIGNED_IN,
     "Query.badgeVerify": scoped(PartnerScope.BADGES_VERIFY, staff=StaffRole.ANALYST),
     "Mutation.badgeCreate": OPERATOR,
+    # long work (koc.worker): whoever may call the mutation that started the job
+    "Query.job": OPERATOR,
     "Mutation.badgeUpdate": OPERATOR,
     "Mutation.badgeAward": OPERATOR,
     "Mutation.badgeRevoke": OPERATOR,
@@ -173,6 +175,8 @@ RULES: dict[str, Rule] = {
     "Mutation.notificationsMarkRead": MEMBER,
     "Mutation.notificationTemplateSet": OPERATOR,
     "Mutation.surveyInvitationSend": OPERATOR,
+    # events out
+    "Query.events": scoped(PartnerScope.EVENTS_READ, staff=StaffRole.ANALYST),
 }
 
 

@@ -7,7 +7,6 @@ server. The client validates every document against the exported schema before s
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -134,7 +133,6 @@ async def member_login(base: str, sdl: str, wechat: WeChatServer, code: str, ope
 
 async def test_a_member_journey_end_to_end(live_server: str, wechat_server: WeChatServer) -> None:
     base, sdl = live_server, export_schema_sdl()
-    started = time.monotonic()
 
     # Staff signs in with the password set by `koc create-staff`.
     login = (await Caller(base, sdl).run(STAFF_LOGIN, u="admin", p=ADMIN_PASSWORD))["staffLogin"]
@@ -266,5 +264,3 @@ async def test_a_member_journey_end_to_end(live_server: str, wechat_server: WeCh
         "no": 0,
     }
     assert by_key["happy"]["rating"]["average"] == 5
-
-    assert time.monotonic() - started < 30

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from koc import hooks
 from koc.auth.models import StaffRole
+from koc.events import SurveyResponded
 from koc.surveys.models import (
     Survey,
     SurveyAnswer,
@@ -13,6 +13,7 @@ from koc.surveys.models import (
     SurveyCategoryAnswer,
     SurveyResponse,
 )
+from tests.events_spy import published
 from tests.surveys.helpers import by_key, full_answers, open_survey, pk, respond
 
 
@@ -134,22 +135,16 @@ async def test_closed_and_expired_surveys_take_no_answers(staff_client, member_c
     assert status["survey"]["status"] == "CLOSED"
 
 
-async def test_answering_fires_the_survey_responded_hook(staff_client, member_client):
+async def test_answering_publishes_survey_responded(staff_client, member_client):
     staff = await staff_client(StaffRole.OPERATOR)
     survey = await open_survey(staff)
     member = await member_client()
-    seen: list[dict] = []
-
-    async def record(**kwargs):
-        seen.append(kwargs)
-
-    hooks.survey_responded.connect(record)
-    try:
+    with published(SurveyResponded) as seen:
         payload = await respond(member, survey["id"], full_answers(survey))
-    finally:
-        hooks.survey_responded._handlers.remove(record)
     response = await SurveyResponse.get()
     assert payload["errors"] == []
     assert seen == [
-        {"member_id": member.member_id, "survey_id": response.survey_id, "response_id": response.id}
+        SurveyResponded(
+            member_id=member.member_id, survey_id=response.survey_id, response_id=response.id
+        )
     ]

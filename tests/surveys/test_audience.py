@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from koc import hooks
 from koc.auth.models import StaffRole
+from koc.events import KocStatusChanged, publish
 from koc.members.models import LifecycleStage, MemberTag, Tag, TagFamily, TagGroup, TagSource
 from tests.conftest import gid, make_member
 from tests.surveys.helpers import (
@@ -75,10 +75,10 @@ async def test_an_audience_by_koc_role_counts_active_profiles_only(staff_client,
     staff = await staff_client(StaffRole.OPERATOR)
     survey = await open_survey(staff, audience={"kocRoles": ["CO_CREATION"]})
     co_creator, paused, content = await make_member(), await make_member(), await make_member()
-    await hooks.koc_status_changed.send(member=co_creator, status="ACTIVE", roles=["CO_CREATION"])
-    await hooks.koc_status_changed.send(member=paused, status="ACTIVE", roles=["CO_CREATION"])
-    await hooks.koc_status_changed.send(member=paused, status="PAUSED", roles=["CO_CREATION"])
-    await hooks.koc_status_changed.send(member=content, status="ACTIVE", roles=["CONTENT"])
+    await publish(KocStatusChanged(member=co_creator, status="ACTIVE", roles=["CO_CREATION"]))
+    await publish(KocStatusChanged(member=paused, status="ACTIVE", roles=["CO_CREATION"]))
+    await publish(KocStatusChanged(member=paused, status="PAUSED", roles=["CO_CREATION"]))
+    await publish(KocStatusChanged(member=content, status="ACTIVE", roles=["CONTENT"]))
     await _assert_inside(await member_client(co_creator), survey)
     await _assert_outside(await member_client(paused), survey)
     await _assert_outside(await member_client(content), survey)
@@ -114,7 +114,7 @@ async def test_rule_kinds_combine_with_and(staff_client, member_client):
         await make_member(stage_id=customer.id),
         await make_member(stage_id=customer.id),
     )
-    await hooks.koc_status_changed.send(member=both, status="ACTIVE", roles=["CONTENT"])
+    await publish(KocStatusChanged(member=both, status="ACTIVE", roles=["CONTENT"]))
     await _assert_inside(await member_client(both), survey)
     await _assert_outside(await member_client(stage_only), survey)
 

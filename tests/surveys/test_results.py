@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from koc import hooks
 from koc.auth.models import StaffRole
+from koc.events import KocStatusChanged, publish
 from koc.members.models import LifecycleStage, MemberTag, Tag, TagFamily, TagGroup, TagSource
 from tests.conftest import gid, make_member
 from tests.surveys.helpers import (
@@ -52,7 +52,7 @@ async def _answered_survey(staff_client, member_client, partner_client) -> tuple
     for m in (m1, m2):
         await record_order(partner, m.id, "vehicle", at(2024, 3, 1))  # first order: CUSTOMER
     for m in (m1, m3):
-        await hooks.koc_status_changed.send(member=m, status="ACTIVE", roles=["CO_CREATION"])
+        await publish(KocStatusChanged(member=m, status="ACTIVE", roles=["CO_CREATION"]))
     for m in (m1, m3, m4):
         await MemberTag.create(member=m, tag=family, source=TagSource.MANUAL)
     sheets = {

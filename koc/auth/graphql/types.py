@@ -35,6 +35,10 @@ PartnerScope = enum_type(
     PRIVILEGES_REDEEM="Check redemption codes and redeem privileges at a counter.",
     REFERRALS_READ="Read referrals, rewards, attempts and the referral reports.",
     BADGES_VERIFY="Check badge QR tokens at an event check-in (badgeVerify).",
+    EVENTS_READ="Read the events feed (events); members' phone and unionid in it need "
+    "MEMBERS_READ too, and the member's SHARING consent.",
+    WEBHOOKS_MANAGE="Manage the token's own webhook subscriptions and read their deliveries; "
+    "their payloads follow the token's scopes as the feed does.",
 )
 
 AuthError = error_type("AuthError", AuthErrorCode, "A problem with a login, a session or a token.")

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from koc.auth.viewer import MemberViewer, can_read_member, is_staff
+from koc.creators import campaigns
+from koc.creators.graphql import dataloaders as dl
+from koc.creators.graphql import types as koc_types
 from koc.graphql.context import Info
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
@@ -38,12 +41,10 @@ class KocMemberFields:
 
     @strawberry.field(description="KOC status, roles and certificate; null when never considered.")
     async def koc(self, info: Info) -> Annotated[KocProfile, strawberry.lazy(TYPES)] | None:
-        from koc.creators.graphql import dataloaders as dl
-        from koc.creators.graphql.types import KocProfile
 
         _check(info, self.id)
         row = await loader(info, dl.load_profiles).load(self.id)
-        return KocProfile.from_model(row) if row else None
+        return koc_types.KocProfile.from_model(row) if row else None
 
     @strawberry.field(
         description="The latest KOC application or nomination (open, or its outcome)."
@@ -51,12 +52,10 @@ class KocMemberFields:
     async def koc_application(
         self, info: Info
     ) -> Annotated[KocApplication, strawberry.lazy(TYPES)] | None:
-        from koc.creators.graphql import dataloaders as dl
-        from koc.creators.graphql.types import KocApplication
 
         _check(info, self.id)
         row = await loader(info, dl.load_latest_applications).load(self.id)
-        return KocApplication.from_model(row) if row else None
+        return koc_types.KocApplication.from_model(row) if row else None
 
     @strawberry.field(
         description=f"Running campaigns open to the member, latest start first (at most "
@@ -65,27 +64,23 @@ class KocMemberFields:
     async def koc_campaigns_available(
         self, info: Info
     ) -> list[Annotated[KocCampaign, strawberry.lazy(TYPES)]] | None:
-        from koc.creators import campaigns
-        from koc.creators.graphql.types import KocCampaign
 
         viewer = info.context.viewer
         if not isinstance(viewer, MemberViewer) or viewer.member_id != self.id:
             return None
         qs = await campaigns.open_to_member(self.id)
         rows = await qs.order_by("-starts_at", "-id").limit(AVAILABLE_LIMIT)
-        return [KocCampaign.from_model(c) for c in rows]
+        return [koc_types.KocCampaign.from_model(c) for c in rows]
 
     @strawberry.field(description="Campaigns the member joined, latest first, with submissions.")
     async def koc_campaigns_joined(
         self, info: Info
     ) -> list[Annotated[KocCampaignParticipation, strawberry.lazy(TYPES)]]:
-        from koc.creators.graphql import dataloaders as dl
-        from koc.creators.graphql.types import KocCampaignParticipation
 
         _check(info, self.id)
         rows = await loader(info, dl.load_participations).load(self.id)
         return [
-            KocCampaignParticipation(
+            koc_types.KocCampaignParticipation(
                 joined_at=p.created_at, campaign_id=p.campaign_id, member_id=p.member_id
             )
             for p in rows
@@ -93,8 +88,7 @@ class KocMemberFields:
 
     @strawberry.field(description="KOC candidate scores and breakdown (staff only).")
     async def koc_candidate(self, info: Info) -> Annotated[KocCandidate, strawberry.lazy(TYPES)]:
-        from koc.creators.graphql.types import candidate_of
 
         if not is_staff(info.context.viewer):
             raise forbidden()
-        return await candidate_of(info, self.id)
+        return await koc_types.candidate_of(info, self.id)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -25,7 +25,15 @@ from koc.graphql.errors import error_type
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
 from koc.members.graphql import dataloaders as member_dl
-from koc.members.graphql.types import LifecycleStage, Member, Tag
+from koc.members.graphql import types as member_types
+
+if TYPE_CHECKING:
+    from koc.members.graphql.types import LifecycleStage, Member, Tag
+
+MEMBER_TYPES = "koc.members.graphql.types"
+LazyMember = Annotated["Member", strawberry.lazy(MEMBER_TYPES)]
+LazyStage = Annotated["LifecycleStage", strawberry.lazy(MEMBER_TYPES)]
+LazyTag = Annotated["Tag", strawberry.lazy(MEMBER_TYPES)]
 
 KocRole = enum_type(
     models.KocRole,
@@ -105,7 +113,9 @@ KocCampaignError = error_type(
 
 
 async def _member(info: Info, member_id: int) -> Member:
-    return Member.from_model(await loader(info, member_dl.load_members).load(member_id))
+    return member_types.Member.from_model(
+        await loader(info, member_dl.load_members).load(member_id)
+    )
 
 
 # --- scores -------------------------------------------------------------------------------------
@@ -151,7 +161,7 @@ class KocCandidate(relay.Node):
         return cls(id=row.member_id, scored_at=row.scored_at, row=row, role=role)
 
     @strawberry.field(description="The member.")
-    async def member(self, info: Info) -> Member:
+    async def member(self, info: Info) -> LazyMember:
         return await _member(info, self.id)
 
     @strawberry.field(description="The score the list ranks by (the role asked for, or overall).")
@@ -270,7 +280,7 @@ class KocProfile(relay.Node):
         )
 
     @strawberry.field(description="The member.")
-    async def member(self, info: Info) -> Member:
+    async def member(self, info: Info) -> LazyMember:
         return await _member(info, self.member_id)
 
     @strawberry.field(description="Typed roles held.")
@@ -355,7 +365,7 @@ class KocApplication(relay.Node):
         return self.statement_text
 
     @strawberry.field(description="The member.")
-    async def member(self, info: Info) -> Member:
+    async def member(self, info: Info) -> LazyMember:
         return await _member(info, self.member_id)
 
     @strawberry.field(description="Who nominated the member (staff username; staff only).")
@@ -430,7 +440,7 @@ class KocSubmission(relay.Node):
         return KocCampaign.from_model(await loader(info, dl.load_campaigns).load(self.campaign_id))
 
     @strawberry.field(description="Who submitted it.")
-    async def member(self, info: Info) -> Member:
+    async def member(self, info: Info) -> LazyMember:
         return await _member(info, self.member_id)
 
     @classmethod
@@ -452,16 +462,16 @@ class KocCampaignAudience:
     tag_ids: strawberry.Private[list[int]]
 
     @strawberry.field(description="Lifecycle stages, any of (empty: every stage).")
-    async def stages(self, info: Info) -> list[LifecycleStage]:
+    async def stages(self, info: Info) -> list[LazyStage]:
         rows = await loader(info, member_dl.load_stages).load_many(self.stage_ids)
-        return [LifecycleStage.from_model(s) for s in rows if s]
+        return [member_types.LifecycleStage.from_model(s) for s in rows if s]
 
     @strawberry.field(description="Tags, holding any of them (empty: no tag needed; staff only).")
-    async def tags(self, info: Info) -> list[Tag]:
+    async def tags(self, info: Info) -> list[LazyTag]:
         if not is_staff(info.context.viewer):
             raise forbidden()
         rows = await loader(info, member_dl.load_tags).load_many(self.tag_ids)
-        return [Tag.from_model(t) for t in rows if t]
+        return [member_types.Tag.from_model(t) for t in rows if t]
 
 
 @strawberry.type(description="A recruitment campaign for one KOC role, e.g. a content challenge.")

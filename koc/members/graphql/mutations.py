@@ -11,6 +11,7 @@ from koc.graphql.ids import decode_id, decode_ids
 from koc.graphql.mutations import Payload, mutation
 from koc.graphql.permissions import IsOperator, allow, forbidden
 from koc.members import services
+from koc.members.bulk import TAGS_CHANGE, start_tags_change
 from koc.members.errors import MemberErrorCode, TagErrorCode
 from koc.members.graphql.inputs import (
     MemberProfileUpdateInput,
@@ -21,6 +22,7 @@ from koc.members.graphql.inputs import (
 )
 from koc.members.graphql.types import Member, MemberError, Tag, TagError, TagGroup
 from koc.members.services import MemberFilter
+from koc.worker.graphql.types import Job, job_access
 
 
 @strawberry.type(description="Result of tagGroupCreate.")
@@ -35,11 +37,22 @@ class TagCreatePayload(Payload[TagError]):
 
 @strawberry.type(description="Result of memberTagsAdd and memberTagsRemove.")
 class MemberTagsPayload(Payload[TagError]):
-    matched_count: int = strawberry.field(default=0, description="Members the change covered.")
+    matched_count: int = strawberry.field(
+        default=0, description="Members the change covers (with a filter: who match now)."
+    )
     changed_count: int = strawberry.field(
         default=0,
-        description="Tag assignments added (or removed); tags already held are not counted.",
+        description="Tag assignments added (or removed); tags already held are not counted. "
+        "With a filter 0: the job's summary tells, once it is DONE.",
     )
+    job: Job | None = strawberry.field(
+        default=None,
+        description="With a filter, the job making the change (status, progress, summary); "
+        "null for memberIds, changed at once.",
+    )
+
+
+job_access(TAGS_CHANGE, IsOperator)
 
 
 @strawberry.type(description="Result of memberStageSet.")
@@ -71,6 +84,13 @@ def _tags_target(input: MemberTagsInput) -> tuple[MemberFilter, list[int]]:
     return input.filter.to_filter(), tag_ids
 
 
+async def _start_tags_change(
+    target: MemberFilter, tag_ids: list[int], note: str, *, add: bool, actor: StaffViewer
+) -> MemberTagsPayload:
+    matched, job = await start_tags_change(target, tag_ids, note, add=add, actor=actor)
+    return MemberTagsPayload(matched_count=matched, job=Job.from_model(job))
+
+
 @strawberry.type
 class Mutation:
     @mutation(allow=IsOperator, description="Create a tag group.")
@@ -93,20 +113,28 @@ class Mutation:
     @mutation(
         allow=IsOperator,
         description="Put tags on members (by ID or every member matching a filter). A tag of an "
-        "exclusive group replaces the member's other tag of that group.",
+        "exclusive group replaces the member's other tag of that group. With a filter the "
+        "change runs as a job (the payload's job).",
     )
     async def member_tags_add(
         self, viewer: StaffViewer, input: MemberTagsInput
     ) -> MemberTagsPayload:
         target, tag_ids = _tags_target(input)
+        if input.filter is not None:
+            return await _start_tags_change(target, tag_ids, input.note, add=True, actor=viewer)
         matched, changed = await services.add_member_tags(target, tag_ids, input.note, actor=viewer)
         return MemberTagsPayload(matched_count=matched, changed_count=changed)
 
-    @mutation(allow=IsOperator, description="Take tags off members.")
+    @mutation(
+        allow=IsOperator,
+        description="Take tags off members (by ID, or with a filter as a job: the payload's job).",
+    )
     async def member_tags_remove(
         self, viewer: StaffViewer, input: MemberTagsInput
     ) -> MemberTagsPayload:
         target, tag_ids = _tags_target(input)
+        if input.filter is not None:
+            return await _start_tags_change(target, tag_ids, "", add=False, actor=viewer)
         matched, changed = await services.remove_member_tags(target, tag_ids, actor=viewer)
         return MemberTagsPayload(matched_count=matched, changed_count=changed)
 

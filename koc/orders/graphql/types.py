@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -17,9 +17,14 @@ from koc.graphql.errors import error_type
 from koc.graphql.loaders import by_key, loader
 from koc.graphql.permissions import forbidden
 from koc.members.graphql import dataloaders as member_dl
-from koc.members.graphql.types import Member
+from koc.members.graphql import types as member_types
 from koc.orders import models
 from koc.orders.errors import IngestionErrorCode
+
+if TYPE_CHECKING:
+    from koc.members.graphql.types import Member
+
+LazyMember = Annotated["Member", strawberry.lazy("koc.members.graphql.types")]
 
 OrderStatus = enum_type(
     models.OrderStatus,
@@ -90,8 +95,10 @@ class Order(relay.Node):
         )
 
     @strawberry.field(description="Who bought.")
-    async def member(self, info: Info) -> Member:
-        return Member.from_model(await loader(info, member_dl.load_members).load(self.member_id))
+    async def member(self, info: Info) -> LazyMember:
+        return member_types.Member.from_model(
+            await loader(info, member_dl.load_members).load(self.member_id)
+        )
 
     @classmethod
     async def resolve_nodes(
@@ -131,8 +138,10 @@ class MemberEvent(relay.Node):
         )
 
     @strawberry.field(description="Who did it.")
-    async def member(self, info: Info) -> Member:
-        return Member.from_model(await loader(info, member_dl.load_members).load(self.member_id))
+    async def member(self, info: Info) -> LazyMember:
+        return member_types.Member.from_model(
+            await loader(info, member_dl.load_members).load(self.member_id)
+        )
 
     @classmethod
     async def resolve_nodes(

@@ -20,6 +20,7 @@ from koc.graphql.errors import error_type
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
 from koc.members.graphql import dataloaders as member_dl
+from koc.members.graphql import types as member_types
 from koc.privacy import models
 from koc.privacy.errors import PrivacyErrorCode
 from koc.privacy.graphql import dataloaders as dl
@@ -67,9 +68,9 @@ PrivacyError = error_type("PrivacyError", PrivacyErrorCode, "A problem with a pr
 
 
 async def _member(info: Info, member_id: int) -> Member:
-    from koc.members.graphql.types import Member
-
-    return Member.from_model(await loader(info, member_dl.load_members).load(member_id))
+    return member_types.Member.from_model(
+        await loader(info, member_dl.load_members).load(member_id)
+    )
 
 
 @strawberry.type(description="A published version of the brand's privacy policy.")

@@ -27,6 +27,8 @@ from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
 from koc.graphql.scalars import Long
 from koc.members.graphql import dataloaders as member_dl
+from koc.members.graphql import types as member_types
+from koc.orders.graphql import types as order_types
 from koc.referrals import models, reports, rules
 from koc.referrals.codes import CodeRow
 from koc.referrals.errors import ReferralErrorCode
@@ -223,9 +225,9 @@ def referrer_status(
 
 
 async def _member(info: Info, member_id: int) -> Member:
-    from koc.members.graphql.types import Member
-
-    return Member.from_model(await loader(info, member_dl.load_members).load(member_id))
+    return member_types.Member.from_model(
+        await loader(info, member_dl.load_members).load(member_id)
+    )
 
 
 @strawberry.type(
@@ -278,9 +280,7 @@ class ReferralConversion:
 
     @strawberry.field(description="The order.")
     async def order(self, info: Info) -> Annotated[Order, strawberry.lazy(ORDER_TYPES)]:
-        from koc.orders.graphql.types import Order
-
-        return Order.from_model(await loader(info, dl.load_orders).load(self.order_id))
+        return order_types.Order.from_model(await loader(info, dl.load_orders).load(self.order_id))
 
 
 @strawberry.type(description="A referee bound to the referrer who brought them (转介绍).")

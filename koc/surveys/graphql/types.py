@@ -22,6 +22,7 @@ from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
 from koc.graphql.relay import Connection, paginate_children
 from koc.members.graphql import dataloaders as member_dl
+from koc.members.graphql import types as member_types
 from koc.surveys import models, rules
 from koc.surveys.errors import SurveyErrorCode
 from koc.surveys.graphql import dataloaders as dl
@@ -145,9 +146,9 @@ class SurveyCodebookEntry:
 
     @strawberry.field(description="The tag applied to the respondent.")
     async def tag(self, info: Info) -> LazyTag:
-        from koc.members.graphql.types import Tag
-
-        return Tag.from_model(await loader(info, member_dl.load_tags).load(self.tag_id))
+        return member_types.Tag.from_model(
+            await loader(info, member_dl.load_tags).load(self.tag_id)
+        )
 
 
 @strawberry.type(
@@ -291,10 +292,8 @@ class SurveyAudience:
 
     @strawberry.field(description="Tags, any of.")
     async def tags(self, info: Info) -> list[LazyTag]:
-        from koc.members.graphql.types import Tag
-
         rows = await loader(info, member_dl.load_tags).load_many(self.tag_ids)
-        return [Tag.from_model(t) for t in rows if t]
+        return [member_types.Tag.from_model(t) for t in rows if t]
 
 
 @strawberry.type(description="An answer as given (in a saved draft).")

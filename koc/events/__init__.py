@@ -1,0 +1,51 @@
+"""Typed domain events: what features publish inside their transactions (``publish``), and the
+catalog of events. Which feature reacts to which event, in what order, is koc/wiring.py."""
+
+from koc.events.bus import Event, NotWired, Subscription, installed, publish, publish_many
+from koc.events.catalog import (
+    PUBLIC_EVENTS,
+    CampaignSubmissionReviewed,
+    ConsentChanged,
+    EventType,
+    KocStatusChanged,
+    MemberBadgesChanged,
+    MemberErased,
+    MemberEventRecorded,
+    MemberLoggedIn,
+    MemberMerged,
+    MemberStageChanged,
+    MemberTagsChanged,
+    OrderRecorded,
+    OrderRefunded,
+    ReferralConverted,
+    ReferralReattributed,
+    ReferralReversed,
+    SurveyResponded,
+)
+
+__all__ = [
+    "CampaignSubmissionReviewed",
+    "ConsentChanged",
+    "Event",
+    "EventType",
+    "KocStatusChanged",
+    "MemberBadgesChanged",
+    "MemberErased",
+    "MemberEventRecorded",
+    "MemberLoggedIn",
+    "MemberMerged",
+    "MemberStageChanged",
+    "MemberTagsChanged",
+    "NotWired",
+    "OrderRecorded",
+    "OrderRefunded",
+    "PUBLIC_EVENTS",
+    "ReferralConverted",
+    "ReferralReattributed",
+    "ReferralReversed",
+    "Subscription",
+    "SurveyResponded",
+    "installed",
+    "publish",
+    "publish_many",
+]

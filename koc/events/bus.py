@@ -1,0 +1,102 @@
+"""The in-process event bus: features publish typed events inside the transaction of the change,
+and the handlers that koc/wiring.py lists run right there, in the order it lists them.
+
+Why a bus and not direct calls: a feature low in the import graph (orders) must make features
+above it (referrals, badges, creators) react without importing them. Why one wiring module and
+not handlers that connect themselves on import: the set and order of handlers must not depend on
+which modules a process happened to import, nor on how the linter sorts imports. So nothing but
+``koc.wiring.connect_all`` installs handlers, and publishing before it did is an error rather
+than a change that silently skips attribution, badges and scores.
+
+``publish`` also writes the public events to the outbox (koc.events.outbox) in the same
+transaction: a change that rolls back leaves no event, one that commits cannot lose its events.
+
+A handler either takes one event, or (a batch handler) the list of every event of one type that a
+``publish_many`` carried, so a batch of 500 orders costs each batch handler a few statements, not
+500 times a few. Each handler sees every event of the batch before the next handler runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from koc.events import outbox
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A typed domain event. A public one has a stable ``type`` (``order.recorded``); an
+    internal one (``type`` None) never leaves the process."""
+
+    type: ClassVar[str | None] = None
+
+    def data(self) -> dict[str, Any]:
+        """What the outbox stores of a public event (see koc.events.catalog)."""
+        raise NotImplementedError(f"{type(self).__name__} is not a public event")
+
+
+Handler = Callable[[Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One handler of one event type; ``batch`` handlers take the list of the batch's events."""
+
+    event: type[Event]
+    handler: Handler
+    batch: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.handler.__module__}.{self.handler.__qualname__}"
+
+
+class NotWired(RuntimeError):
+    """An event was published before ``koc.wiring.connect_all()`` installed the handlers."""
+
+
+_table: dict[type[Event], tuple[Subscription, ...]] | None = None
+_installed: tuple[Subscription, ...] = ()
+
+
+def install(subscriptions: Sequence[Subscription]) -> None:
+    """Replace every handler with these, in this order. Only ``koc.wiring`` calls it (a test
+    fails otherwise); installing the same list again changes nothing."""
+    global _table, _installed
+    table: dict[type[Event], list[Subscription]] = {}
+    for sub in subscriptions:
+        table.setdefault(sub.event, []).append(sub)
+    _table = {event: tuple(subs) for event, subs in table.items()}
+    _installed = tuple(subscriptions)
+
+
+def installed() -> tuple[Subscription, ...]:
+    """The handlers in force, in the order they run for their event."""
+    return _installed
+
+
+async def publish(event: Event) -> None:
+    """Run the handlers of ``event``. Call inside the transaction of the change."""
+    await publish_many([event])
+
+
+async def publish_many(events: Sequence[Event]) -> None:
+    """Run the handlers of many events: per event type (in order of first appearance), a batch
+    handler gets all the events of that type in one call, a plain handler one call per event."""
+    if _table is None:
+        raise NotWired("koc.wiring.connect_all() must run before any event is published")
+    # Before the handlers, which may publish events caused by these (an order's conversion):
+    # the outbox keeps cause before effect.
+    await outbox.write(events)
+    by_type: dict[type[Event], list[Event]] = {}
+    for event in events:
+        by_type.setdefault(type(event), []).append(event)
+    for event_type, batch in by_type.items():
+        for sub in _table.get(event_type, ()):
+            if sub.batch:
+                await sub.handler(batch)
+            else:
+                for event in batch:
+                    await sub.handler(event)

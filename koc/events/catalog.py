@@ -1,0 +1,356 @@
+"""Every event koc publishes, one frozen dataclass each, with what its handlers need.
+
+Events carry the rows the publisher already holds (the order, the member) so handlers in the
+same transaction read them without another statement; a batch of orders stays a few statements
+per handler. The rows are typed by the protocols below rather than by the feature models: this
+package sits below every feature in the import graph (each of them publishes), so it names none.
+
+A public event (``type`` set) is one partners may see; the others stay inside the process. A
+public event's ``data()`` is what the outbox stores and partners read: ids (relay global ids,
+as the API shows them) and facts, never a personal field. A member appears as
+``{"$member": id}``; the feed and webhooks replace it with the member's global id and, when
+the reader may see them, their phone and unionid (koc.webhooks.render).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol
+
+from koc.events.bus import Event
+
+
+class EventType(StrEnum):
+    """The type of a public event, as partners see it (the payload's ``type``). Stable: a type
+    is never renamed, only added."""
+
+    ORDER_RECORDED = "order.recorded"
+    ORDER_REFUNDED = "order.refunded"
+    MEMBER_EVENT_RECORDED = "member_event.recorded"
+    MEMBER_STAGE_CHANGED = "member.stage_changed"
+    MEMBER_ERASED = "member.erased"
+    KOC_STATUS_CHANGED = "koc.status_changed"
+    REFERRAL_CONVERTED = "referral.converted"
+    REFERRAL_REVERSED = "referral.reversed"
+    SURVEY_RESPONDED = "survey.responded"
+
+
+def gid(type_name: str, id: int) -> str:
+    """The relay global id the API gives the object (strawberry's ``to_base64``)."""
+    return base64.b64encode(f"{type_name}:{id}".encode()).decode()
+
+
+def member_ref(member_id: int) -> dict[str, int]:
+    """A member named in an event's data, filled in when a reader reads it."""
+    return {"$member": member_id}
+
+
+def _time(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _order(order: OrderRow) -> dict[str, Any]:
+    return {
+        "id": gid("Order", order.id),
+        "externalId": order.external_id,
+        "amountCents": order.amount_cents,
+        "refundedCents": order.refunded_cents,
+        "currency": order.currency,
+        "category": order.category,
+        "status": str(order.status),
+        "occurredAt": _time(order.occurred_at),
+    }
+
+
+class MemberRow(Protocol):
+    """A member as stored (``koc.members.models.Member``)."""
+
+    id: int
+    stage_id: int | None
+
+
+class OrderRow(Protocol):
+    """An order as stored (``koc.orders.models.Order``)."""
+
+    id: int
+    member_id: int
+    external_id: str
+    amount_cents: int
+    refunded_cents: int
+    currency: str
+    category: str
+    occurred_at: datetime
+    status: str
+
+
+class RefundRow(Protocol):
+    """A refund as stored (``koc.orders.models.Refund``)."""
+
+    id: int
+    order_id: int
+    amount_cents: int
+
+
+class MemberEventRow(Protocol):
+    """Something a member did, as a partner reported it (``koc.orders.models.MemberEvent``)."""
+
+    id: int
+    member_id: int
+    kind: str
+    occurred_at: datetime
+    payload: Any
+
+
+# --- orders and member events (published by koc.orders) ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecorded(Event):
+    """A paid order was recorded (not a replay). ``context`` is the extra input that came with
+    it, such as a referral code given at the counter."""
+
+    type: ClassVar[str | None] = EventType.ORDER_RECORDED
+    order: OrderRow
+    member: MemberRow
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+    def data(self) -> dict[str, Any]:
+        return {"order": _order(self.order), "member": member_ref(self.member.id)}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRefunded(Event):
+    """An order was refunded, in part or in full (``order.status`` says which)."""
+
+    type: ClassVar[str | None] = EventType.ORDER_REFUNDED
+    order: OrderRow
+    refund: RefundRow
+    member: MemberRow
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "order": _order(self.order),
+            "refund": {
+                "id": gid("Refund", self.refund.id),
+                "amountCents": self.refund.amount_cents,
+            },
+            "member": member_ref(self.member.id),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MemberEventRecorded(Event):
+    """A partner reported something a member did (a test drive, an event attended, ...)."""
+
+    type: ClassVar[str | None] = EventType.MEMBER_EVENT_RECORDED
+    member_event: MemberEventRow
+    member: MemberRow
+
+    def data(self) -> dict[str, Any]:
+        event = self.member_event
+        return {
+            "memberEvent": {
+                "id": gid("MemberEvent", event.id),
+                "kind": str(event.kind),
+                "occurredAt": _time(event.occurred_at),
+            },
+            "member": member_ref(self.member.id),
+        }
+
+
+# --- members (published by koc.members and koc.auth) -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLoggedIn(Event):
+    """A member signed in through WeChat; ``created`` when this sign-in created them."""
+
+    member: MemberRow
+    created: bool
+    channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberMerged(Event):
+    """A prospect turned out to be an existing member (same phone): handlers move their
+    per-member rows from ``prospect.id`` to ``member.id`` before the prospect is deleted."""
+
+    prospect: MemberRow
+    member: MemberRow
+
+
+@dataclass(frozen=True, slots=True)
+class MemberStageChanged(Event):
+    """The member moved to another lifecycle stage (``member.stage_id``), by staff or a rule."""
+
+    type: ClassVar[str | None] = EventType.MEMBER_STAGE_CHANGED
+    member: MemberRow
+
+    def data(self) -> dict[str, Any]:
+        stage = self.member.stage_id
+        return {
+            "member": member_ref(self.member.id),
+            "stage": {"id": gid("LifecycleStage", stage)} if stage is not None else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MemberTagsChanged(Event):
+    """Staff or a rule added or removed tags of these members."""
+
+    member_ids: Sequence[int]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberBadgesChanged(Event):
+    """Badges were awarded to or revoked from these members."""
+
+    member_ids: Sequence[int]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentChanged(Event):
+    """What features may do with the member's data for ``purpose`` (a ``Purpose``) changed."""
+
+    member_id: int
+    purpose: str
+    granted: bool
+
+
+# --- KOCs (published by koc.creators) -----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KocStatusChanged(Event):
+    """A member's KOC profile changed status or roles (``status`` and ``roles`` are the new
+    ones, as their enum values)."""
+
+    type: ClassVar[str | None] = EventType.KOC_STATUS_CHANGED
+    member: MemberRow
+    status: str
+    roles: Sequence[str]
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "member": member_ref(self.member.id),
+            "status": str(self.status),
+            "roles": [str(r) for r in self.roles],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSubmissionReviewed(Event):
+    """Staff rated a campaign submission; ``approved`` when the rating counts as good."""
+
+    member_id: int
+    submission_id: int
+    rating: int | None
+    approved: bool
+
+
+# --- referrals (published by koc.referrals) -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralConverted(Event):
+    """An order of a referee was attributed to their referrer."""
+
+    type: ClassVar[str | None] = EventType.REFERRAL_CONVERTED
+    referrer_id: int
+    referee_id: int
+    order: OrderRow
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "referrer": member_ref(self.referrer_id),
+            "referee": member_ref(self.referee_id),
+            "order": _order(self.order),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralReversed(Event):
+    """An attributed order stopped counting (refunded, or its referral rejected)."""
+
+    type: ClassVar[str | None] = EventType.REFERRAL_REVERSED
+    referrer_id: int
+    referee_id: int
+    order: OrderRow
+
+    def data(self) -> dict[str, Any]:
+        return {
+            "referrer": member_ref(self.referrer_id),
+            "referee": member_ref(self.referee_id),
+            "order": _order(self.order),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralReattributed(Event):
+    """Staff gave the referral to ``referrer_id``; published before its standing conversions
+    move, so a handler can still read their previous referrers."""
+
+    referral_id: int
+    referrer_id: int
+
+
+# --- surveys (published by koc.surveys) ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyResponded(Event):
+    """A survey was answered (by the member, or recorded by staff in an interview). The
+    member is known even when the survey is anonymous: ``anonymous`` says whether their answers
+    may be linked to them."""
+
+    type: ClassVar[str | None] = EventType.SURVEY_RESPONDED
+    member_id: int
+    survey_id: int
+    response_id: int
+    anonymous: bool = False
+
+    def data(self) -> dict[str, Any]:
+        # An anonymous survey's answers are not linked to the member: neither is its event.
+        return {
+            "survey": {"id": gid("Survey", self.survey_id)},
+            "member": None if self.anonymous else member_ref(self.member_id),
+        }
+
+
+# --- privacy (published by koc.privacy) ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberErased(Event):
+    """The member's personal data was erased: partners should erase their copy too."""
+
+    type: ClassVar[str | None] = EventType.MEMBER_ERASED
+    member_id: int
+
+    def data(self) -> dict[str, Any]:
+        # The id alone: the member's phone and unionid are gone, and nothing asks for them.
+        return {"member": {"id": gid("Member", self.member_id)}}
+
+
+# Each public type's event class (its docstring documents the type).
+PUBLIC_EVENTS: dict[EventType, type[Event]] = {
+    EventType(cls.type): cls
+    for cls in (
+        OrderRecorded,
+        OrderRefunded,
+        MemberEventRecorded,
+        MemberStageChanged,
+        KocStatusChanged,
+        ReferralConverted,
+        ReferralReversed,
+        SurveyResponded,
+        MemberErased,
+    )
+    if cls.type is not None
+}
+
+assert set(PUBLIC_EVENTS) == set(EventType), "every EventType has its event class"
