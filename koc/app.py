@@ -24,6 +24,7 @@ from koc.db import ensure_sqlite_directory, tortoise_config
 from koc.graphql.graphiql import STATIC_PREFIX, static_files
 from koc.graphql.schema import schema
 from koc.graphql.view import KocGraphQL
+from koc.notifications import jobs as notification_jobs
 from koc.privacy import logs
 from koc.security.ratelimit import rate_limiter_for
 from koc.settings import Settings, get_settings
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             gc.freeze()  # start-up objects leave the collector's scans: shorter GC pauses
+            notification_jobs.use(wechat, settings)  # subscribe messages share the app's client
             sampler = asyncio.create_task(metrics.sample_pool_forever())
             stop_worker = asyncio.Event()
             worker = (
@@ -106,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await worker
                 sampler.cancel()
                 metrics.worker_exited()
+                notification_jobs.use(None)
                 await wechat.aclose()
                 await rate_limiter.aclose()
 

@@ -19,6 +19,7 @@ from koc.consent.services import may_process
 from koc.db import fetch
 from koc.errors import DomainError
 from koc.notifications.errors import NotificationErrorCode as Code
+from koc.notifications.jobs import enqueue_delivery
 from koc.notifications.kinds import SPECS, render
 from koc.notifications.models import (
     Notification,
@@ -106,6 +107,10 @@ async def notify(
                 ],
                 ignore_conflicts=True,
             )
+            queued = await SubscribeMessage.filter(
+                notification_id__in=list(fresh.values())
+            ).values_list("id", flat=True)
+            await enqueue_delivery(queued)
     return made
 
 
