@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 
 from koc.creators.cli import recompute_scores
 from koc.jobs import NO_PROGRESS, JobResult, Progress, log_result
+from koc.notifications.cli import deliver as notifications_deliver
+from koc.notifications.cli import remind as notifications_remind
 from koc.privacy.cli import erase, retention
 from koc.referrals.cli import issue_due
 from koc.worker import periodic, task
@@ -49,6 +51,11 @@ SCHEDULED: dict[str, tuple[str, Work]] = {
     "referrals.rollup_rebuild": ("KOC_SCHEDULE_REFERRALS_ROLLUP_REBUILD", rollup_rebuild),
     "privacy.erase_due": ("KOC_SCHEDULE_PRIVACY_ERASE_DUE", erase),
     "privacy.retention": ("KOC_SCHEDULE_PRIVACY_RETENTION", retention),
+    "notifications.remind": ("KOC_SCHEDULE_NOTIFICATIONS_REMIND", notifications_remind),
+    "notifications.deliver_due": (
+        "KOC_SCHEDULE_NOTIFICATIONS_DELIVER_DUE",
+        notifications_deliver,
+    ),
 }
 
 

@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     schedule_referrals_rollup_rebuild: str = "30 4 * * 0"
     schedule_privacy_erase_due: str = "0 2 * * *"
     schedule_privacy_retention: str = "30 2 * * *"
+    # 09:00 in Shanghai: expiring privileges and tomorrow's seats
+    schedule_notifications_remind: str = "0 1 * * *"
+    # a sweep for messages whose job was lost (the jobs themselves send the rest)
+    schedule_notifications_deliver_due: str = "*/10 * * * *"
 
     @field_validator(
         "cors_allow_origins", "cors_allow_methods", "cors_allow_headers", mode="before"
@@ -142,6 +146,8 @@ class Settings(BaseSettings):
         "schedule_referrals_rollup_rebuild",
         "schedule_privacy_erase_due",
         "schedule_privacy_retention",
+        "schedule_notifications_remind",
+        "schedule_notifications_deliver_due",
     )
     @classmethod
     def _cron(cls, value: str) -> str:

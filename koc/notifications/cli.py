@@ -7,35 +7,23 @@ import argparse
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from koc.auth.wechat import WeChatClient
 from koc.errors import DomainError
 from koc.jobs import JobResult, Progress
-from koc.notifications import triggers
-from koc.notifications.delivery import DeliveryPolicy, deliver_due
-from koc.settings import get_settings
+from koc.notifications import jobs, triggers
+from koc.notifications.delivery import deliver_due
 
 RunJob = Callable[[str, Callable[[Progress], Awaitable[JobResult]]], int]
 
 
 async def deliver(progress: Progress) -> JobResult:
-    settings = get_settings()
-    client = WeChatClient(
-        settings.wechat_api_base,
-        settings.wechat_appid,
-        settings.wechat_secret,
-        settings.wechat_timeout_seconds,
-    )
-    policy = DeliveryPolicy.from_settings(settings)
+    """Send every message due now (the jobs send them as they are queued; this sweeps up any
+    whose job was lost)."""
+    sender, policy = jobs.sender()
     totals: dict[str, int] = {}
-    try:
-        while states := await deliver_due(client, policy):
-            for state, n in states.items():
-                totals[state.value.lower()] = totals.get(state.value.lower(), 0) + n
-            progress.advance(sum(states.values()))
-            if set(states) <= {"WAITING", "QUEUED"}:  # held back or retrying later: done now
-                break
-    finally:
-        await client.aclose()
+    while states := await deliver_due(sender, policy):
+        for state, n in states.items():
+            totals[state.value.lower()] = totals.get(state.value.lower(), 0) + n
+        progress.advance(sum(states.values()))
     summary = ", ".join(f"{n} {s}" for s, n in sorted(totals.items())) or "nothing due"
     return JobResult(f"Subscribe messages: {summary}", totals)
 

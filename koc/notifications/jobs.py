@@ -49,7 +49,8 @@ def using(sender: Sender, settings: Settings) -> Iterator[None]:
         _used = before
 
 
-def _sender() -> tuple[Sender, DeliveryPolicy]:
+def sender() -> tuple[Sender, DeliveryPolicy]:
+    """The WeChat client and rules this process sends with."""
     if _used is not None:
         return _used
     loop = asyncio.get_running_loop()
@@ -71,8 +72,8 @@ async def enqueue_delivery(message_ids: Sequence[int], run_after: datetime | Non
 
 @task(DELIVER)
 async def deliver_messages(message_ids: list[int]) -> None:
-    sender, policy = _sender()
-    await deliver_many(message_ids, sender, policy)
+    client, policy = sender()
+    await deliver_many(message_ids, client, policy)
     # held back by quiet hours, or waiting for a retry: a job at the time they are due
     later: dict[datetime, list[int]] = {}
     for message_id, send_after in await SubscribeMessage.filter(
