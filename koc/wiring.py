@@ -24,6 +24,7 @@ from koc.events import (
     CampaignSubmissionReviewed,
     ConsentChanged,
     Event,
+    KocApplicationReviewed,
     KocStatusChanged,
     MemberBadgesChanged,
     MemberEventRecorded,
@@ -33,9 +34,11 @@ from koc.events import (
     MemberTagsChanged,
     OrderRecorded,
     OrderRefunded,
+    PrivilegesGranted,
     ReferralConverted,
     ReferralReattributed,
     ReferralReversed,
+    ReferralRewardsChanged,
     Subscription,
     SurveyResponded,
 )
@@ -91,6 +94,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     each(KocStatusChanged, referrals.on_koc_status_changed),
     each(KocStatusChanged, surveys.on_koc_status_changed),
     each(KocStatusChanged, notifications.on_koc_status_changed),
+    each(KocApplicationReviewed, notifications.on_koc_application_reviewed),
     each(CampaignSubmissionReviewed, badges.on_submission_reviewed),
     # referrals
     batch(ReferralConverted, badges.on_referrals_converted),
@@ -100,6 +104,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     each(ReferralReversed, rollup.on_referral_reversed),
     each(ReferralReversed, discovery.on_referral_reversed),
     each(ReferralReattributed, rollup.on_referral_reattributed),
+    each(ReferralRewardsChanged, notifications.on_referral_rewards_changed),
+    # privileges
+    each(PrivilegesGranted, notifications.on_privileges_granted),
     # surveys
     each(SurveyResponded, discovery.on_survey_responded),
 )

@@ -45,6 +45,7 @@ EXPECTED = [
     ("KocStatusChanged", "koc.referrals.handlers.on_koc_status_changed", False),
     ("KocStatusChanged", "koc.surveys.services.on_koc_status_changed", False),
     ("KocStatusChanged", "koc.notifications.handlers.on_koc_status_changed", False),
+    ("KocApplicationReviewed", "koc.notifications.handlers.on_koc_application_reviewed", False),
     ("CampaignSubmissionReviewed", "koc.badges.handlers.on_submission_reviewed", False),
     ("ReferralConverted", "koc.badges.handlers.on_referrals_converted", True),
     ("ReferralConverted", "koc.referrals.rollup.on_referrals_converted", True),
@@ -53,6 +54,8 @@ EXPECTED = [
     ("ReferralReversed", "koc.referrals.rollup.on_referral_reversed", False),
     ("ReferralReversed", "koc.creators.signals.on_referral_reversed", False),
     ("ReferralReattributed", "koc.referrals.rollup.on_referral_reattributed", False),
+    ("ReferralRewardsChanged", "koc.notifications.handlers.on_referral_rewards_changed", False),
+    ("PrivilegesGranted", "koc.notifications.handlers.on_privileges_granted", False),
     ("SurveyResponded", "koc.creators.signals.on_survey_responded", False),
 ]
 

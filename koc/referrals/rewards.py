@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
-from koc.events import ReferralReversed, publish
+from koc.events import ReferralReversed, ReferralRewardsChanged, publish
 from koc.jobs import NO_PROGRESS, Progress
 from koc.orders.models import Order
 from koc.privileges.grants import grant_privilege
@@ -57,6 +57,8 @@ async def withdraw_rewards(
             continue
         reward.note = note
         await reward.save(update_fields=["status", "note"])
+        if reward.status is RewardStatus.CLAWED_BACK:
+            await publish(ReferralRewardsChanged(reward_ids=[reward.id]))
 
 
 async def review_referral(
@@ -155,6 +157,8 @@ async def _issue(reward: ReferralReward, *, staff_id: int | None, note: str) -> 
     reward.decided_by_id = staff_id
     reward.note = (problem or note)[:MAX_NOTE]
     await reward.save(update_fields=["status", "issued_at", "decided_by_id", "note"])
+    if problem is None:
+        await publish(ReferralRewardsChanged(reward_ids=[reward.id]))
     return problem is None
 
 

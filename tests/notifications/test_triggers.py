@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from koc.auth.models import StaffRole
+from koc.auth.models import PartnerScope, StaffRole
 from koc.consent.models import Purpose
 from koc.creators.models import KocApplication
 from koc.notifications import triggers
@@ -23,6 +23,8 @@ from tests.badges.factories import create_badge
 from tests.consent.factories import decide
 from tests.creators.factories import apply, make_koc, review
 from tests.notifications.factories import badge_mapping, survey_mapping
+from tests.privileges.factories import create_privilege, grant
+from tests.referrals.helpers import ISSUE_DUE, bind, code_of, make_due, record_order, refund
 from tests.surveys.helpers import create_survey, open_survey
 
 INBOX = "{ me { notifications { edges { node { kind title body link } } } } }"
@@ -41,34 +43,29 @@ async def test_a_koc_approval_tells_the_member_with_the_certificate(
     member = await member_client()
     # when staff approve the member's application (through the API)
     await make_koc(member, operator, ["CONTENT"])
-    # then the inbox holds one KOC_ACTIVATED entry naming the certificate and the role
-    [(kind, body)] = await _kinds(member)
-    assert kind == "KOC_ACTIVATED"
-    assert "内容达人" in body and "KOC-" in body
-    # and replaying the activation (the same certificate) adds nothing
+    # then the inbox holds the approval and the activation naming the certificate and role
+    kinds = dict(await _kinds(member))
+    assert set(kinds) == {"KOC_APPLICATION_APPROVED", "KOC_ACTIVATED"}
+    assert "内容达人" in kinds["KOC_ACTIVATED"] and "KOC-" in kinds["KOC_ACTIVATED"]
+    assert kinds["KOC_APPLICATION_APPROVED"] == (
+        "Welcome aboard: your application as 内容达人 was approved."
+    )
+    # and replaying either event adds nothing
     assert await triggers.kocs_activated([member.member_id], ["CONTENT"]) == []
+    ids = [a.id for a in await _applications()]
+    assert await triggers.koc_applications_reviewed(ids) == []
 
 
-async def test_application_reviews_tell_approved_and_declined(
-    app, member_client, staff_client
-) -> None:
+async def test_a_declined_application_tells_why(app, member_client, staff_client) -> None:
     operator = await staff_client(StaffRole.OPERATOR)
     declined = await member_client()
     applied = await apply(declined, ["EXPERIENCE"])
     await review(
         operator, applied["application"]["id"], decision="REJECT", reason="资料不完整，请补充。"
     )
-    approved = await member_client()
-    await make_koc(approved, operator, ["CONTENT"])
-    ids = [a.id for a in await _applications()]
-    made = await triggers.koc_applications_reviewed(ids)
-    assert len(made) == 2
-    assert await triggers.koc_applications_reviewed(ids) == []  # replayed
-    assert (
-        "KOC_APPLICATION_DECLINED",
-        "Your KOC application was declined: 资料不完整，请补充。",
-    ) in (await _kinds(declined))
-    assert "KOC_APPLICATION_APPROVED" in {k for k, _ in await _kinds(approved)}
+    assert await _kinds(declined) == [
+        ("KOC_APPLICATION_DECLINED", "Your KOC application was declined: 资料不完整，请补充。")
+    ]
 
 
 async def _applications() -> list[KocApplication]:
@@ -101,6 +98,17 @@ async def _grant(member_id: int, **privilege: Any) -> PrivilegeGrant:
         granted_at=now,
         expires_at=now + timedelta(days=2),
     )
+
+
+async def test_a_privilege_granted_by_staff_tells_the_member(
+    app, member_client, staff_client
+) -> None:
+    operator = await staff_client(StaffRole.OPERATOR)
+    member = await member_client()
+    privilege = (await create_privilege(operator, name="终身售后"))["privilege"]
+    await grant(operator, member, privilege["id"])
+    [(kind, body)] = await _kinds(member)
+    assert kind == "PRIVILEGE_GRANTED" and "终身售后" in body
 
 
 async def test_privileges_granted_and_expiring(app, member_client) -> None:
@@ -165,3 +173,30 @@ async def test_only_an_open_survey_takes_invitations(app, staff_client) -> None:
         "invitedCount": 0,
         "errors": [{"field": "surveyId", "code": "NOT_FOUND"}],
     }
+
+
+async def test_referral_rewards_issued_then_clawed_back_tell_the_referrer(
+    app, member_client, staff_client, partner_client
+) -> None:
+    # given a referrer whose friend's order earned a reward that staff issued
+    operator = await staff_client(StaffRole.OPERATOR)
+    partner = await partner_client([PartnerScope.ORDERS_WRITE])
+    referrer, friend = await member_client(), await member_client()
+    program = """mutation { referralProgramUpdate(input: {tierPeriod: YEAR, tiers: [
+      {fromConversion: 1, referrerPoints: 100, refereePoints: 50}]}) { errors { code } } }"""
+    assert (await operator.execute(program))["referralProgramUpdate"]["errors"] == []
+    assert (await bind(friend, await code_of(referrer)))["errors"] == []
+    order = await record_order(partner, friend.member_id)
+    await make_due()
+    assert (await operator.execute(ISSUE_DUE))["rewardsIssueDue"]["issuedCount"] == 2
+    assert await _kinds(referrer) == [
+        ("REFERRAL_REWARD_ISSUED", "Thank you for your referral: 100 points were added.")
+    ]
+    # when the order is refunded, the reward is clawed back and the referrer told why
+    await refund(partner, order["order"]["externalId"])
+    kinds = await _kinds(referrer)
+    assert kinds[0] == (
+        "REFERRAL_REWARD_CLAWED_BACK",
+        "The referred order was refunded, so 100 points were withdrawn.",
+    )
+    assert len(kinds) == 2
