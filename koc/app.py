@@ -27,6 +27,7 @@ from koc.livecodes.callback import ROUTES as WECOM_CALLBACK_ROUTES
 from koc.livecodes.web import ROUTES as LIVE_CODE_ROUTES
 from koc.livecodes.web import scan_limiter_for
 from koc.livecodes.wecom import WeComClient
+from koc.notifications import jobs as notification_jobs
 from koc.privacy import logs
 from koc.security.ratelimit import rate_limiter_for
 from koc.settings import Settings, get_settings
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             gc.freeze()  # start-up objects leave the collector's scans: shorter GC pauses
+            notification_jobs.use(wechat, settings)  # subscribe messages share the app's client
             sampler = asyncio.create_task(metrics.sample_pool_forever())
             stop_worker = asyncio.Event()
             worker = (
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     await worker
                 sampler.cancel()
                 metrics.worker_exited()
+                notification_jobs.use(None)
                 await wechat.aclose()
                 await wecom.aclose()
                 await rate_limiter.aclose()

@@ -22,6 +22,7 @@ from koc.creators import cli as creators_cli
 from koc.devtools import cli as devtools_cli
 from koc.jobs import JobResult, Progress
 from koc.livecodes import cli as live_codes_cli
+from koc.notifications import cli as notifications_cli
 from koc.privacy import cli as privacy_cli
 from koc.referrals import cli as referrals_cli
 from koc.segments import cli as segments_cli
@@ -382,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     privacy_cli.register(sub, run_job)
     live_codes_cli.register(sub, run_job)
     segments_cli.register(sub, run_job)
+    notifications_cli.register(sub, run_job)
     return parser
 
 

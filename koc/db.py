@@ -34,6 +34,7 @@ APPS: dict[str, list[str]] = {
     "privacy": ["koc.privacy.models"],
     "livecodes": ["koc.livecodes.models"],
     "advisory": ["koc.advisory.models"],
+    "notifications": ["koc.notifications.models"],
     "worker": ["koc.worker.models"],
     "events": ["koc.events.models"],
     "segments": ["koc.segments.models"],

@@ -14,6 +14,8 @@ from koc.advisory.cli import pool_return, remind_due
 from koc.creators.cli import recompute_scores
 from koc.jobs import NO_PROGRESS, JobResult, Progress, log_result
 from koc.livecodes.cli import check as live_codes_check
+from koc.notifications.cli import deliver as notifications_deliver
+from koc.notifications.cli import remind as notifications_remind
 from koc.privacy.cli import erase, retention
 from koc.referrals.cli import issue_due
 from koc.segments.cli import recompute as segments_recompute
@@ -54,6 +56,11 @@ SCHEDULED: dict[str, tuple[str, Work]] = {
     "advisory.pool_return": ("KOC_SCHEDULE_ADVISORY_POOL_RETURN", pool_return),
     "advisory.remind_due": ("KOC_SCHEDULE_ADVISORY_REMIND_DUE", remind_due),
     "segments.recompute": ("KOC_SCHEDULE_SEGMENTS_RECOMPUTE", segments_recompute),
+    "notifications.remind": ("KOC_SCHEDULE_NOTIFICATIONS_REMIND", notifications_remind),
+    "notifications.deliver_due": (
+        "KOC_SCHEDULE_NOTIFICATIONS_DELIVER_DUE",
+        notifications_deliver,
+    ),
 }
 
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -106,6 +107,15 @@ class Settings(BaseSettings):
     wecom_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
     # advisory: a member with no follow-up for this many days goes back to the pool
     advisory_pool_days: int = Field(default=14, ge=1, le=365)
+    # notifications: brand time zone, quiet hours (local, start == end: none), per-member cap
+    notify_time_zone: str = "Asia/Shanghai"
+    notify_quiet_start_hour: int = Field(default=22, ge=0, le=23)
+    notify_quiet_end_hour: int = Field(default=8, ge=0, le=23)
+    notify_daily_cap: int = Field(default=3, ge=1, le=100)
+    notify_max_attempts: int = Field(default=5, ge=1, le=20)
+    notify_send_concurrency: int = Field(default=16, ge=1, le=200)
+    notify_privilege_expiring_days: int = Field(default=3, ge=1, le=60)
+    wechat_miniprogram_state: str = Field(default="formal", pattern="^(developer|trial|formal)$")
     # Operations: logs, CORS, metrics, traces (README "Operations").
     log_format: LogFormat = LogFormat.AUTO
     log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
@@ -132,6 +142,10 @@ class Settings(BaseSettings):
     schedule_advisory_pool_return: str = "15 3 * * *"
     schedule_advisory_remind_due: str = "*/5 * * * *"
     schedule_segments_recompute: str = "15 3 * * *"
+    # 09:00 in Shanghai: expiring privileges and tomorrow's seats
+    schedule_notifications_remind: str = "0 1 * * *"
+    # a sweep for messages whose job was lost (the jobs themselves send the rest)
+    schedule_notifications_deliver_due: str = "*/10 * * * *"
 
     @field_validator(
         "cors_allow_origins", "cors_allow_methods", "cors_allow_headers", mode="before"
@@ -141,6 +155,15 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("notify_time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{name!r} is not a time zone name, e.g. Asia/Shanghai") from None
+        return name
 
     @field_validator(
         "schedule_rewards_issue_due",
@@ -154,6 +177,8 @@ class Settings(BaseSettings):
         "schedule_advisory_pool_return",
         "schedule_advisory_remind_due",
         "schedule_segments_recompute",
+        "schedule_notifications_remind",
+        "schedule_notifications_deliver_due",
     )
     @classmethod
     def _cron(cls, value: str) -> str:

@@ -29,6 +29,7 @@ from koc.events import (
     ConsentChanged,
     Event,
     FollowUpRecorded,
+    KocApplicationReviewed,
     KocStatusChanged,
     MemberBadgesChanged,
     MemberEventRecorded,
@@ -38,16 +39,19 @@ from koc.events import (
     MemberTagsChanged,
     OrderRecorded,
     OrderRefunded,
+    PrivilegesGranted,
     ReferralBound,
     ReferralConverted,
     ReferralReattributed,
     ReferralReversed,
+    ReferralRewardsChanged,
     Subscription,
     SurveyResponded,
 )
 from koc.events.bus import Handler, install
 from koc.livecodes import handlers as live_codes
 from koc.members.filters import use_rule_compiler
+from koc.notifications import handlers as notifications
 from koc.privacy import access as privacy
 from koc.privileges import handlers as privileges
 from koc.referrals import handlers as referrals
@@ -102,6 +106,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     each(MemberTagsChanged, segments.on_tags_changed),
     each(MemberBadgesChanged, privileges.on_badges_changed),
     each(MemberBadgesChanged, segments.on_badges_changed),
+    each(MemberBadgesChanged, notifications.on_badges_changed),
     each(ConsentChanged, discovery.on_consent_changed),
     # KOCs
     each(KocStatusChanged, badges.on_koc_status_changed),
@@ -109,6 +114,8 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     each(KocStatusChanged, referrals.on_koc_status_changed),
     each(KocStatusChanged, surveys.on_koc_status_changed),
     each(KocStatusChanged, segments.on_koc_status_changed),
+    each(KocStatusChanged, notifications.on_koc_status_changed),
+    each(KocApplicationReviewed, notifications.on_koc_application_reviewed),
     each(CampaignSubmissionReviewed, badges.on_submission_reviewed),
     # referrals
     batch(ReferralConverted, badges.on_referrals_converted),
@@ -121,6 +128,9 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     each(ReferralReversed, segments.on_referral_reversed),
     each(ReferralReattributed, rollup.on_referral_reattributed),
     each(ReferralBound, advisory.on_referral_bound),
+    each(ReferralRewardsChanged, notifications.on_referral_rewards_changed),
+    # privileges
+    each(PrivilegesGranted, notifications.on_privileges_granted),
     # surveys
     each(SurveyResponded, discovery.on_survey_responded),
     # advisory

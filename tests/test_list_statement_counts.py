@@ -62,6 +62,14 @@ from koc.members.models import (
     TagGroup,
     TagSource,
 )
+from koc.notifications.models import (
+    MessageState,
+    Notification,
+    NotificationKind,
+    SubscribeGrant,
+    SubscribeMessage,
+    SubscribeResult,
+)
 from koc.orders.models import MemberEvent, MemberEventKind, Order
 from koc.privacy.models import (
     AccessField,
@@ -444,6 +452,46 @@ async def seed() -> dict[str, str]:
     await Segment.bulk_create(
         Segment(name=f"Segment {n}", rule={"created": {"withinDays": n + 1}})
         for n in range(SMALL_LISTS)
+    )
+    notifications = await ids_of(
+        Notification,
+        [
+            Notification(
+                member_id=m,
+                kind=NotificationKind.BADGE_EARNED,
+                key=f"badge:{n}",
+                title="Badge earned",
+                body="You earned a badge.",
+                created_at=NOW,
+            )
+            for m in members
+            for n in range(2)
+        ],
+    )
+    await SubscribeMessage.bulk_create(
+        SubscribeMessage(
+            notification_id=n,
+            member_id=m,
+            kind=NotificationKind.BADGE_EARNED,
+            template_id="tpl-badge",
+            state=MessageState.SENT,
+            send_after=NOW,
+            sent_at=NOW,
+            created_at=NOW,
+            updated_at=NOW,
+        )
+        for n, m in zip(notifications, [m for m in members for _ in range(2)], strict=True)
+    )
+    await SubscribeGrant.bulk_create(
+        SubscribeGrant(
+            member_id=m,
+            template_id="tpl-badge",
+            available=1,
+            accepted_total=2,
+            last_result=SubscribeResult.ACCEPT,
+            updated_at=NOW,
+        )
+        for m in members
     )
     return {
         "kocCampaignSubmissions": f'campaignId: "{gid("KocCampaign", campaigns[0])}"',

@@ -44,6 +44,18 @@ class WeChatSession:
     session_key: str
 
 
+class WeChatUnreachable(Exception):
+    """No answer from WeChat (network, timeout, an HTTP error or an unreadable body)."""
+
+
+@dataclass(frozen=True)
+class WeChatAnswer:
+    """WeChat's answer to a server call: errcode 0 is success."""
+
+    errcode: int
+    errmsg: str
+
+
 @dataclass(frozen=True)
 class WeChatPhone:
     phone_number: str
@@ -138,6 +150,44 @@ class WeChatClient:
                     60, int(data.get("expires_in", 7200)) - 300
                 )
             return self._access_token
+
+    async def send_subscribe_message(
+        self,
+        openid: str,
+        template_id: str,
+        data: dict[str, str],
+        *,
+        page: str = "",
+        miniprogram_state: str = "formal",
+    ) -> WeChatAnswer:
+        """``subscribeMessage.send``: WeChat's answer as it is (the caller decides what each
+        errcode means for the message); a stale access token is refreshed once. Raises
+        ``WeChatUnreachable`` when there is no answer."""
+        body: dict[str, Any] = {
+            "touser": openid,
+            "template_id": template_id,
+            "data": {key: {"value": value} for key, value in data.items()},
+            "miniprogram_state": miniprogram_state,
+            "lang": "zh_CN",
+        }
+        if page:
+            body["page"] = page
+        try:
+            for attempt in range(2):
+                token = await self._app_access_token(refresh=attempt > 0)
+                answer = await self._call(
+                    "POST",
+                    "/cgi-bin/message/subscribe/send",
+                    params={"access_token": token},
+                    json=body,
+                )
+                errcode = int(answer.get("errcode") or 0)
+                if errcode in _STALE_TOKEN and attempt == 0:
+                    continue
+                return WeChatAnswer(errcode, str(answer.get("errmsg") or ""))
+        except DomainError as exc:  # the token endpoint or the network failed
+            raise WeChatUnreachable(exc.message) from exc
+        return WeChatAnswer(errcode, str(answer.get("errmsg") or ""))
 
     async def _post_with_token(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST ``body`` with the app access token, fetching a new token once if WeChat says

@@ -47,7 +47,7 @@ from koc.creators.scoring import (
     weights_to_json,
 )
 from koc.errors import DomainError
-from koc.events import KocStatusChanged, MemberMerged, publish
+from koc.events import KocApplicationReviewed, KocStatusChanged, MemberMerged, publish
 from koc.members.models import Member, MemberTag, StageAutoRule, Tag, TagFamily, TagGroup, TagSource
 from koc.members.services import advance_to_rule
 
@@ -495,6 +495,7 @@ async def review_application(
             before={"status": "PENDING"},
             after=after,
         )
+        await publish(KocApplicationReviewed(application_id=application.id))
     return application
 
 

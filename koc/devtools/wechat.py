@@ -37,6 +37,10 @@ class WeChatState:
     # codes worked out from the code itself (koc dev wechat): None = not such a code
     resolve_login: Callable[[str], LoginAnswer | None] = lambda code: None
     resolve_phone: Callable[[str], PhoneAnswer | None] = lambda code: None
+    # subscribeMessage.send: errcodes to answer the next sends with, in order (tests), and the
+    # messages accepted
+    subscribe_answers: list[int] = field(default_factory=list)
+    subscribe_messages: list[dict[str, Any]] = field(default_factory=list)
     access_tokens: set[str] = field(default_factory=set)
     token_counter: int = 0
     requests: list[str] = field(default_factory=list)
@@ -49,14 +53,43 @@ class WeChatState:
         self.login_codes.clear()
         self.phone_codes.clear()
         self.access_tokens.clear()
+        self.subscribe_answers.clear()
+        self.subscribe_messages.clear()
         self.requests.clear()
         self.url_links.clear()
         self.url_schemes.clear()
         self.broken = False
 
 
+SUBSCRIBE_SEND = "/cgi-bin/message/subscribe/send"
+
+
+def _subscribe_send(state: WeChatState, body: dict[str, Any]) -> dict[str, Any]:
+    """What WeChat answers a subscribe message: a queued errcode if a test set one, 47003 for
+    an empty value or a thing over 20 characters (the rule most often broken), else success."""
+    if state.subscribe_answers:
+        errcode = state.subscribe_answers.pop(0)
+        if errcode:
+            return {"errcode": errcode, "errmsg": f"fake error {errcode}"}
+    if not body.get("touser"):
+        return {"errcode": 40003, "errmsg": "invalid openid"}
+    for key, item in (body.get("data") or {}).items():
+        value = str((item or {}).get("value") or "")
+        if not value or (key.startswith("thing") and len(value) > 20):
+            return {"errcode": 47003, "errmsg": f"argument invalid! data.{key}.value invalid"}
+    state.subscribe_messages.append(body)
+    return {"errcode": 0, "errmsg": "ok"}
+
+
 def _handler(state: WeChatState) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as WeChat's servers answer: a sender reuses its connection.
+        protocol_version = "HTTP/1.1"
+        # Headers and body leave in one packet (flushed after each request): written apart,
+        # Nagle's algorithm and a delayed ACK hold the body back ~40 ms on a kept-alive socket.
+        wbufsize = 64 * 1024
+        disable_nagle_algorithm = True
+
         def log_message(self, *args: Any) -> None:  # koc logs what it asked
             pass
 
@@ -110,6 +143,7 @@ def _handler(state: WeChatState) -> type[BaseHTTPRequestHandler]:
                 self._send({"error": "bad gateway"}, 502)
                 return
             if url.path not in (
+                SUBSCRIBE_SEND,
                 "/wxa/business/getuserphonenumber",
                 "/wxa/generate_urllink",
                 "/wxa/generatescheme",
@@ -124,6 +158,9 @@ def _handler(state: WeChatState) -> type[BaseHTTPRequestHandler]:
                 return
             if url.path == "/wxa/generatescheme":
                 self._url_scheme(body)
+                return
+            if url.path == SUBSCRIBE_SEND:
+                self._send(_subscribe_send(state, body))
                 return
             code = body.get("code", "")
             found = state.phone_codes.pop(code, None) or state.resolve_phone(code)

@@ -262,6 +262,13 @@ class KocStatusChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class KocApplicationReviewed(Event):
+    """Staff approved or rejected a KOC application (its status says which)."""
+
+    application_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class CampaignSubmissionReviewed(Event):
     """Staff rated a campaign submission; ``approved`` when the rating counts as good."""
 
@@ -271,7 +278,24 @@ class CampaignSubmissionReviewed(Event):
     approved: bool
 
 
+# --- privileges (published by koc.privileges) ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PrivilegesGranted(Event):
+    """Staff (or a referral reward) granted privileges: these grants are active now."""
+
+    grant_ids: Sequence[int]
+
+
 # --- referrals (published by koc.referrals) -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralRewardsChanged(Event):
+    """Referral rewards were issued or clawed back (their status says which)."""
+
+    reward_ids: Sequence[int]
 
 
 @dataclass(frozen=True, slots=True)

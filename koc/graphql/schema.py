@@ -34,6 +34,8 @@ from koc.livecodes.graphql import queries as live_code_queries
 from koc.logs import request_id
 from koc.members.graphql import mutations as member_mutations
 from koc.members.graphql import queries as member_queries
+from koc.notifications.graphql import mutations as notification_mutations
+from koc.notifications.graphql import queries as notification_queries
 from koc.orders.graphql import batch as order_batch
 from koc.orders.graphql import mutations as order_mutations
 from koc.privacy.graphql import mutations as privacy_mutations
@@ -64,6 +66,7 @@ QUERIES = (
     privacy_queries.Query,
     live_code_queries.Query,
     advisory_queries.Query,
+    notification_queries.Query,
     worker_queries.Query,
     webhook_queries.Query,
     segment_queries.Query,
@@ -85,6 +88,7 @@ MUTATIONS = (
     live_code_mutations.Mutation,
     advisory_mutations.Mutation,
     segment_mutations.Mutation,
+    notification_mutations.Mutation,
 )
 
 

@@ -39,6 +39,7 @@ from koc.creators.models import (
 from koc.db import table_of
 from koc.livecodes.models import LiveCode, LiveCodeArrival, WeComContact
 from koc.members.models import Gender, Member, MemberIdentity, MemberTag, StageTransition
+from koc.notifications.models import Notification, SubscribeGrant, SubscribeMessage
 from koc.orders.models import MemberEvent, Order, Refund
 from koc.privacy.models import AccessRecord, ErasureRequest
 from koc.privileges.models import PrivilegeGrant, PrivilegeRedemption, PrivilegeRsvp, PrivilegeUsage
@@ -303,6 +304,10 @@ CATALOG: tuple[Table, ...] = (
         export=False,
         note="a KOC's live code: staff configuration that names them as its owner",
     ),
+    # --- notifications: the messages before the inbox entries they belong to --------------
+    Table(SubscribeGrant, erase=Erase.DELETE),
+    Table(SubscribeMessage, erase=Erase.DELETE, note="what WeChat was asked to deliver"),
+    Table(Notification, erase=Erase.DELETE, note="the in-app inbox"),
     # --- privacy ---------------------------------------------------------------------------
     Table(ConsentDecision, labels=("policy__version",), note="evidence of consent"),
     Table(ErasureRequest, note="evidence of erasure"),

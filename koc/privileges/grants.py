@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
+from koc.events import PrivilegesGranted, publish
 from koc.members.models import Member
 from koc.privileges.catalogue import get_privilege
 from koc.privileges.errors import PrivilegeErrorCode as Code
@@ -96,6 +97,7 @@ async def grant_privilege(
             member_id,
             after={"privilege": privilege.code, "reason": reason},
         )
+        await publish(PrivilegesGranted(grant_ids=[grant.id]))
     return grant
 
 
@@ -123,4 +125,5 @@ async def revoke_grant(
             member_id,
             after={"privilege": privilege.code, "reason": reason},
         )
+        await publish(PrivilegesGranted(grant_ids=[grant.id]))
     return grant

@@ -14,7 +14,13 @@ from tortoise.transactions import in_transaction
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
 from koc.errors import DomainError
-from koc.events import ReferralReversed, RewardClawedBack, RewardIssued, publish
+from koc.events import (
+    ReferralReversed,
+    ReferralRewardsChanged,
+    RewardClawedBack,
+    RewardIssued,
+    publish,
+)
 from koc.jobs import NO_PROGRESS, Progress
 from koc.orders.models import Order
 from koc.privileges.grants import grant_privilege
@@ -58,6 +64,8 @@ async def withdraw_rewards(
             continue
         reward.note = note
         await reward.save(update_fields=["status", "note"])
+        if reward.status is RewardStatus.CLAWED_BACK:
+            await publish(ReferralRewardsChanged(reward_ids=[reward.id]))
 
 
 async def review_referral(
@@ -158,6 +166,7 @@ async def _issue(reward: ReferralReward, *, staff_id: int | None, note: str) -> 
     await reward.save(update_fields=["status", "issued_at", "decided_by_id", "note"])
     if problem is None:
         await publish(RewardIssued(reward=reward))
+        await publish(ReferralRewardsChanged(reward_ids=[reward.id]))
     return problem is None
 
 

@@ -44,6 +44,11 @@ WISH = "Erasetown roof box"
 EVENT_NOTE = "Zhang Erasable asked about home charging"
 DRAFT_WISH = "Draft Erasable wish"
 
+TEMPLATE_SET = """mutation { notificationTemplateSet(input: {kind: BADGE_EARNED,
+  templateId: "tpl-badge", keyValues: [{key: "thing1", value: "{badge_name}"}]}) {
+  errors { field code message } } }"""
+SUBSCRIBE_REPORT = """mutation { meSubscribeResultsReport(input: {results: [
+  {templateId: "tpl-badge", result: ACCEPT}]}) { errors { field code message } } }"""
 LOGIN = """mutation($code: String!) { memberLogin(code: $code, channel: "poster-2026") {
   session { accessToken refreshToken } member { id } errors { code } } }"""
 PHONE_BIND = "mutation($c: String!) { memberPhoneBind(code: $c) { errors { code } } }"
@@ -172,6 +177,10 @@ async def member_with_everything(
             "payload": payload,
         }
         _ok(await partner.execute(EVENT, {"input": event_input}))
+    # notifications: badges are mapped to a template the member accepted, so the badge below
+    # lands in their inbox and queues a subscribe message
+    _ok(await admin.execute(TEMPLATE_SET))
+    _ok(await member.execute(SUBSCRIBE_REPORT))
     # staff: a tag from a 1-on-1 chat, a stage move, a badge, privileges
     group = (await admin.execute(TAG_GROUP))["tagGroupCreate"]["tagGroup"]["id"]
     tag = (await admin.execute(TAG, {"g": group}))["tagCreate"]["tag"]["id"]

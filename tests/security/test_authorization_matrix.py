@@ -182,6 +182,14 @@ RULES: dict[str, Rule] = {
     "Mutation.liveCodeLinksRefresh": OPERATOR,
     "Mutation.liveCodeTargetAdd": OPERATOR,
     "Mutation.liveCodeTargetUpdate": OPERATOR,
+    # notifications
+    "Query.notificationTemplates": ANALYST,
+    "Query.subscribeMessages": ANALYST,
+    "Query.subscribeMessageCounts": ANALYST,
+    "Mutation.meSubscribeResultsReport": MEMBER,
+    "Mutation.notificationsMarkRead": MEMBER,
+    "Mutation.notificationTemplateSet": OPERATOR,
+    "Mutation.surveyInvitationSend": OPERATOR,
     # events out
     "Query.events": scoped(PartnerScope.EVENTS_READ, staff=StaffRole.ANALYST),
     "Query.webhookSubscriptions": scoped(PartnerScope.WEBHOOKS_MANAGE, staff=StaffRole.ADMIN),
@@ -231,6 +239,14 @@ RULES: dict[str, Rule] = {
 # allowed ADVISOR is called with a member it owns; whose data it reaches is tested in
 # tests/advisory/test_advisor_scope.py.
 ADVISOR_RULES: dict[str, bool] = {
+    # notifications: members' own, or staff set-up above an advisor
+    "Query.notificationTemplates": False,
+    "Query.subscribeMessages": False,
+    "Query.subscribeMessageCounts": False,
+    "Mutation.meSubscribeResultsReport": False,
+    "Mutation.notificationsMarkRead": False,
+    "Mutation.notificationTemplateSet": False,
+    "Mutation.surveyInvitationSend": False,
     # webhooks are an admin's or a partner's
     "Query.webhookSubscriptions": False,
     "Query.webhookDeliveries": False,

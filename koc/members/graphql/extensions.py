@@ -10,6 +10,7 @@ from __future__ import annotations
 from koc.advisory.graphql.member_fields import AdvisoryMemberFields
 from koc.badges.graphql.member_fields import BadgeMemberFields
 from koc.creators.graphql.member_fields import KocMemberFields
+from koc.notifications.graphql.member_fields import NotificationMemberFields
 from koc.orders.graphql.member_fields import OrderMemberFields
 from koc.privacy.graphql.member_fields import PrivacyMemberFields
 from koc.privileges.graphql.member_fields import PrivilegeMemberFields
@@ -25,4 +26,5 @@ MEMBER_EXTENSIONS: tuple[type, ...] = (
     PrivacyMemberFields,
     AdvisoryMemberFields,
     OrderMemberFields,
+    NotificationMemberFields,
 )
