@@ -15,7 +15,10 @@ from __future__ import annotations
 from koc import schedules
 from koc.badges.definitions import AWARD_QUALIFYING, award_to_qualifying
 from koc.members.bulk import TAGS_CHANGE, change_tags
+from koc.notifications import jobs as notifications
 from koc.privileges.catalogue import REFRESH_ELIGIBILITY, refresh_eligibility
+from koc.webhooks import delivery as webhook_delivery
+from koc.webhooks import dispatch as webhook_dispatch
 from koc.worker import periodic, task, tracked_task
 
 TRACKED = (
@@ -23,6 +26,16 @@ TRACKED = (
     (REFRESH_ELIGIBILITY, refresh_eligibility),
     (TAGS_CHANGE, change_tags),
 )
+
+# Plain tasks: work that features enqueue (webhook deliveries, subscribe messages), and the
+# webhook sweep, a safety net on a schedule of its own.
+PLAIN = (
+    (webhook_dispatch.DISPATCH, webhook_dispatch.dispatch_task),
+    (webhook_dispatch.SWEEP, webhook_dispatch.sweep),
+    (webhook_delivery.DELIVER, webhook_delivery.deliver),
+    (notifications.DELIVER, notifications.deliver_messages),
+)
+PLAIN_SCHEDULES = ((webhook_dispatch.SWEEP, "KOC_SCHEDULE_WEBHOOKS_SWEEP"),)
 
 _registered = False
 
@@ -34,6 +47,10 @@ def register_all() -> None:
         return
     for name, work in TRACKED:
         tracked_task(name)(work)
+    for name, work in PLAIN:
+        task(name)(work)
+    for name, setting in PLAIN_SCHEDULES:
+        periodic(name, every_setting=setting)
     for name, (setting, work) in schedules.SCHEDULED.items():
         task(name)(schedules.as_task(name, work))
         periodic(name, every_setting=setting)

@@ -21,7 +21,7 @@ from koc.auth.wechat import WeChatClient
 from koc.notifications.delivery import PENDING, DeliveryPolicy, Sender, deliver_many
 from koc.notifications.models import SubscribeMessage
 from koc.settings import Settings, get_settings
-from koc.worker import enqueue, task
+from koc.worker import enqueue
 
 DELIVER = "notifications.deliver"
 BATCH = 200  # messages per job: one claim, one round of concurrent sends, one record
@@ -70,7 +70,6 @@ async def enqueue_delivery(message_ids: Sequence[int], run_after: datetime | Non
         await enqueue(DELIVER, run_after=run_after, message_ids=ids[start : start + BATCH])
 
 
-@task(DELIVER)
 async def deliver_messages(message_ids: list[int]) -> None:
     client, policy = sender()
     await deliver_many(message_ids, client, policy)

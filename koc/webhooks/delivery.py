@@ -38,7 +38,7 @@ from koc.webhooks.models import (
 from koc.webhooks.render import render
 from koc.webhooks.signing import signed_headers
 from koc.webhooks.targets import Target, resolve_target
-from koc.worker import enqueue, task
+from koc.worker import enqueue
 
 RETRY_DELAYS = (
     timedelta(seconds=5),
@@ -222,7 +222,6 @@ async def _disable_if_failing(delivery: WebhookDelivery, subscription_id: int) -
     )
 
 
-@task(DELIVER)
 async def deliver(delivery_id: int) -> None:
     """The worker's task: one attempt of one delivery (its retries are jobs it enqueues). The
     process's settings (``KOC_WEBHOOK_*``) say where it may send and how long it waits."""

@@ -30,7 +30,7 @@ from koc.events.outbox import assign_positions
 from koc.settings import Settings, get_settings
 from koc.webhooks.delivery import DELIVER, attempt
 from koc.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
-from koc.worker import enqueue, periodic, task
+from koc.worker import enqueue
 
 DISPATCH = "webhooks.dispatch"
 SWEEP = "webhooks.sweep"
@@ -126,17 +126,12 @@ async def run_due(settings: Settings, overdue: timedelta = timedelta(0)) -> int:
     return sum(await asyncio.gather(*(one(d) for d in due)))
 
 
-@task(DISPATCH)
 async def dispatch_task() -> None:
     await dispatch()
 
 
-@task(SWEEP)
 async def sweep() -> None:
     await run_due(get_settings(), overdue=OVERDUE)
-
-
-periodic(SWEEP, every_setting="KOC_SCHEDULE_WEBHOOKS_SWEEP")
 
 
 _subscribers: list[Any] = [0.0, False]  # [checked at (monotonic), any active subscription]

@@ -26,6 +26,13 @@ EXPECTED = {
     "live_codes.check": "schedule_live_codes_check",
     "advisory.pool_return": "schedule_advisory_pool_return",
     "advisory.remind_due": "schedule_advisory_remind_due",
+    "segments.recompute": "schedule_segments_recompute",
+    "notifications.remind": "schedule_notifications_remind",
+    "notifications.deliver_due": "schedule_notifications_deliver_due",
+    "notifications.deliver": None,
+    "webhooks.dispatch": None,
+    "webhooks.deliver": None,
+    "webhooks.sweep": "schedule_webhooks_sweep",
 }
 
 

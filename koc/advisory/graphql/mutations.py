@@ -127,7 +127,7 @@ class FollowUpPayload(Payload[AdvisoryError]):
     follow_up: FollowUp | None = strawberry.field(default=None, description="The follow-up.")
 
 
-def _owner_target(input: MemberOwnerSetInput) -> MemberFilter:
+async def _owner_target(input: MemberOwnerSetInput) -> MemberFilter:
     if (input.member_ids is None) == (input.filter is None):
         raise DomainError(
             AdvisoryErrorCode.INVALID, "Give memberIds or filter, not both.", "memberIds"
@@ -139,7 +139,7 @@ def _owner_target(input: MemberOwnerSetInput) -> MemberFilter:
             )
         return MemberFilter(ids=decode_ids(input.member_ids, "Member", "memberIds"))
     assert input.filter is not None
-    return input.filter.to_filter()
+    return await input.filter.to_filter()
 
 
 @strawberry.type
@@ -157,7 +157,7 @@ class Mutation:
             decode_id(input.advisor_id, "StaffUser", "advisorId") if input.advisor_id else None
         )
         matched, changed = await ownership.assign(
-            _owner_target(input), advisor, input.note, actor=viewer
+            await _owner_target(input), advisor, input.note, actor=viewer
         )
         return MemberOwnerSetPayload(matched_count=matched, changed_count=changed)
 
