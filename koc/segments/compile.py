@@ -2,11 +2,10 @@
 the connectives SQL's AND / OR / NOT. However large the rule, counting or paging a segment is
 one statement, and nothing is evaluated member by member in Python.
 
-Facts of the features below segments (members, orders, badges) are read through their models.
-Facts of the features that sit above segments because they use segments for their audiences
-(KOC profiles of creators, referral conversions, survey answers) are read through Tortoise's
-model registry by app label, as a foreign key names ``"core.Member"``: segments never imports
-them, so surveys, privileges and creators can import segments without a cycle.
+Every fact is read through its feature's models, imported like any other dependency: segments
+sits above members, orders, badges, creators, referrals and surveys. A feature that takes a
+segment as its audience (surveys, privileges, campaigns: not yet) would close a cycle, and needs
+its facts moved below it first; tests/test_import_graph.py says so the day it happens.
 """
 
 from __future__ import annotations
@@ -14,23 +13,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise import Tortoise
 from tortoise.expressions import F, Q, RawSQL, Subquery
 from tortoise.functions import Count, Sum
-from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from koc.badges.models import Badge, BadgeHolding, MemberKocRole
+from koc.creators.models import KocProfile
 from koc.db import on_postgres
 from koc.members.models import LifecycleStage, Member, MemberTag
 from koc.orders.models import MemberEvent, Order, OrderStatus
+from koc.referrals.models import ReferralConversion
 from koc.segments import rules as r
-
-
-def _model(app: str, name: str) -> type[Model]:
-    apps = Tortoise.apps
-    assert apps is not None, "Tortoise is not initialised"
-    return apps.get_model(app, name)
+from koc.surveys.models import SurveyAnswerPick, SurveyCategoryAnswer, SurveyOption, SurveyResponse
 
 
 def _window(qs: QuerySet[Any], column: str, w: r.Window, now: datetime) -> QuerySet[Any]:
@@ -88,33 +82,27 @@ def _events(f: r.Events, now: datetime) -> Q:
 
 
 def _referrals(f: r.Referrals, now: datetime) -> Q:
-    conversions = _model("referrals", "ReferralConversion").filter(status="ACTIVE")
+    conversions = ReferralConversion.filter(status="ACTIVE")
     qs = _window(conversions, "occurred_at", f.window, now)
     return _at_least(qs, f.converted_at_least, member="referrer_id", what="referee_id")
 
 
 async def survey_option_ids(ids: set[int]) -> set[int]:
     """Which of ``ids`` are survey options."""
-    found = _model("surveys", "SurveyOption").filter(id__in=list(ids)).values_list("id", flat=True)
+    found = SurveyOption.filter(id__in=list(ids)).values_list("id", flat=True)
     return set(await found)
 
 
 def _survey(f: r.Survey) -> Q:
     options = list(f.option_ids)
-    questions = Subquery(
-        _model("surveys", "SurveyOption").filter(id__in=options).values("question_id")
-    )
-    picks = _model("surveys", "SurveyAnswerPick").filter(
-        question_id__in=questions, option_id__in=options
-    )
-    responses = _model("surveys", "SurveyResponse").filter(
+    questions = Subquery(SurveyOption.filter(id__in=options).values("question_id"))
+    picks = SurveyAnswerPick.filter(question_id__in=questions, option_id__in=options)
+    responses = SurveyResponse.filter(
         id__in=Subquery(picks.values("response_id")), member_id__isnull=False
     )
-    interest = (
-        _model("surveys", "SurveyCategoryAnswer")
-        .filter(question_id__in=questions, option_id__in=options, member_id__isnull=False)
-        .exclude(interest="NONE")
-    )  # a category answered "not interested" was not picked
+    interest = SurveyCategoryAnswer.filter(
+        question_id__in=questions, option_id__in=options, member_id__isnull=False
+    ).exclude(interest="NONE")  # a category answered "not interested" was not picked
     return _in(responses) | _in(interest)
 
 
@@ -146,7 +134,7 @@ def _stage(f: r.Stage) -> Q:
 def _koc(f: r.Koc) -> Q:
     parts = []
     if f.statuses:
-        parts.append(_in(_model("creators", "KocProfile").filter(status__in=list(f.statuses))))
+        parts.append(_in(KocProfile.filter(status__in=list(f.statuses))))
     if f.roles:
         parts.append(_in(MemberKocRole.filter(role__in=list(f.roles))))
     return Q(*parts, join_type="AND")

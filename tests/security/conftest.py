@@ -54,8 +54,11 @@ class Endpoint:
         return GraphQLClient(self.http, token=secret)
 
     async def aclose(self) -> None:
+        # The app's lifespan never ran (ASGITransport does not run it): close what it would.
         await self.http.aclose()
-        await self.app.state.rate_limiter.aclose()
+        state = self.app.state
+        for each in (state.rate_limiter, state.scan_limiter, state.wechat, state.wecom):
+            await each.aclose()
 
 
 @pytest.fixture
