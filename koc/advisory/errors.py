@@ -17,3 +17,11 @@ class AdvisoryErrorCode(ErrorCode):
     )
     FOLLOW_UP_NOT_FOUND = ("FOLLOW_UP_NOT_FOUND", "No follow-up of yours has this ID.")
     STAGE_NOT_FOUND = ("STAGE_NOT_FOUND", "No lifecycle stage has this code.")
+    NOT_FOUND = (
+        "NOT_FOUND",
+        "Something the member filter names (a segment, a tag) does not exist; the message says which.",
+    )
+    INVALID_RULE = (
+        "INVALID_RULE",
+        "The filter's segment rule is malformed; ``field`` is the path inside the tree.",
+    )

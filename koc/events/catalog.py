@@ -1,4 +1,6 @@
-"""Every event koc publishes, one frozen dataclass each, with what its handlers need.
+"""About 540 lines on purpose: every typed event koc publishes, in one list a reader scans.
+
+Every event koc publishes, one frozen dataclass each, with what its handlers need.
 
 Events carry the rows the publisher already holds (the order, the member) so handlers in the
 same transaction read them without another statement; a batch of orders stays a few statements

@@ -54,6 +54,7 @@ from koc.referrals.models import (
     ReferralReward,
     ReferralStep,
 )
+from koc.segments.models import SegmentSnapshotMember
 from koc.surveys.models import (
     SurveyAnswer,
     SurveyAnswerPick,
@@ -308,6 +309,8 @@ CATALOG: tuple[Table, ...] = (
     Table(SubscribeGrant, erase=Erase.DELETE),
     Table(SubscribeMessage, erase=Erase.DELETE, note="what WeChat was asked to deliver"),
     Table(Notification, erase=Erase.DELETE, note="the in-app inbox"),
+    # --- segments --------------------------------------------------------------------------
+    Table(SegmentSnapshotMember, erase=Erase.DELETE, note="who a segment held when it was used"),
     # --- privacy ---------------------------------------------------------------------------
     Table(ConsentDecision, labels=("policy__version",), note="evidence of consent"),
     Table(ErasureRequest, note="evidence of erasure"),

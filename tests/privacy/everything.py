@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from strawberry.relay import from_base64
 
+from koc.advisory.models import FollowUp, FollowUpChannel, OwnerChange, OwnerChangeReason, SalesStep
 from koc.auth.models import PartnerScope, StaffRole
 from koc.devtools.wechat import WeChatServer
 from koc.livecodes.models import (
@@ -24,6 +25,7 @@ from koc.livecodes.models import (
     LiveCodeKind,
     WeComContact,
 )
+from koc.segments.models import Segment, SegmentSnapshot, SegmentSnapshotMember
 from tests.badges.factories import create_badge
 from tests.conftest import GraphQLClient
 from tests.creators.factories import JOIN, SUBMIT, apply, create_campaign, review
@@ -224,6 +226,22 @@ async def member_with_everything(
         arrived_at=datetime.now(UTC),
     )
     await WeComContact.create(external_userid="wm-erasable", member_id=member.member_id)
+    # an advisor serves them, and a survey invitation took a snapshot of a segment holding them
+    await OwnerChange.create(
+        member_id=member.member_id, to_staff_id=admin.staff_id, reason=OwnerChangeReason.ASSIGN
+    )
+    await FollowUp.create(
+        member_id=member.member_id,
+        advisor_id=admin.staff_id,
+        channel=FollowUpChannel.PHONE,
+        step=SalesStep.NEEDS_DISCOVERY,
+        next_action="call back",
+    )
+    segment = await Segment.create(name="Everyone recent", rule={"created": {"withinDays": 30}})
+    snapshot = await SegmentSnapshot.create(
+        segment_id=segment.id, used_for="survey:1", member_count=1
+    )
+    await SegmentSnapshotMember.create(snapshot_id=snapshot.id, member_id=member.member_id)
     # an operator read their phone; they asked to be erased, then changed their mind
     await admin.execute(UNMASK, {"id": member.member_gid})
     _ok(await member.execute("mutation { meErasureRequest { errors { code } } }"))
