@@ -39,7 +39,7 @@ from koc.events import (
     MemberTagsChanged,
     OrderRecorded,
     OrderRefunded,
-    PrivilegesGranted,
+    PrivilegeGranted,
     ReferralBound,
     ReferralConverted,
     ReferralReattributed,
@@ -130,7 +130,7 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     each(ReferralBound, advisory.on_referral_bound),
     each(ReferralRewardsChanged, notifications.on_referral_rewards_changed),
     # privileges
-    each(PrivilegesGranted, notifications.on_privileges_granted),
+    batch(PrivilegeGranted, notifications.on_privileges_granted),
     # surveys
     each(SurveyResponded, discovery.on_survey_responded),
     # advisory

@@ -1,4 +1,4 @@
-"""About 540 lines on purpose: every typed event koc publishes, in one list a reader scans.
+"""About 615 lines on purpose: every typed event koc publishes, in one list a reader scans.
 
 Every event koc publishes, one frozen dataclass each, with what its handlers need.
 
@@ -45,6 +45,8 @@ class EventType(StrEnum):
     REWARD_ISSUED = "reward.issued"
     REWARD_CLAWED_BACK = "reward.clawed_back"
     BADGE_AWARDED = "badge.awarded"
+    PRIVILEGE_GRANTED = "privilege.granted"
+    PRIVILEGE_REDEEMED = "privilege.redeemed"
 
 
 def gid(type_name: str, id: int) -> str:
@@ -114,6 +116,29 @@ class RefundRow(Protocol):
     id: int
     order_id: int
     amount_cents: int
+
+
+class GrantRow(Protocol):
+    """A member's grant of a privilege (``koc.privileges.models.PrivilegeGrant``)."""
+
+    id: int
+    member_id: int
+    privilege_id: int
+    source: str
+    granted_at: datetime
+    expires_at: datetime | None
+
+
+class RedemptionRow(Protocol):
+    """One use of a privilege (``koc.privileges.models.PrivilegeRedemption``)."""
+
+    id: int
+    grant_id: int
+    member_id: int
+    privilege_id: int
+    channel: str
+    via: str
+    created_at: datetime
 
 
 class MemberEventRow(Protocol):
@@ -220,17 +245,21 @@ class MemberStageChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class MemberTagsChanged(Event):
-    """Staff or a rule added or removed tags of these members."""
+class MembersChanged(Event):
+    """Something about these members changed (the subclass says what). Handlers subscribe to
+    the subclass: the bus matches an event's exact class, never this base."""
 
     member_ids: Sequence[int]
 
 
 @dataclass(frozen=True, slots=True)
-class MemberBadgesChanged(Event):
-    """Badges were awarded to or revoked from these members."""
+class MemberTagsChanged(MembersChanged):
+    """Staff or a rule added or removed tags of these members."""
 
-    member_ids: Sequence[int]
+
+@dataclass(frozen=True, slots=True)
+class MemberBadgesChanged(MembersChanged):
+    """Badges were awarded to or revoked from these members."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,11 +312,55 @@ class CampaignSubmissionReviewed(Event):
 # --- privileges (published by koc.privileges) ---------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class PrivilegesGranted(Event):
-    """Staff (or a referral reward) granted privileges: these grants are active now."""
+def _privilege(privilege_id: int, code: str) -> dict[str, Any]:
+    return {"id": gid("Privilege", privilege_id), "code": code}
 
-    grant_ids: Sequence[int]
+
+@dataclass(frozen=True, slots=True)
+class PrivilegeGranted(Event):
+    """A member was granted a privilege: by staff, as a referral reward, or by its eligibility
+    rules (a new grant, or one the rules give back). The grant is active from now."""
+
+    type: ClassVar[str | None] = EventType.PRIVILEGE_GRANTED
+    grant: GrantRow
+    privilege_code: str
+
+    def data(self) -> dict[str, Any]:
+        g = self.grant
+        return {
+            "privilege": _privilege(g.privilege_id, self.privilege_code),
+            "grant": {
+                "id": gid("PrivilegeGrant", g.id),
+                "source": str(g.source),
+                "grantedAt": _time(g.granted_at),
+                "expiresAt": _time(g.expires_at) if g.expires_at else None,
+            },
+            "member": member_ref(g.member_id),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PrivilegeRedeemed(Event):
+    """A member used a privilege once (online, or at a store counter; for an event or a ticket:
+    checked in). A replayed redemption (same idempotency key) is not a new use."""
+
+    type: ClassVar[str | None] = EventType.PRIVILEGE_REDEEMED
+    redemption: RedemptionRow
+    privilege_code: str
+
+    def data(self) -> dict[str, Any]:
+        r = self.redemption
+        return {
+            "privilege": _privilege(r.privilege_id, self.privilege_code),
+            "redemption": {
+                "id": gid("PrivilegeRedemption", r.id),
+                "grant": {"id": gid("PrivilegeGrant", r.grant_id)},
+                "channel": str(r.channel),
+                "via": str(r.via),
+                "redeemedAt": _time(r.created_at),
+            },
+            "member": member_ref(r.member_id),
+        }
 
 
 # --- referrals (published by koc.referrals) -----------------------------------------------
@@ -301,10 +374,10 @@ class ReferralRewardsChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class ReferralConverted(Event):
-    """An order of a referee was attributed to their referrer."""
+class ReferralOrderEvent(Event):
+    """A referee's order, seen from their referral (the subclass says what happened to it).
+    Handlers subscribe to the subclass: the bus matches an event's exact class."""
 
-    type: ClassVar[str | None] = EventType.REFERRAL_CONVERTED
     referrer_id: int
     referee_id: int
     order: OrderRow
@@ -318,20 +391,17 @@ class ReferralConverted(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class ReferralReversed(Event):
+class ReferralConverted(ReferralOrderEvent):
+    """An order of a referee was attributed to their referrer."""
+
+    type: ClassVar[str | None] = EventType.REFERRAL_CONVERTED
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralReversed(ReferralOrderEvent):
     """An attributed order stopped counting (refunded, or its referral rejected)."""
 
     type: ClassVar[str | None] = EventType.REFERRAL_REVERSED
-    referrer_id: int
-    referee_id: int
-    order: OrderRow
-
-    def data(self) -> dict[str, Any]:
-        return {
-            "referrer": member_ref(self.referrer_id),
-            "referee": member_ref(self.referee_id),
-            "order": _order(self.order),
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,10 +426,10 @@ def _reward(reward: RewardRow) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class RewardIssued(Event):
-    """A referral reward was paid: points posted, or a privilege granted."""
+class RewardEvent(Event):
+    """A referral reward, as it stands after what the subclass names. Handlers subscribe to the
+    subclass: the bus matches an event's exact class."""
 
-    type: ClassVar[str | None] = EventType.REWARD_ISSUED
     reward: RewardRow
 
     def data(self) -> dict[str, Any]:
@@ -367,15 +437,18 @@ class RewardIssued(Event):
 
 
 @dataclass(frozen=True, slots=True)
-class RewardClawedBack(Event):
+class RewardIssued(RewardEvent):
+    """A referral reward was paid: points posted, or a privilege granted."""
+
+    type: ClassVar[str | None] = EventType.REWARD_ISSUED
+
+
+@dataclass(frozen=True, slots=True)
+class RewardClawedBack(RewardEvent):
     """Issued reward points were debited back (the order was refunded, or the referral
     rejected)."""
 
     type: ClassVar[str | None] = EventType.REWARD_CLAWED_BACK
-    reward: RewardRow
-
-    def data(self) -> dict[str, Any]:
-        return {"reward": _reward(self.reward), "member": member_ref(self.reward.member_id)}
 
 
 # --- badges (published by koc.badges) ------------------------------------------------------
@@ -530,6 +603,8 @@ PUBLIC_EVENTS: dict[EventType, type[Event]] = {
         RewardIssued,
         RewardClawedBack,
         BadgeAwarded,
+        PrivilegeGranted,
+        PrivilegeRedeemed,
         LiveCodeTargetsLow,
         LiveCodeTargetExpiring,
         FollowUpDue,

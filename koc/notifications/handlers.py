@@ -3,11 +3,13 @@ reaction is a trigger of ``koc.notifications.triggers``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from koc.events import (
     KocApplicationReviewed,
     KocStatusChanged,
     MemberBadgesChanged,
-    PrivilegesGranted,
+    PrivilegeGranted,
     ReferralRewardsChanged,
 )
 from koc.notifications import triggers
@@ -26,8 +28,10 @@ async def on_koc_application_reviewed(e: KocApplicationReviewed) -> None:
     await triggers.koc_applications_reviewed([e.application_id])
 
 
-async def on_privileges_granted(e: PrivilegesGranted) -> None:
-    await triggers.privileges_granted(e.grant_ids)
+async def on_privileges_granted(events: Sequence[PrivilegeGranted]) -> None:
+    # By staff, a referral reward or the eligibility rules: a rule's refresh over every member
+    # is one batch of these, so one call.
+    await triggers.privileges_granted([e.grant.id for e in events])
 
 
 async def on_referral_rewards_changed(e: ReferralRewardsChanged) -> None:

@@ -14,6 +14,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from koc.badges.models import Badge, BadgeHolding, MemberKocRole
+from koc.events import PrivilegeGranted, publish_many
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import LifecycleStage, Member, MemberTag
 from koc.privileges.models import (
@@ -97,15 +98,18 @@ async def refresh_grants(
     if p.ends_at is not None and p.ends_at <= now:
         return Refreshed(withdrawn=withdrawn)
     expires_at = grant_expiry(now, p.ends_at, p.grant_days)
-    granted = await auto.filter(
+    given = {"status": GrantStatus.ACTIVE, "granted_at": now, "expires_at": expires_at}
+    back = await auto.filter(
         status=GrantStatus.REVOKED, withdrawn=True, member_id__in=eligible_ids
-    ).update(
-        status=GrantStatus.ACTIVE,
-        revoked_at=None,
-        withdrawn=False,
-        granted_at=now,
-        expires_at=expires_at,
-    )
+    ).select_for_update()
+    if back:
+        await PrivilegeGrant.filter(id__in=[g.id for g in back]).update(
+            revoked_at=None, withdrawn=False, **given
+        )
+        for g in back:
+            g.update_from_dict(given)
+        await _announce(p, back)
+    granted = len(back)
     holders = Subquery(PrivilegeGrant.filter(privilege_id=p.id).values("member_id"))
     after = 0
     while (
@@ -130,10 +134,18 @@ async def refresh_grants(
             batch_size=1000,
             ignore_conflicts=True,
         )
+        # The rows this refresh inserted (ignore_conflicts returns no ids; a grant a concurrent
+        # call inserted first has another granted_at, or is not AUTO).
+        await _announce(p, await auto.filter(member_id__in=ids, granted_at=now))
         granted += len(ids)
         after = ids[-1]
         progress.advance(len(ids))
     return Refreshed(granted=granted, withdrawn=withdrawn)
+
+
+async def _announce(p: Privilege, grants: Sequence[PrivilegeGrant]) -> None:
+    """Publish the grants the rules just gave (partners and the members hear of them)."""
+    await publish_many([PrivilegeGranted(grant=g, privilege_code=p.code) for g in grants])
 
 
 async def refresh_member_grants(member_ids: Sequence[int], dimension: str | None = None) -> None:

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
-from koc.events import PrivilegesGranted, publish
+from koc.events import PrivilegeGranted, publish
 from koc.members.models import Member
 from koc.privileges.catalogue import get_privilege
 from koc.privileges.errors import PrivilegeErrorCode as Code
@@ -72,6 +72,7 @@ async def grant_privilege(
             "revoked_at": None,
             "withdrawn": False,
         }
+        granted = True  # False: the grant was active already and stays as it was
         try:
             async with in_transaction():
                 grant = await PrivilegeGrant.create(
@@ -88,6 +89,7 @@ async def grant_privilege(
             if grant.status == GrantStatus.ACTIVE and not is_expired(grant, now):
                 # Keep the expiry and the original grant time; only the staff's hold changes.
                 values = {k: values[k] for k in ("source", "reason", "staff_id")}
+                granted = False
             grant.update_from_dict(values)
             await grant.save()
         await audit.record(
@@ -97,7 +99,8 @@ async def grant_privilege(
             member_id,
             after={"privilege": privilege.code, "reason": reason},
         )
-        await publish(PrivilegesGranted(grant_ids=[grant.id]))
+        if granted:
+            await publish(PrivilegeGranted(grant=grant, privilege_code=privilege.code))
     return grant
 
 
@@ -125,5 +128,4 @@ async def revoke_grant(
             member_id,
             after={"privilege": privilege.code, "reason": reason},
         )
-        await publish(PrivilegesGranted(grant_ids=[grant.id]))
     return grant

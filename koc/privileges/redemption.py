@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
+from koc.events import PrivilegeRedeemed, publish
 from koc.privileges.errors import PrivilegeErrorCode as Code
 from koc.privileges.errors import fail
 from koc.privileges.models import (
@@ -119,4 +120,5 @@ async def redeem(
                 member_id,
                 after={"privilege": privilege.code, "channel": channel.value},
             )
+        await publish(PrivilegeRedeemed(redemption=redemption, privilege_code=privilege.code))
     return Redeemed(redemption, replayed=False)
