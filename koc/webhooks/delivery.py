@@ -15,8 +15,10 @@ deadline over the whole request, redirects not followed, and at most
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import random
+import ssl
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -82,6 +84,13 @@ def _pinned(target: Target) -> tuple[str, str]:
     return urlunsplit(parts._replace(netloc=netloc)), host
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context per process, shared by every attempt: building one loads the CA bundle,
+    about 90 ms of CPU, which was most of what an attempt cost (bench/events.py deliver)."""
+    return httpx.create_ssl_context()
+
+
 async def send(target: Target, headers: dict[str, str], body: bytes, settings: Settings) -> Outcome:
     """POST ``body`` to the target, reading at most the response's first bytes."""
     timeout = httpx.Timeout(
@@ -98,7 +107,9 @@ async def send(target: Target, headers: dict[str, str], body: bytes, settings: S
     try:
         async with (
             asyncio.timeout(deadline),
-            httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+            httpx.AsyncClient(
+                timeout=timeout, follow_redirects=False, trust_env=False, verify=tls_context()
+            ) as client,
             client.stream(
                 "POST", url, content=body, headers={**headers, "host": host}, extensions=extensions
             ) as response,

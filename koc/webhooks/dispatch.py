@@ -30,7 +30,7 @@ from koc.events.outbox import assign_positions
 from koc.settings import Settings, get_settings
 from koc.webhooks.delivery import DELIVER, attempt
 from koc.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
-from koc.worker import enqueue
+from koc.worker import enqueue, enqueue_many
 
 DISPATCH = "webhooks.dispatch"
 SWEEP = "webhooks.sweep"
@@ -99,9 +99,7 @@ async def create_deliveries(subscription_id: int, event_ids: Sequence[int]) -> l
             subscription_id=subscription_id, event_id__in=list(event_ids)
         ).values_list("id", flat=True)
     )
-    for delivery_id in ids:
-        if delivery_id not in before:
-            await enqueue(DELIVER, delivery_id=delivery_id)
+    await enqueue_many(DELIVER, [{"delivery_id": d} for d in ids if d not in before])
     return ids
 
 

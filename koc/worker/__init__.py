@@ -8,8 +8,16 @@ status its caller queries (``job(id)``). ``koc worker`` runs workers; ``koc serv
 (``KOC_EMBEDDED_WORKER``). README "Workers" tells how to run them on one machine and on many.
 """
 
-from koc.worker.engine import enqueue, run_pending_jobs
+from koc.worker.engine import enqueue, enqueue_many, run_pending_jobs
 from koc.worker.registry import periodic, task
 from koc.worker.tracked import start_job, tracked_task
 
-__all__ = ["enqueue", "periodic", "run_pending_jobs", "start_job", "task", "tracked_task"]
+__all__ = [
+    "enqueue",
+    "enqueue_many",
+    "periodic",
+    "run_pending_jobs",
+    "start_job",
+    "task",
+    "tracked_task",
+]

@@ -23,7 +23,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
@@ -44,8 +44,10 @@ def payload_of(kwargs: dict[str, Any], inbox_id: int | None = None) -> bytes:
     return json.dumps({"kwargs": kwargs, "inbox_id": inbox_id}, separators=(",", ":")).encode()
 
 
-async def add(task_name: str, kwargs: dict[str, Any], run_after: datetime | None) -> None:
-    await InboxJob.create(task=task_name, kwargs=kwargs, run_after=run_after or datetime.now(UTC))
+async def add(task_name: str, jobs: Sequence[dict[str, Any]], run_after: datetime | None) -> None:
+    """One inbox row per item of ``jobs`` (the kwargs of each), in the caller's transaction."""
+    at = run_after or datetime.now(UTC)
+    await InboxJob.bulk_create([InboxJob(task=task_name, kwargs=kw, run_after=at) for kw in jobs])
     for feeder in _feeders:
         feeder.wakeup.set()
 
