@@ -76,12 +76,18 @@ ADMIN_PASSWORD = "live-admin-password-2026"
 
 @contextmanager
 def live_koc(
-    folder: Path, wechat_base: str, database_url: str | None = None, *, prepare: bool = True
+    folder: Path,
+    wechat_base: str,
+    database_url: str | None = None,
+    *,
+    prepare: bool = True,
+    **settings: str,
 ) -> Iterator[str]:
     """The base URL of a ready ``koc serve`` in production mode with the test WeChat server, on
     ``database_url`` (default: a SQLite file in ``folder``, also when the suite runs on
     PostgreSQL), migrated and with an ADMIN ``admin`` / ``ADMIN_PASSWORD`` unless ``prepare`` is
-    false (a database that is not there: then the process only has to be up)."""
+    false (a database that is not there: then the process only has to be up). ``settings`` are
+    more environment variables (``KOC_WEBHOOK_ALLOW_HTTP="true"``)."""
     env = koc_env(
         KOC_ENV="production",
         KOC_JWT_SECRET=TEST_SECRET,
@@ -89,6 +95,7 @@ def live_koc(
         KOC_WECHAT_APPID=APPID,
         KOC_WECHAT_SECRET=APPSECRET,
         KOC_WECHAT_API_BASE=wechat_base,
+        **settings,
     )
     if prepare:
         koc(env, "migrate")

@@ -1,10 +1,11 @@
 """Real worker processes: two of them share the jobs and never run one job twice at once; a
 worker killed with -9 in the middle of a job leaves it to be run again; the embedded worker of
-``koc serve`` on SQLite runs the job a request started."""
+``koc serve`` on SQLite runs the job a request started and delivers webhooks."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -22,7 +23,8 @@ from tortoise.transactions import in_transaction
 
 from koc.db import execute, fetch
 from koc.worker import enqueue
-from tests.conftest import engine_name
+from tests.conftest import engine_name, gid
+from tests.fakes.webhook_receiver import WebhookReceiver
 from tests.live import ADMIN_PASSWORD, koc_env, live_koc
 from tests.worker.process_tasks import TABLE
 
@@ -135,16 +137,23 @@ TAG = """mutation($g: ID!) { tagCreate(input: {groupId: $g, name: "Shanghai"}) {
 TAG_ALL = """mutation($t: ID!) { memberTagsAdd(input: {filter: {}, tagIds: [$t]}) {
   matchedCount job { id status } errors { code } } }"""
 JOB = """query($id: ID!) { job(id: $id) { status summary } }"""
+SUBSCRIBE = """mutation($input: WebhookSubscriptionCreateInput!) {
+  webhookSubscriptionCreate(input: $input) { errors { code message } } }"""
+BADGE = """mutation($input: BadgeCreateInput!) { badgeCreate(input: $input) {
+  badge { id } errors { code } } }"""
+AWARD = """mutation($input: BadgeAwardInput!) { badgeAward(input: $input) { errors { code } } }"""
 LOGIN = """mutation($p: String!) { staffLogin(username: "admin", password: $p) {
   session { accessToken } } }"""
 
 
 @pytest.mark.skipif(engine_name() == "postgres", reason="SQLite's embedded worker")
-async def test_the_embedded_worker_runs_the_job_a_request_started(
+async def test_the_embedded_worker_runs_the_job_a_request_started_and_delivers_webhooks(
     tmp_path: Path, wechat_server: Any
 ) -> None:
+    receiver = WebhookReceiver().start()
     path = tmp_path / "live.sqlite3"
-    with live_koc(tmp_path, wechat_server.base_url, f"sqlite://{path}") as base:
+    local = {"KOC_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true", "KOC_WEBHOOK_ALLOW_HTTP": "true"}
+    with live_koc(tmp_path, wechat_server.base_url, f"sqlite://{path}", **local) as base:
         con = sqlite3.connect(path)
         con.executemany(
             'INSERT INTO "member" (nickname, avatar_url, gender, region, source_channel, '
@@ -175,5 +184,20 @@ async def test_the_embedded_worker_runs_the_job_a_request_started(
                 assert job["status"] in ("QUEUED", "RUNNING"), job
                 assert time.monotonic() < deadline, tail(tmp_path / "serve.log")
                 await asyncio.sleep(0.1)
-        assert job["summary"] == "25 tag assignments added to 25 members"
-        assert con.execute("SELECT COUNT(*) FROM member_tag").fetchone()[0] == 25
+            assert job["summary"] == "25 tag assignments added to 25 members"
+            assert con.execute("SELECT COUNT(*) FROM member_tag").fetchone()[0] == 25
+            # when a partner's receiver subscribes and staff award a member a badge
+            hook = {"url": receiver.url, "eventTypes": ["BADGE_AWARDED"]}
+            assert (await gql(SUBSCRIBE, input=hook))["webhookSubscriptionCreate"]["errors"] == []
+            badge = (await gql(BADGE, input={"code": "EARLY", "name": "Early"}))["badgeCreate"]
+            award = {"memberId": gid("Member", 1), "badgeId": badge["badge"]["id"], "reason": "x"}
+            assert (await gql(AWARD, input=award))["badgeAward"]["errors"] == []
+            # then koc serve's worker delivers badge.awarded, with no other process there
+            deadline = time.monotonic() + 30
+            while not receiver.received:
+                assert time.monotonic() < deadline, tail(tmp_path / "serve.log")
+                await asyncio.sleep(0.1)
+        receiver.stop()
+        [delivery] = receiver.received
+        assert json.loads(delivery.body)["type"] == "badge.awarded"
+        assert delivery.headers["webhook-id"].startswith("evt_")
