@@ -213,16 +213,16 @@ async def paginate_children(
     size = check_first(first)
     keys = tuple(_sort_keys(order))
     selected = _Selected(children, tuple(sorted((equal or {}).items())))
-    selected_names = _selected_names(info)
+    names = selected_names(info)
     rows: list[Any] = []
     has_next = False
-    if size and selected_names & {"edges", "pageInfo"}:
+    if size and names & {"edges", "pageInfo"}:
         values = tuple(_cursor_values(children.row, keys, after)) if after else None
         page_key = _PageKey(selected, keys, size, values, parent_id)
         rows, has_next = await loader(info, _load_pages).load(page_key)
     # Not selected, the count is never read: 0 stands in rather than a statement.
     total = 0
-    if "totalCount" in selected_names:
+    if "totalCount" in names:
         total = await loader(info, _load_counts).load(_CountKey(selected, parent_id))
     return _connection(rows, keys, has_next, after, total, to_node)
 
@@ -283,6 +283,26 @@ async def _load_counts(count_keys: Sequence[_CountKey]) -> list[int]:
         for parent_id, n in await fetch_by_keys(sql, list(parent_ids), params):
             counts[(selected, parent_id)] = n
     return [counts.get((k.selected, k.parent_id), 0) for k in count_keys]
+
+
+def connection_of(
+    rows: Sequence[Any],
+    order: Sequence[SortKey],
+    has_next: bool,
+    after: str | None,
+    total: int,
+    to_node: Callable[[Any], NodeType],
+) -> Connection[NodeType]:
+    """A page its caller fetched itself (a statement of its own, such as ``Member.timeline``'s
+    UNION), ordered by ``order`` then the rows' ``id``, as a Connection with the usual
+    cursors."""
+    return _connection(rows, _sort_keys(order), has_next, after, total, to_node)
+
+
+def cursor_values(row_type: Any, order: Sequence[SortKey], after: str) -> list[Any]:
+    """The values of the cursor ``after`` of a ``connection_of`` page, each of its column's
+    type in ``row_type``; BAD_USER_INPUT when it is no such cursor."""
+    return _cursor_values(row_type, _sort_keys(order), after)
 
 
 def paginate_rows(
@@ -359,7 +379,7 @@ def _connection(
     )
 
 
-def _selected_names(info: Info) -> set[str]:
+def selected_names(info: Info) -> set[str]:
     """Names of the fields selected directly under the current field, through fragments."""
     return {name for field in info.selected_fields for name in _direct_names(field.selections)}
 
