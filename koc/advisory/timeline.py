@@ -2,11 +2,13 @@
 records about the member.
 
 Nothing is copied into a timeline table: each feature's own rows are the truth, read where they
-are, so an entry can never disagree with the list it came from. A page is one statement for any
-number of members: a UNION ALL of one SELECT per kind of entry, each narrowed to the members
-asked for through the index on its member column, numbered per member (ROW_NUMBER, newest first,
-ties broken by kind and id) and cut at the page size, with the staff and partner who caused each
-entry joined in. The count is a second statement, run only when asked for.
+are, so an entry can never disagree with the list it came from (the one table kept for it is
+``member_tag_removal``: ``member_tag`` holds only the tags held now). A page is one statement
+for any number of members: a UNION ALL of one SELECT per source of entries (a ``Branch``), each
+narrowed to the members asked for through the index on its member column, numbered per member
+(ROW_NUMBER, newest first, ties broken by the branch's rank then the id: a number, so neither
+engine's collation can reorder them) and cut at the page size, with the staff and partner who
+caused each entry joined in. The count is a second statement, run only when asked for.
 
 Which kinds a member sees of their own story is decided here too (``MEMBER_HIDDEN``,
 ``member_view``): an advisor's notes and the brand's assignment of advisors are the brand's.
@@ -28,7 +30,13 @@ from koc.auth.models import PartnerToken, StaffUser
 from koc.badges.models import AwardAction, Badge, BadgeAwardEvent
 from koc.creators.models import KocChange
 from koc.db import fetch, table_of
-from koc.members.models import LifecycleStage, MemberTag, StageTransition, Tag
+from koc.members.models import (
+    LifecycleStage,
+    MemberTag,
+    MemberTagRemoval,
+    StageTransition,
+    Tag,
+)
 from koc.orders.models import MemberEvent, Order, Refund
 from koc.privileges.models import Privilege, PrivilegeGrant, PrivilegeRedemption
 from koc.referrals.models import Referral, ReferralConversion
@@ -37,13 +45,14 @@ from koc.surveys.models import Survey, SurveyResponse
 
 
 class TimelineKind(StrEnum):
-    """What happened; the order of the values breaks ties between equal times."""
+    """What happened."""
 
     ORDER = "ORDER"
     REFUND = "REFUND"
     MEMBER_EVENT = "MEMBER_EVENT"
     STAGE_CHANGE = "STAGE_CHANGE"
     TAG_ADDED = "TAG_ADDED"
+    TAG_REMOVED = "TAG_REMOVED"
     OWNER_CHANGE = "OWNER_CHANGE"
     FOLLOW_UP = "FOLLOW_UP"
     KOC_STATUS_CHANGE = "KOC_STATUS_CHANGE"
@@ -69,12 +78,11 @@ class TimelineCause(StrEnum):
 # Kinds a member never sees of their own story: the advisors' notes and the brand's choice of
 # who serves them.
 MEMBER_HIDDEN = frozenset({TimelineKind.OWNER_CHANGE, TimelineKind.FOLLOW_UP})
-RANK = {kind: n for n, kind in enumerate(TimelineKind)}
 
 
 class TimelineRow(NamedTuple):
     member_id: int
-    kind_rank: int
+    kind_rank: int  # the index of the entry's branch in BRANCHES: it breaks ties of time
     id: int  # the row's id in its own table (an order, a follow-up, ...)
     occurred_at: datetime
     cause: TimelineCause
@@ -90,13 +98,13 @@ class TimelineRow(NamedTuple):
 
     @property
     def kind(self) -> TimelineKind:
-        return list(TimelineKind)[self.kind_rank]
+        return BRANCHES[self.kind_rank].kind
 
 
 @dataclass(frozen=True)
 class Branch:
-    """One kind of entry: ``select`` gives the columns of ``TimelineRow`` up to ``currency``
-    but the kind's rank, ``source`` the FROM and JOIN clauses (``{name}`` for the tables of
+    """One source of entries of a kind: ``select`` gives the columns of ``TimelineRow`` up to ``currency``
+    but the branch's rank, ``source`` the FROM and JOIN clauses (``{name}`` for the tables of
     ``TABLES``), ``member`` the member column, ``member_view`` a condition the member's own view
     adds (e.g. only tags members may see)."""
 
@@ -117,6 +125,9 @@ def by_staff(column: str, otherwise: TimelineCause) -> str:
     """The cause: the staff member when ``column`` names one, else ``otherwise``."""
     return f"CASE WHEN {column} IS NOT NULL THEN 'STAFF' ELSE '{otherwise}' END"
 
+
+# A tag put on by staff (MANUAL) or by a rule or an answer (AUTO, EVENT).
+TAG_CAUSE = "CASE WHEN {t}.source = 'MANUAL' THEN 'STAFF' ELSE 'RULE' END"
 
 # fmt: off
 BRANCHES: tuple[Branch, ...] = (
@@ -162,12 +173,32 @@ BRANCHES: tuple[Branch, ...] = (
     Branch(
         TimelineKind.TAG_ADDED,
         (
-            "mt.member_id", "mt.id", "mt.created_at",
-            "CASE WHEN mt.source = 'MANUAL' THEN 'STAFF' ELSE 'RULE' END", "mt.staff_id", NULL_ID,
-            "g.name", "mt.source", "mt.cause", *NO_MONEY,
+            "mt.member_id", "mt.id", "mt.created_at", TAG_CAUSE.format(t="mt"), "mt.staff_id",
+            NULL_ID, "g.name", "mt.source", "mt.cause", *NO_MONEY,
         ),
         "{member_tag} mt JOIN {tag} g ON g.id = mt.tag_id",
         "mt.member_id",
+        member_view="g.member_visible",
+    ),
+    # A tag that came off was put on first: its removal keeps when, by whom and why.
+    Branch(
+        TimelineKind.TAG_ADDED,
+        (
+            "x.member_id", "x.id", "x.added_at", TAG_CAUSE.format(t="x"), "x.staff_id", NULL_ID,
+            "g.name", "x.source", "x.cause", *NO_MONEY,
+        ),
+        "{member_tag_removal} x JOIN {tag} g ON g.id = x.tag_id",
+        "x.member_id",
+        member_view="g.member_visible",
+    ),
+    Branch(
+        TimelineKind.TAG_REMOVED,
+        (
+            "x.member_id", "x.id", "x.removed_at", by_staff("x.removed_by_id", TimelineCause.RULE),
+            "x.removed_by_id", NULL_ID, "g.name", "x.source", "x.reason", *NO_MONEY,
+        ),
+        "{member_tag_removal} x JOIN {tag} g ON g.id = x.tag_id",
+        "x.member_id",
         member_view="g.member_visible",
     ),
     Branch(
@@ -294,6 +325,7 @@ TABLES: dict[str, type[Model]] = {
     "stage_transition": StageTransition,
     "lifecycle_stage": LifecycleStage,
     "member_tag": MemberTag,
+    "member_tag_removal": MemberTagRemoval,
     "tag": Tag,
     "owner_change": OwnerChange,
     "staff_user": StaffUser,
@@ -344,9 +376,12 @@ def _union(query: TimelineQuery, member_ids: list[int]) -> tuple[str, list[Any]]
     tables = _tables()
     keys = ", ".join("?" * len(member_ids))
     selects, params = [], []
-    for branch in (b for b in BRANCHES if b.kind in query.visible_kinds()):
+    wanted = query.visible_kinds()
+    for rank, branch in enumerate(BRANCHES):
+        if branch.kind not in wanted:
+            continue
         member, *rest = branch.select
-        expressions = (member, str(RANK[branch.kind]), *rest)
+        expressions = (member, str(rank), *rest)
         columns = ", ".join(f"{e} AS {c}" for e, c in zip(expressions, COLUMNS, strict=True))
         where = f"{branch.member} IN ({keys})"
         if query.member_view and branch.member_view:
@@ -372,7 +407,7 @@ async def first_entries(
     after: tuple[datetime, int, int] | None,
 ) -> list[TimelineRow]:
     """Up to ``limit`` entries per member, each member's newest first, strictly after the
-    cursor ``after`` (occurred_at, kind rank, id): one statement."""
+    cursor ``after`` (occurred_at, branch rank, id): one statement."""
     if not query.visible_kinds():
         return []
     union, params = _union(query, _bucket(member_ids))

@@ -26,6 +26,7 @@ from koc.events import MemberTagsChanged, publish
 from koc.members.models import LifecycleStage, Member, MemberTag, Tag, TagSource
 from koc.members.services import move_automatically
 from koc.members.stages import should_advance
+from koc.members.tag_removals import drop_member_tags
 from koc.segments import rules as r
 from koc.segments import services
 from koc.segments.errors import SegmentErrorCode
@@ -106,7 +107,11 @@ async def apply_tag_rule(
         .values_list("member_id", flat=True)
     )
     if stale:
-        await MemberTag.filter(tag_id=rule.tag_id, member_id__in=list(stale)).delete()
+        await drop_member_tags(
+            MemberTag.filter(tag_id=rule.tag_id, member_id__in=list(stale)),
+            removed_by=None,
+            reason=f"{cause_of(rule)}: no longer matches",
+        )
         await publish(MemberTagsChanged(member_ids=list(stale)))
     tag = await Tag.get(id=rule.tag_id).prefetch_related("group")
     holders = Subquery(MemberTag.filter(tag_id=rule.tag_id).values("member_id"))

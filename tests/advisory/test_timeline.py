@@ -500,3 +500,45 @@ async def test_a_page_costs_the_same_statements_whatever_the_story(staff_client)
     }
     assert pages == {10: [10, 10, 10, 10], 100: [20, 20, 100, 100]}
     assert listed[10][0] == listed[100][0]
+
+
+TAGS_ADD = """mutation($i: MemberTagsInput!) { memberTagsAdd(input: $i) { errors { code } } }"""
+TAGS_REMOVE = (
+    """mutation($i: MemberTagsInput!) { memberTagsRemove(input: $i) { errors { code } } }"""
+)
+
+
+async def test_a_tag_taken_off_stays_in_the_story_with_who_and_why(staff_client):
+    # Given an operator who tags a member, then tags them with the other tag of an exclusive
+    # group (which replaces the first), then takes that one off
+    operator = await staff_client(StaffRole.OPERATOR, username="olga")
+    member = await make_member()
+    group = await TagGroup.create(name="Budget", family=TagFamily.CONSUMPTION, exclusive=True)
+    low = await Tag.create(group=group, name="under 200k")
+    high = await Tag.create(group=group, name="over 300k")
+    ids = {"memberIds": [gid("Member", member.id)]}
+    for query, tag, note in (
+        (TAGS_ADD, low, "said so"),
+        (TAGS_ADD, high, "changed their mind"),
+        (TAGS_REMOVE, high, ""),
+    ):
+        data = await operator.execute(
+            query, {"i": {**ids, "tagIds": [gid("Tag", tag.id)], "note": note}}
+        )
+        assert next(iter(data.values()))["errors"] == []
+
+    # When staff read the member's tag entries
+    page = await read(operator, member.id, kinds=["TAG_ADDED", "TAG_REMOVED"])
+
+    # Then both tags were put on and came off, newest first, each by the operator, with why
+    entries = [
+        (n["kind"], n["subject"], n["causedBy"], n["note"])
+        for n in (e["node"] for e in page["edges"])
+    ]
+    assert entries == [
+        ("TAG_REMOVED", "over 300k", "olga", "taken off by staff"),
+        ("TAG_ADDED", "over 300k", "olga", "changed their mind"),
+        ("TAG_REMOVED", "under 200k", "olga", "replaced: one tag per member in its group"),
+        ("TAG_ADDED", "under 200k", "olga", "said so"),
+    ]
+    assert await MemberTag.filter(member_id=member.id).count() == 0

@@ -40,6 +40,8 @@ TimelineKind = enum_type(
     MEMBER_EVENT="A partner reported something the member did (subject: the event kind).",
     STAGE_CHANGE="The member moved to a lifecycle stage (subject: new, detail: previous).",
     TAG_ADDED="A tag was put on the member (subject: the tag, detail: MANUAL, AUTO or EVENT).",
+    TAG_REMOVED="A tag came off the member (subject: the tag, detail: how it had been put on, "
+    "note: why it came off).",
     OWNER_CHANGE="The member's owner advisor changed (subject: the new owner, empty for the "
     "pool; detail: the reason). Staff only.",
     FOLLOW_UP="An advisor's contact (subject: the sales step, detail: the channel). Staff only.",
@@ -71,6 +73,7 @@ STAFF_NOTES = frozenset(
     {
         timeline.TimelineKind.STAGE_CHANGE,
         timeline.TimelineKind.TAG_ADDED,
+        timeline.TimelineKind.TAG_REMOVED,
         timeline.TimelineKind.KOC_STATUS_CHANGE,
         timeline.TimelineKind.BADGE_AWARDED,
         timeline.TimelineKind.BADGE_REVOKED,
