@@ -58,20 +58,27 @@ def hours_ago(n: float) -> datetime:
     return NOW - timedelta(hours=n)
 
 
+def car_order(
+    partner_id: int, member_id: int, external_id: str, cents: int, hours: float
+) -> dict[str, Any]:
+    """The fields of an order of a car, ``hours`` ago."""
+    return {
+        "partner_id": partner_id,
+        "external_id": external_id,
+        "member_id": member_id,
+        "amount_cents": cents,
+        "currency": "CNY",
+        "category": "car",
+        "occurred_at": hours_ago(hours),
+        "fingerprint": "f",
+    }
+
+
 async def story(member_id: int, staff_id: int, friend_id: int) -> dict[str, str]:
     """One entry of every kind for the member, the newest first in this order (an hour apart);
     returns the cause the list should give each kind, by kind."""
     partner = await PartnerToken.create(name="Dealer One", prefix="d1", token_hash="h", scopes=[])
-    order = await Order.create(
-        partner=partner,
-        external_id="o-1",
-        member_id=member_id,
-        amount_cents=250_000_00,
-        currency="CNY",
-        category="car",
-        occurred_at=hours_ago(17),
-        fingerprint="f",
-    )
+    order = await Order.create(**car_order(partner.id, member_id, "o-1", 250_000_00, 17))
     await Refund.create(
         partner=partner,
         external_id="r-1",
@@ -178,16 +185,7 @@ async def story(member_id: int, staff_id: int, friend_id: int) -> dict[str, str]
         expires_at=NOW + timedelta(days=180),
         milestone_at=hours_ago(4),
     )
-    friends_order = await Order.create(
-        partner=partner,
-        external_id="o-2",
-        member_id=friend_id,
-        amount_cents=300_000_00,
-        currency="CNY",
-        category="car",
-        occurred_at=hours_ago(3),
-        fingerprint="f",
-    )
+    friends_order = await Order.create(**car_order(partner.id, friend_id, "o-2", 300_000_00, 3))
     await ReferralConversion.create(
         referral=referral,
         referrer_id=member_id,
@@ -456,16 +454,7 @@ async def test_a_page_costs_the_same_statements_whatever_the_story(staff_client)
                 for n in range(entries)
             )
             await Order.bulk_create(
-                Order(
-                    partner_id=partner.id,
-                    external_id=f"{member.id}-{n}",
-                    member_id=member.id,
-                    amount_cents=100,
-                    currency="CNY",
-                    category="car",
-                    occurred_at=hours_ago(n + 0.5),
-                    fingerprint="f",
-                )
+                Order(**car_order(partner.id, member.id, f"{member.id}-{n}", 100, n + 0.5))
                 for n in range(entries)
             )
 
