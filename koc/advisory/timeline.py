@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -354,7 +354,7 @@ class TimelineQuery:
     """What a caller asked for, the same for every member of a batch."""
 
     kinds: frozenset[TimelineKind]
-    since: datetime | None = None
+    since: datetime | None = None  # UTC
     until: datetime | None = None
     member_view: bool = False  # the member's own view: hidden kinds and entries left out
 
@@ -391,9 +391,9 @@ def _union(query: TimelineQuery, member_ids: list[int]) -> tuple[str, list[Any]]
     sql = " UNION ALL ".join(selects)
     window = []
     if query.since is not None:
-        window.append(("occurred_at >= ?", query.since.astimezone(UTC)))
+        window.append(("occurred_at >= ?", query.since))
     if query.until is not None:
-        window.append(("occurred_at < ?", query.until.astimezone(UTC)))
+        window.append(("occurred_at < ?", query.until))
     if window:
         sql = f"SELECT * FROM ({sql}) AS w WHERE {' AND '.join(c for c, _ in window)}"
         params += [v for _, v in window]

@@ -351,11 +351,17 @@ async def test_pages_follow_their_cursor_over_equal_times(staff_client):
     assert follow_ups == sorted(follow_ups, reverse=True)
 
 
-async def test_a_bad_cursor_is_bad_user_input(staff_client):
+async def test_a_bad_cursor_or_time_is_bad_user_input(staff_client):
     admin = await staff_client(StaffRole.ADMIN)
     member = await make_member()
-    errors = await admin.errors(TIMELINE, {"id": gid("Member", member.id), "after": "bm9wZQ=="})
-    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    member_id = gid("Member", member.id)
+    other_list = "WzEsIDIsIDNd"  # [1, 2, 3]: the shape of a cursor, not its types
+    for variables in ({"after": "bm9wZQ=="}, {"after": other_list}):
+        errors = await admin.errors(TIMELINE, {"id": member_id, **variables})
+        assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+    for variables in ({"since": "2026-01-01T00:00:00"}, {"until": "0001-01-01T00:00:00+14:00"}):
+        errors = await admin.errors(TIMELINE, {"id": member_id, **variables})
+        assert errors[0]["extensions"] == {"code": "BAD_USER_INPUT", "field": next(iter(variables))}
 
 
 async def test_the_member_sees_their_own_story_without_what_is_kept_from_members(

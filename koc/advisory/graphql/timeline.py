@@ -16,8 +16,11 @@ from graphql import GraphQLError
 
 from koc.advisory import timeline
 from koc.auth.viewer import MemberViewer, PartnerViewer
+from koc.errors import DomainErrors
+from koc.graphql.boundary import checked_time
 from koc.graphql.context import Info
 from koc.graphql.enums import enum_type
+from koc.graphql.errors import bad_input
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
 from koc.graphql.relay import (
@@ -221,12 +224,15 @@ class TimelineMemberFields:
         if isinstance(viewer, PartnerViewer) or not await may_read_member(info, self.id):
             raise forbidden()
         member_view = isinstance(viewer, MemberViewer)
-        query = timeline.TimelineQuery(
-            kinds=frozenset(kinds) if kinds is not None else ALL_KINDS,
-            since=since,
-            until=until,
-            member_view=member_view,
-        )
+        try:
+            query = timeline.TimelineQuery(
+                kinds=frozenset(kinds) if kinds is not None else ALL_KINDS,
+                since=checked_time(since, "since"),
+                until=checked_time(until, "until"),
+                member_view=member_view,
+            )
+        except DomainErrors as exc:
+            raise bad_input(exc) from exc
         size = check_first(first)
         names = selected_names(info)
         rows: list[timeline.TimelineRow] = []
