@@ -109,8 +109,8 @@ class TimelineEntry:
     )
     currency: str | None = strawberry.field(description="ISO 4217 code of the amount.")
     source_id: int = strawberry.field(
-        description="The id of the record in its own list (an order, a follow-up, ...); "
-        "with `kind`, unique in the timeline."
+        description="The id of the record the entry comes from, in its own table (an "
+        "order's, a follow-up's, a tag's removal's, ...)."
     )
 
     @classmethod
