@@ -213,16 +213,16 @@ async def paginate_children(
     size = check_first(first)
     keys = tuple(_sort_keys(order))
     selected = _Selected(children, tuple(sorted((equal or {}).items())))
-    names = selected_names(info)
+    selected_names = _selected_names(info)
     rows: list[Any] = []
     has_next = False
-    if size and names & {"edges", "pageInfo"}:
+    if size and selected_names & {"edges", "pageInfo"}:
         values = tuple(_cursor_values(children.row, keys, after)) if after else None
         page_key = _PageKey(selected, keys, size, values, parent_id)
         rows, has_next = await loader(info, _load_pages).load(page_key)
     # Not selected, the count is never read: 0 stands in rather than a statement.
     total = 0
-    if "totalCount" in names:
+    if "totalCount" in selected_names:
         total = await loader(info, _load_counts).load(_CountKey(selected, parent_id))
     return _connection(rows, keys, has_next, after, total, to_node)
 
@@ -305,6 +305,12 @@ def cursor_values(row_type: Any, order: Sequence[SortKey], after: str) -> list[A
     return _cursor_values(row_type, _sort_keys(order), after)
 
 
+def selected_names(info: Info) -> set[str]:
+    """What a connection field selects directly (``edges``, ``pageInfo``, ``totalCount``), for
+    a field that pages itself (``connection_of``) and runs only the statements asked for."""
+    return _selected_names(info)
+
+
 def paginate_rows(
     rows: Iterable[Any],
     *,
@@ -379,7 +385,7 @@ def _connection(
     )
 
 
-def selected_names(info: Info) -> set[str]:
+def _selected_names(info: Info) -> set[str]:
     """Names of the fields selected directly under the current field, through fragments."""
     return {name for field in info.selected_fields for name in _direct_names(field.selections)}
 
