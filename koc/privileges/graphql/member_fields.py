@@ -10,6 +10,7 @@ from koc.auth.viewer import can_read_member
 from koc.graphql.context import Info
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
+from koc.graphql.prefetch import load_all, primed
 from koc.privileges.graphql import dataloaders as dl
 from koc.privileges.graphql.types import PrivilegeGrant
 from koc.privileges.models import GrantStatus
@@ -17,7 +18,10 @@ from koc.privileges.models import GrantStatus
 
 @strawberry.type
 class PrivilegeMemberFields:
-    @strawberry.field(description="The member's privilege grants, newest first.")
+    @strawberry.field(
+        description="The member's privilege grants, newest first.",
+        metadata=primed(load_all(dl.load_grants)),
+    )
     async def privilege_grants(
         self,
         info: Info,
