@@ -30,10 +30,12 @@ from typing import Any
 from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import StrawberryOptional
+from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.types.field import StrawberryField
 
 DEFINITION = "strawberry-definition"
-# Argument types graphql-core already hands over as the Python value the resolver expects.
+# Argument types graphql-core already hands over as the Python value the resolver expects
+# (an enum's too: strawberry's enum types give the Python member).
 PLAIN = (int, str, bool, float)
 
 
@@ -93,7 +95,7 @@ def _plain_arguments(field: StrawberryField, config: StrawberryConfig) -> dict[s
         type_ = argument.type
         if isinstance(type_, StrawberryOptional):
             type_ = type_.of_type
-        if type_ not in PLAIN:
+        if type_ not in PLAIN and not isinstance(type_, StrawberryEnumDefinition):
             return None
         names[config.name_converter.from_argument(argument)] = argument.python_name
     return names

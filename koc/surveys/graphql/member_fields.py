@@ -13,7 +13,7 @@ from strawberry.types.nodes import SelectedField
 
 from koc.auth.viewer import can_read_member
 from koc.graphql.context import Info
-from koc.graphql.loaders import loader
+from koc.graphql.loaders import load_many, loader
 from koc.graphql.permissions import forbidden
 from koc.graphql.prefetch import keys_of, primed
 from koc.graphql.relay import Connection, SortKey, paginate_rows
@@ -50,7 +50,7 @@ class SurveyMemberFields:
         ids = await loader(info, dl.load_open_surveys_of_members).load(self.id)
         # A member is meant for a handful of open surveys: page through them in memory, so a
         # list of members costs the two batched statements, not two per member.
-        surveys = await loader(info, dl.load_surveys).load_many(sorted(ids))
+        surveys = await load_many(info, dl.load_surveys, sorted(ids))
         return paginate_rows(
             [s for s in surveys if s is not None],
             first=first,
