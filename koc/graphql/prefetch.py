@@ -121,3 +121,21 @@ def load_all(batch_fn: Any, attribute: str = "id") -> Primer:
         return await loader(info, batch_fn).load_many(keys_of(parents, attribute))
 
     return prime
+
+
+def load_all_then(
+    batch_fn: Any, child: str, child_fn: Any, child_key: Callable[[Any, dict[str, Any]], Any]
+) -> Primer:
+    """``load_all(batch_fn)``, then, when the field selects ``child`` (an object field of what
+    it returns), ``child_fn``'s loader for ``child_key(row, arguments)`` of every row found
+    (None: that row's child is not read)."""
+
+    async def prime(info: Info, parents: Sequence[Any], field: SelectedField) -> object:
+        found = await loader(info, batch_fn).load_many(keys_of(parents))
+        if child not in {f.name for f in _flatten(field.selections)}:
+            return found
+        rows = [r for f in found for r in (f if isinstance(f, list) else [f]) if r is not None]
+        keys = (child_key(r, field.arguments) for r in rows)
+        return await loader(info, child_fn).load_many(list(dict.fromkeys(k for k in keys if k)))
+
+    return prime

@@ -264,11 +264,14 @@ def children_primer(
         arguments = field.arguments
         if any(arguments.get(name) is not None for name in unless):
             return None
+        # A selection gives a literal argument as its source text (a variable's value is typed);
+        # the query was validated, so a literal `first` is an Int's digits.
+        first = arguments.get("first")
         page_keys, count_keys = _children_keys(
             _direct_names(field.selections),
             children,
             list(dict.fromkeys(p.id for p in parents)),
-            arguments.get("first"),
+            int(first) if isinstance(first, str) else first,
             arguments.get("after"),
             keys,
             None,

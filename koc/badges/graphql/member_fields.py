@@ -12,7 +12,7 @@ from koc.badges.graphql.types import BadgeAward, BadgeAwardEvent, BadgeProgress
 from koc.graphql.context import Info
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
-from koc.graphql.prefetch import load_all, primed
+from koc.graphql.prefetch import load_all, load_all_then, primed
 
 
 def _check(info: Info, member_id: int) -> None:
@@ -24,7 +24,18 @@ def _check(info: Info, member_id: int) -> None:
 class BadgeMemberFields:
     @strawberry.field(
         description="Badges the member holds, oldest award first.",
-        metadata=primed(load_all(dl.load_holdings)),
+        metadata=primed(
+            load_all_then(
+                dl.load_holdings,
+                "badge",
+                dl.load_badges,
+                lambda h, arguments: (
+                    h.badge_id
+                    if h.revoked_at is None or arguments.get("includeRevoked") in (True, "true")
+                    else None
+                ),
+            )
+        ),
     )
     async def badges(
         self,

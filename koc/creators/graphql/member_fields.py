@@ -14,7 +14,7 @@ from koc.creators.graphql import types as koc_types
 from koc.graphql.context import Info
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
-from koc.graphql.prefetch import load_all, primed
+from koc.graphql.prefetch import load_all, load_all_then, primed
 
 if TYPE_CHECKING:
     from koc.creators.graphql.types import (
@@ -42,7 +42,9 @@ class KocMemberFields:
 
     @strawberry.field(
         description="KOC status, roles and certificate; null when never considered.",
-        metadata=primed(load_all(dl.load_profiles)),
+        metadata=primed(
+            load_all_then(dl.load_profiles, "roles", dl.load_roles, lambda p, _: p.member_id)
+        ),
     )
     async def koc(self, info: Info) -> Annotated[KocProfile, strawberry.lazy(TYPES)] | None:
 

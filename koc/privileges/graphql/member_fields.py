@@ -10,7 +10,7 @@ from koc.auth.viewer import can_read_member
 from koc.graphql.context import Info
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
-from koc.graphql.prefetch import load_all, primed
+from koc.graphql.prefetch import load_all_then, primed
 from koc.privileges.graphql import dataloaders as dl
 from koc.privileges.graphql.types import PrivilegeGrant
 from koc.privileges.models import GrantStatus
@@ -20,7 +20,19 @@ from koc.privileges.models import GrantStatus
 class PrivilegeMemberFields:
     @strawberry.field(
         description="The member's privilege grants, newest first.",
-        metadata=primed(load_all(dl.load_grants)),
+        metadata=primed(
+            load_all_then(
+                dl.load_grants,
+                "privilege",
+                dl.load_privileges,
+                lambda g, arguments: (
+                    g.privilege_id
+                    if g.status == GrantStatus.ACTIVE
+                    or arguments.get("includeInactive") in (True, "true")
+                    else None
+                ),
+            )
+        ),
     )
     async def privilege_grants(
         self,
