@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
+from koc.db import on_postgres
 from koc.referrals.models import PointsEntry, PointsReason, ReferralAccount
+from koc.rows import fetch_by_keys
 
 
 async def ensure_accounts(member_ids: list[int]) -> None:
@@ -20,6 +22,18 @@ async def ensure_accounts(member_ids: list[int]) -> None:
     if member_ids:
         await ReferralAccount.bulk_create(
             [ReferralAccount(member_id=m) for m in member_ids], ignore_conflicts=True
+        )
+
+
+async def lock_accounts(member_ids: list[int]) -> None:
+    """Lock these members' accounts (created before) until the transaction ends, in member
+    order so two transactions never wait on each other. SQLite runs one write transaction at a
+    time: nothing to lock there."""
+    if member_ids and on_postgres():
+        await fetch_by_keys(
+            "SELECT member_id FROM referral_account WHERE member_id IN ({keys})"
+            " ORDER BY member_id FOR UPDATE",
+            member_ids,
         )
 
 
