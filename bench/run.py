@@ -78,13 +78,25 @@ def server_env(database_url: str) -> dict[str, str]:
     return env
 
 
+# With --pin-load: the processors the servers (and their workers) may run on; this process,
+# the load generator, keeps the one it was given.
+SERVER_CPUS: set[int] | None = None
+
+
+def _pin_server() -> None:
+    if SERVER_CPUS:
+        os.sched_setaffinity(0, SERVER_CPUS)
+
+
 @contextmanager
 def serve(app: str, database_url: str, workers: int = 1):  # type: ignore[no-untyped-def]
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     command += ["--no-access-log"]
-    process = subprocess.Popen(command, env=server_env(database_url), cwd=ROOT)
+    process = subprocess.Popen(
+        command, env=server_env(database_url), cwd=ROOT, preexec_fn=_pin_server
+    )
     try:
         deadline = time.time() + 60
         while True:
@@ -985,8 +997,22 @@ def main(argv: list[str] | None = None) -> int:
         default=8,
         help="home query connections while staff run the reports in a loop",
     )
+    parser.add_argument(
+        "--pin-load",
+        type=int,
+        default=None,
+        metavar="CPU",
+        help="run the load generator (this process) on processor CPU and the servers on the "
+        "others (taskset-style affinity)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.pin_load is not None:
+        global SERVER_CPUS
+        SERVER_CPUS = os.sched_getaffinity(0) - {args.pin_load}
+        if not SERVER_CPUS:
+            parser.error("--pin-load needs a processor left for the servers")
+        os.sched_setaffinity(0, {args.pin_load})
     template = args.database_url or seeding.DEFAULT_URL
     if len(args.members) > 1 and "{members}" not in template:
         parser.error("several sizes need {members} in --database-url (one database each)")
