@@ -98,7 +98,7 @@ def serve(app: str, database_url: str, workers: int = 1):  # type: ignore[no-unt
         command, env=server_env(database_url), cwd=ROOT, preexec_fn=_pin_server
     )
     try:
-        deadline = time.time() + 60
+        deadline = time.time() + 180  # start-up on a loaded machine can take a minute
         while True:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):
