@@ -23,6 +23,7 @@ from koc.consent.services import may_process
 from koc.consent.tags import apply_automatic_tags
 from koc.errors import DomainError
 from koc.events import MemberTagsChanged, publish
+from koc.events.memo import once_per_batch
 from koc.members.models import LifecycleStage, Member, MemberTag, Tag, TagSource
 from koc.members.services import move_automatically
 from koc.members.stages import should_advance
@@ -187,7 +188,11 @@ async def relayer(member_ids: Sequence[int], fact: str) -> None:
     of that kind changed). One pass per rule: a handful of statements each."""
     if not member_ids:
         return
-    for rule in await TagRule.filter(active=True).select_related("segment").order_by("id"):
+    rules = await once_per_batch(
+        "segments.tag_rules",
+        lambda: TagRule.filter(active=True).select_related("segment").order_by("id"),
+    )
+    for rule in rules:
         if fact in r.facts_read(services.rule_of(rule.segment)):
             for start in range(0, len(member_ids), BATCH):
                 await apply_tag_rule(rule, member_ids[start : start + BATCH])
