@@ -21,4 +21,7 @@ class SegmentErrorCode(ErrorCode):
         "The tag rule would trigger itself: its segment reads the tag it sets, directly or "
         "through other tag rules.",
     )
-    IN_USE = "IN_USE", "The segment is used by a tag or stage rule; delete those first."
+    IN_USE = (
+        "IN_USE",
+        "The segment is used by a tag or stage rule or is a survey's audience; change those first.",
+    )

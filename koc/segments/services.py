@@ -4,7 +4,7 @@ members, and snapshots of who a segment held when it was used. Plain arguments i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,9 +19,10 @@ from koc.badges.models import Badge
 from koc.errors import DomainError
 from koc.members.models import LifecycleStage, Member, Tag
 from koc.segments import rules as r
-from koc.segments.compile import members_matching, survey_option_ids, to_q
+from koc.segments.compile import members_matching, rule_condition, survey_option_ids, to_q
 from koc.segments.errors import SegmentErrorCode
 from koc.segments.models import Segment, SegmentSnapshot, SegmentSnapshotMember, StageRule, TagRule
+from koc.surveys.models import Survey
 
 SNAPSHOT_BATCH = 5000
 
@@ -132,7 +133,7 @@ async def update_segment(
 
 
 async def delete_segment(segment_id: int, *, actor: Actor) -> None:
-    """Delete a segment no rule uses. Its snapshots go with it."""
+    """Delete a segment no rule and no survey audience uses. Its snapshots go with it."""
     async with in_transaction():
         segment = await Segment.get_or_none(id=segment_id).select_for_update()
         if segment is None:
@@ -143,6 +144,8 @@ async def delete_segment(segment_id: int, *, actor: Actor) -> None:
             raise DomainError(
                 SegmentErrorCode.IN_USE, "A tag or stage rule uses this segment.", "id"
             )
+        if await Survey.exists(audience_segment_id=segment_id):
+            raise DomainError(SegmentErrorCode.IN_USE, "A survey's audience is this segment.", "id")
         snapshots = Subquery(SegmentSnapshot.filter(segment_id=segment_id).values("id"))
         await SegmentSnapshotMember.filter(snapshot_id__in=snapshots).delete()
         await SegmentSnapshot.filter(segment_id=segment_id).delete()
@@ -206,6 +209,16 @@ def snapshot_members(snapshot_id: int) -> QuerySet[Member]:
     """The members a snapshot recorded."""
     held = Subquery(SegmentSnapshotMember.filter(snapshot_id=snapshot_id).values("member_id"))
     return Member.filter(id__in=held)
+
+
+class SegmentLanguage:
+    """koc.segments as the audience language of the features below it (koc.members.audience)."""
+
+    condition = staticmethod(rule_condition)
+
+    async def segment_rules(self, segment_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+        rows = await Segment.filter(id__in=list(segment_ids)).values_list("id", "rule")
+        return {segment_id: dict(rule) for segment_id, rule in rows}
 
 
 async def audience_rule(
