@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from tortoise.expressions import Case, Q, Subquery, When
+from tortoise.expressions import Case, F, Q, Subquery, When
 
 from koc.members.audience import Audience, conditions
 from koc.members.models import Member
@@ -51,9 +51,11 @@ async def open_surveys_of(
         if condition is None:
             everyone.append(survey)
         else:
-            held[f"survey_{survey}"] = Case(When(condition, then=1), default=0)
+            # the member's own id when held, NULL when not (a constant would be a parameter
+            # PostgreSQL cannot type)
+            held[f"survey_{survey}"] = Case(When(condition, then=F("id")))
     members = Member.filter(id__in=list(found)).annotate(**held)
     for row in await members.values("id", *held):
         found[row["id"]].update(everyone)
-        found[row["id"]].update(int(k[7:]) for k in held if row[k])
+        found[row["id"]].update(int(k[7:]) for k in held if row[k] is not None)
     return found

@@ -70,6 +70,21 @@ async def rows_to_rules(apps, schema_editor) -> None:
             await client.execute_query(update, [dumps(rule).decode(), survey["id"]])
 
 
+class DropColumn(ops.RemoveField):
+    """RemoveField, but on SQLite with ``ALTER TABLE ... DROP COLUMN`` (SQLite 3.35+) instead of
+    Tortoise's rebuild of the table: the rebuild drops the old ``survey`` table, and with foreign
+    keys on, dropping it cascades to every row that points at a survey (versions, questions,
+    responses, explicit audiences). tests/surveys/test_audience_migration.py caught it."""
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        if state_editor is None or state_editor.client.capabilities.dialect != "sqlite":
+            await super().database_forward(app_label, old_state, new_state, state_editor)
+            return
+        model = old_state.apps.get_model(f"{app_label}.{self.model_name}")
+        table = model._meta.db_table
+        await state_editor.client.execute_script(f'ALTER TABLE "{table}" DROP COLUMN "{self.name}"')
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0003_segment_indexes"),
@@ -99,7 +114,7 @@ class Migration(migrations.Migration):
             ),
         ),
         ops.RunPython(rows_to_rules),
-        ops.RemoveField(model_name="Survey", name="bought_from"),
-        ops.RemoveField(model_name="Survey", name="bought_to"),
+        DropColumn(model_name="Survey", name="bought_from"),
+        DropColumn(model_name="Survey", name="bought_to"),
         ops.DeleteModel(name="SurveyAudienceRule"),
     ]
