@@ -189,6 +189,12 @@ def to_q(rule: r.Rule, now: datetime) -> Q:
             return _referrals(rule, now)
         case r.Survey():
             return _survey(rule)
+        case r.Advisor(ids, unassigned):
+            # owner_id IS NOT NULL first, as for stages: under NOT an unassigned member is
+            # then "not with" these advisors.
+            if unassigned:
+                return Q(owner_id__isnull=True)
+            return Q(owner_id__isnull=False, owner_id__in=list(ids))
         case r.Text(column, values):
             return Q(**{f"{column}__in": list(values)})
         case r.Time():

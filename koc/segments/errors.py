@@ -11,8 +11,8 @@ class SegmentErrorCode(ErrorCode):
     )
     NOT_FOUND = (
         "NOT_FOUND",
-        "A segment, tag, stage, badge or survey option named does not exist (``field`` says "
-        "which).",
+        "A segment, tag, stage, badge, survey option or advisor named does not exist (``field`` "
+        "says which; an advisor is a staff account with the ADVISOR role).",
     )
     INVALID = "INVALID", "A field's value is not acceptable; the message says why."
     DUPLICATE = "DUPLICATE", "A segment of this name exists already."

@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from koc.audit import services as audit
 from koc.audit.services import Actor
+from koc.auth.models import StaffRole, StaffUser
 from koc.badges.models import Badge
 from koc.errors import DomainError
 from koc.members.models import LifecycleStage, Member, Tag
@@ -40,7 +41,7 @@ async def check_rule(data: Any, path: str = "rule") -> r.Rule:
     known: dict[str, set[Any]] = {}
     wanted = {
         kind: {value for k, value, _ in refs if k == kind}
-        for kind in ("tag", "stage", "badge", "option")
+        for kind in ("tag", "stage", "badge", "option", "advisor")
     }
     if wanted["tag"]:
         known["tag"] = set(
@@ -54,6 +55,9 @@ async def check_rule(data: Any, path: str = "rule") -> r.Rule:
         known["badge"] = set(await codes)
     if wanted["option"]:
         known["option"] = await survey_option_ids(wanted["option"])
+    if wanted["advisor"]:
+        advisors = StaffUser.filter(id__in=list(wanted["advisor"]), role=StaffRole.ADVISOR)
+        known["advisor"] = set(await advisors.values_list("id", flat=True))
     for kind, value, at in refs:
         if value not in known.get(kind, set()):
             raise DomainError(SegmentErrorCode.NOT_FOUND, f"No {kind} {value!r}.", at)

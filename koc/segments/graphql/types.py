@@ -34,6 +34,7 @@ SegmentError = error_type("SegmentError", SegmentErrorCode, "A problem with a se
 # Database ids inside a stored rule, and the node type their global IDs name.
 _ID_FIELDS = {("tags", "all"): "Tag", ("tags", "any"): "Tag", ("tags", "none"): "Tag"}
 _ID_FIELDS[("survey", "optionIds")] = "SurveyOption"
+_ID_FIELDS[("advisor", "ids")] = "StaffUser"
 
 
 def rule_json(data: dict[str, Any]) -> dict[str, Any]:
