@@ -53,6 +53,7 @@ from koc.notifications.models import (  # noqa: E402
 from koc.settings import Settings  # noqa: E402
 from koc.surveys import rules, services  # noqa: E402
 from koc.surveys.models import QuestionKind, SurveyPurpose  # noqa: E402
+from koc.tasks import register_all  # noqa: E402
 
 APPID, SECRET, TEMPLATE = "wx-bench", "wx-bench-secret", "tpl-survey-bench"
 
@@ -138,6 +139,7 @@ async def main(n: int, path: Path) -> dict[str, int | float]:
     settings = Settings(database_url=url, wechat_appid=APPID, wechat_secret=SECRET)
     await migrate_database(settings)
     await Tortoise.init(config=tortoise_config(url))
+    register_all()  # inviting enqueues the delivery task, as the API does
     # The fake WeChat runs in a process of its own, as WeChat would: its threads must not take
     # the worker's interpreter lock.
     ready: multiprocessing.Queue[str] = multiprocessing.Queue()
