@@ -170,12 +170,36 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 async def beside_reports(
     client: App, ctx: dict[str, Any], args: argparse.Namespace
 ) -> dict[str, Any]:
-    """``--concurrency`` clients sending the home query (``-n`` in all) while one staff client
-    runs the bench's reports back to back: the home query's latencies show how long a report
-    holds the event loop."""
+    """``--concurrency`` clients sending the home query (``-n`` in all), alone and then while
+    one staff client runs the bench's reports back to back: the home query's latencies beside
+    the reports, against alone, show how long a report holds the event loop."""
     from bench.run import report_operations
 
     reports = list(report_operations(ctx).values())
+
+    async def home(each: int) -> tuple[list[float], float]:
+        latencies: list[float] = []
+
+        async def member(count: int) -> None:
+            for _ in range(count):
+                start = time.perf_counter()
+                await client.post(ctx["member_token"], HOME_QUERY, {})
+                latencies.append(1000 * (time.perf_counter() - start))
+
+        wall = time.perf_counter()
+        await asyncio.gather(*(member(each) for _ in range(args.concurrency)))
+        latencies.sort()
+        return latencies, time.perf_counter() - wall
+
+    def summary(latencies: list[float], wall: float) -> dict[str, float]:
+        return {
+            "per_second": round(len(latencies) / wall, 1),
+            "p50_ms": round(latencies[len(latencies) // 2], 1),
+            "p99_ms": round(latencies[int(0.99 * len(latencies))], 1),
+            "max_ms": round(latencies[-1], 1),
+        }
+
+    alone = summary(*await home(args.n // args.concurrency))
     stop = asyncio.Event()
     ran = 0
 
@@ -186,31 +210,18 @@ async def beside_reports(
                 await client.post(ctx["staff_token"], query, variables)
                 ran += 1
 
-    latencies: list[float] = []
-
-    async def member(count: int) -> None:
-        for _ in range(count):
-            start = time.perf_counter()
-            await client.post(ctx["member_token"], HOME_QUERY, {})
-            latencies.append(1000 * (time.perf_counter() - start))
-
     looping = asyncio.create_task(staff())
     await asyncio.sleep(0.05)
-    wall = time.perf_counter()
-    await asyncio.gather(*(member(args.n // args.concurrency) for _ in range(args.concurrency)))
-    wall = time.perf_counter() - wall
+    beside = summary(*await home(args.n // args.concurrency))
     stop.set()
     await looping
-    latencies.sort()
     return {
         "op": args.op,
-        "n": len(latencies),
+        "n": args.n,
         "concurrency": args.concurrency,
         "reports_run": ran,
-        "home_per_second": round(len(latencies) / wall, 1),
-        "home_p50_ms": round(latencies[len(latencies) // 2], 1),
-        "home_p99_ms": round(latencies[int(0.99 * len(latencies))], 1),
-        "home_max_ms": round(latencies[-1], 1),
+        "home_alone": alone,
+        "home_beside_reports": beside,
     }
 
 

@@ -33,9 +33,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tortoise import Tortoise  # noqa: E402
-from tortoise.connection import connections  # noqa: E402
 from tortoise.transactions import in_transaction  # noqa: E402
 
+from bench.sqlite_rows import insert, ts  # noqa: E402
 from koc.auth.models import StaffRole, StaffUser  # noqa: E402
 from koc.auth.viewer import StaffViewer  # noqa: E402
 from koc.auth.wechat import WeChatClient  # noqa: E402
@@ -53,20 +53,9 @@ from koc.notifications.models import (  # noqa: E402
 from koc.settings import Settings  # noqa: E402
 from koc.surveys import rules, services  # noqa: E402
 from koc.surveys.models import QuestionKind, SurveyPurpose  # noqa: E402
+from koc.tasks import register_all  # noqa: E402
 
 APPID, SECRET, TEMPLATE = "wx-bench", "wx-bench-secret", "tpl-survey-bench"
-CHUNK = 50_000
-
-
-def _text(value: datetime) -> str:
-    return value.isoformat(" ")
-
-
-async def _insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    sql = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
-    conn = connections.get("default")
-    for start in range(0, len(rows), CHUNK):
-        await conn.execute_many(sql, rows[start : start + CHUNK])
 
 
 async def seed(n: int) -> int:
@@ -90,7 +79,7 @@ async def seed(n: int) -> int:
     )
     survey = await services.create_survey(spec, actor=actor)
     await services.publish_survey(survey.id, actor=actor)
-    now = _text(datetime.now(UTC))
+    now = ts(datetime.now(UTC))
     await TemplateMapping.create(
         kind=NotificationKind.SURVEY_INVITATION,
         template_id=TEMPLATE,
@@ -101,22 +90,22 @@ async def seed(n: int) -> int:
     async with in_transaction():
         await Member.bulk_create([Member(nickname=f"m{i}") for i in range(n)], batch_size=5000)
         ids = list(await Member.all().order_by("id").values_list("id", flat=True))
-        await _insert(
+        await insert(
             "member_identity",
             ("member_id", "appid", "openid", "created_at"),
             [(m, APPID, f"o-bench-{m}", now) for m in ids],
         )
-        await _insert(
+        await insert(
             "privacy_policy",
             ("version", "url", "summary", "reconsent_required", "published_at"),
             [("bench", "https://brand.example/privacy", "", False, now)],
         )
-        await _insert(
+        await insert(
             "privacy_consent_decision",
             ("member_id", "purpose", "granted", "policy_id", "channel", "decided_at"),
             [(m, "MARKETING", True, 1, "MINI_PROGRAM", now) for m in ids],
         )
-        await _insert(
+        await insert(
             "notify_grant",
             (
                 "member_id",
@@ -150,6 +139,7 @@ async def main(n: int, path: Path) -> dict[str, int | float]:
     settings = Settings(database_url=url, wechat_appid=APPID, wechat_secret=SECRET)
     await migrate_database(settings)
     await Tortoise.init(config=tortoise_config(url))
+    register_all()  # inviting enqueues the delivery task, as the API does
     # The fake WeChat runs in a process of its own, as WeChat would: its threads must not take
     # the worker's interpreter lock.
     ready: multiprocessing.Queue[str] = multiprocessing.Queue()

@@ -78,15 +78,27 @@ def server_env(database_url: str) -> dict[str, str]:
     return env
 
 
+# With --pin-load: the processors the servers (and their workers) may run on; this process,
+# the load generator, keeps the one it was given.
+SERVER_CPUS: set[int] | None = None
+
+
+def _pin_server() -> None:
+    if SERVER_CPUS:
+        os.sched_setaffinity(0, SERVER_CPUS)
+
+
 @contextmanager
 def serve(app: str, database_url: str, workers: int = 1):  # type: ignore[no-untyped-def]
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers), "--log-level", "warning"]
     command += ["--no-access-log"]
-    process = subprocess.Popen(command, env=server_env(database_url), cwd=ROOT)
+    process = subprocess.Popen(
+        command, env=server_env(database_url), cwd=ROOT, preexec_fn=_pin_server
+    )
     try:
-        deadline = time.time() + 60
+        deadline = time.time() + 180  # start-up on a loaded machine can take a minute
         while True:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -337,7 +349,9 @@ async def home_load(
             koc_port, koc_proc.pid, ctx["partner_token"], pools[0], args.ingest_orders, 1
         )
         print(f"  ingestion {results['ingestion']}", flush=True)
-    results["ingestion_workers"] = await ingestion_by_workers(ctx, database_url, pools[1:], args)
+    results["ingestion_workers"], results["home_workers"] = await ingestion_by_workers(
+        ctx, database_url, pools[1:], args
+    )
     return results
 
 
@@ -559,12 +573,20 @@ async def ingestion_by_workers(
     database_url: str,
     pools: list[list[Referee]],
     args: argparse.Namespace,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The same ingestion against koc with each worker count, from concurrent clients (one
-    client cannot keep two workers busy)."""
+    client cannot keep two workers busy), and the home query at the largest ``--connections``
+    against the same server."""
     out: dict[str, Any] = {}
+    homes: dict[str, Any] = {}
+    conns = max(args.connections)
     for workers, pool in zip(args.ingest_workers, pools, strict=True):
         with serve("koc.app:create_app", database_url, workers=workers) as (proc, port):
+            home = graphql_request(port, ctx["member_token"], HOME_QUERY)
+            await run_load(port, home, conns, min(1.0, args.duration), 500)  # warm-up
+            cpu = cpu_seconds(proc.pid)
+            outcome = await run_load(port, home, conns, args.duration, args.max_requests)
+            cpu = cpu_seconds(proc.pid) - cpu
             result = await ingest(
                 port,
                 proc.pid,
@@ -573,9 +595,13 @@ async def ingestion_by_workers(
                 args.ingest_orders,
                 args.ingest_connections,
             )
+            homes[str(workers)] = outcome.summary() | {
+                "cpu_ms_per_req": round(1000 * cpu / max(1, outcome.requests), 3)
+            }
+            print(f"  home workers={workers} {homes[str(workers)]}", flush=True)
         out[str(workers)] = result
         print(f"  ingestion workers={workers} {result}", flush=True)
-    return out
+    return out, homes
 
 
 PLACEHOLDERS = re.compile(r"\((?:\?|\$\d+)(?:\s*,\s*(?:\?|\$\d+))*\)")
@@ -723,6 +749,20 @@ def markdown(report: dict[str, Any]) -> str:
             lines.append(
                 f"| {workers} | {mode} | {row.get('connections', 1)} | {row['orders']} | "
                 f"{row['orders_per_s']} | {row.get('cpu_ms_per_order', '-')} |"
+            )
+    home_workers = h.get("home_workers")
+    if home_workers:
+        lines += [
+            "",
+            "### Home query by workers",
+            "",
+            "| workers | connections | req/s | p50 ms | p99 ms | CPU ms per request |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
+        for workers, row in home_workers.items():
+            lines.append(
+                f"| {workers} | {row['connections']} | {row['rps']} | {row['p50_ms']} | "
+                f"{row['p99_ms']} | {row['cpu_ms_per_req']} |"
             )
     beside = h.get("home_beside_reports")
     if beside:
@@ -985,8 +1025,22 @@ def main(argv: list[str] | None = None) -> int:
         default=8,
         help="home query connections while staff run the reports in a loop",
     )
+    parser.add_argument(
+        "--pin-load",
+        type=int,
+        default=None,
+        metavar="CPU",
+        help="run the load generator (this process) on processor CPU and the servers on the "
+        "others (taskset-style affinity)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.pin_load is not None:
+        global SERVER_CPUS
+        SERVER_CPUS = os.sched_getaffinity(0) - {args.pin_load}
+        if not SERVER_CPUS:
+            parser.error("--pin-load needs a processor left for the servers")
+        os.sched_setaffinity(0, {args.pin_load})
     template = args.database_url or seeding.DEFAULT_URL
     if len(args.members) > 1 and "{members}" not in template:
         parser.error("several sizes need {members} in --database-url (one database each)")

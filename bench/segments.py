@@ -24,8 +24,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tortoise import Tortoise  # noqa: E402
-from tortoise.connection import connections  # noqa: E402
 
+from bench.sqlite_rows import insert, ts  # noqa: E402
 from koc.auth.models import PartnerToken  # noqa: E402
 from koc.cli import migrate_database  # noqa: E402
 from koc.db import tortoise_config  # noqa: E402
@@ -34,22 +34,9 @@ from koc.segments.compile import members_matching  # noqa: E402
 from koc.segments.rules import parse_rule  # noqa: E402
 from koc.settings import Settings  # noqa: E402
 
-CHUNK = 50_000
 REGIONS = ["Shanghai", "Beijing", "Hangzhou", "Shenzhen", "Chengdu", "Wuhan", "Xi'an", "Nanjing"]
 CHANNELS = ["wecom", "mini_program", "store", "event", "referral"]
 GOAL = 0.5
-
-
-def ts(value: datetime) -> str:
-    """A datetime as Tortoise stores it in SQLite."""
-    return value.isoformat(" ")
-
-
-async def insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    sql = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
-    conn = connections.get("default")
-    for start in range(0, len(rows), CHUNK):
-        await conn.execute_many(sql, rows[start : start + CHUNK])
 
 
 async def seed(n: int, rng: random.Random) -> None:

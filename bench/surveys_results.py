@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tortoise import Tortoise  # noqa: E402
-from tortoise.connection import connections  # noqa: E402
 from tortoise.transactions import in_transaction  # noqa: E402
 
+from bench.sqlite_rows import insert, ts  # noqa: E402
 from koc.auth.models import PartnerToken, StaffRole, StaffUser  # noqa: E402
 from koc.auth.viewer import StaffViewer  # noqa: E402
 from koc.cli import migrate_database  # noqa: E402
@@ -54,7 +54,6 @@ from koc.wiring import connect_all
 
 CATEGORIES = ["home_charger", "insurance", "car_care", "outdoor_gear", "child_seat"]
 BANDS = ["<1000", "1000-5000", "5000-20000", ">20000"]
-CHUNK = 50_000
 
 
 def survey_spec() -> rules.SurveySpec:
@@ -94,18 +93,6 @@ def survey_spec() -> rules.SurveySpec:
             ),
         ],
     )
-
-
-def ts(value: datetime) -> str:
-    """A datetime as Tortoise stores it in SQLite."""
-    return value.isoformat(" ")
-
-
-async def insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    sql = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({", ".join("?" * len(columns))})'
-    conn = connections.get("default")
-    for start in range(0, len(rows), CHUNK):
-        await conn.execute_many(sql, rows[start : start + CHUNK])
 
 
 async def seed(n: int, rng: random.Random) -> int:

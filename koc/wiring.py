@@ -50,14 +50,14 @@ from koc.events import (
 )
 from koc.events.bus import Handler, install
 from koc.livecodes import handlers as live_codes
-from koc.members.filters import use_rule_compiler
+from koc.members.audience import use_language
 from koc.notifications import handlers as notifications
 from koc.privacy import access as privacy
 from koc.privileges import handlers as privileges
 from koc.referrals import handlers as referrals
 from koc.referrals import rollup
 from koc.segments import handlers as segments
-from koc.segments.compile import rule_condition
+from koc.segments.services import SegmentLanguage
 from koc.surveys import services as surveys
 from koc.webhooks import dispatch as webhooks
 
@@ -144,5 +144,6 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
 def connect_all() -> None:
     """Install every handler above, in order. Idempotent: calling it again changes nothing."""
     install(SUBSCRIPTIONS)
-    # Member filters (the members list, bulk tag jobs) may carry a segment rule.
-    use_rule_compiler(rule_condition)
+    # Member filters (the members list, bulk tag jobs) and audiences (surveys) may carry a
+    # segment rule or a saved segment: koc.members.audience.
+    use_language(SegmentLanguage())

@@ -10,15 +10,12 @@ outside WeChat (a live code's page); all three need an app access token
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from koc.auth.errors import AuthErrorCode
 from koc.errors import DomainError
+from koc.serverapi import ServerApiClient
 
 # WeChat's documented error codes that a caller can act on.
 _ERRCODES = {
@@ -34,7 +31,7 @@ _ERRCODES = {
     ),
 }
 # Access-token errors: refetch the token once and retry.
-_STALE_TOKEN = {40001, 42001, 40014}
+_STALE_TOKEN = frozenset({40001, 42001, 40014})
 
 
 @dataclass(frozen=True)
@@ -62,32 +59,17 @@ class WeChatPhone:
     country_code: str
 
 
-class WeChatClient:
+class WeChatClient(ServerApiClient):
+    name = "WeChat"
+    stale_token_errcodes = _STALE_TOKEN
+
     def __init__(self, api_base: str, appid: str, secret: str, timeout: float = 5.0) -> None:
+        super().__init__(api_base, timeout)
         self.appid = appid
         self._secret = secret
-        self._http = httpx.AsyncClient(base_url=api_base.rstrip("/"), timeout=timeout)
-        self._access_token: str | None = None
-        self._access_token_expires = 0.0
-        self._token_lock = asyncio.Lock()
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = await self._http.request(method, path, **kwargs)
-            response.raise_for_status()
-            data = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise DomainError(
-                AuthErrorCode.WECHAT_UNAVAILABLE, "WeChat could not be reached; try again.", "code"
-            ) from exc
-        if not isinstance(data, dict):
-            raise DomainError(
-                AuthErrorCode.WECHAT_UNAVAILABLE, "WeChat gave an unreadable answer.", "code"
-            )
-        return data
+    def _unreachable(self, message: str) -> DomainError:
+        return DomainError(AuthErrorCode.WECHAT_UNAVAILABLE, message, "code")
 
     @staticmethod
     def _raise_for(data: dict[str, Any]) -> None:
@@ -122,34 +104,17 @@ class WeChatClient:
             session_key=data["session_key"],
         )
 
-    async def _app_access_token(self, *, refresh: bool = False) -> str:
-        async with self._token_lock:
-            if (
-                refresh
-                or self._access_token is None
-                or time.monotonic() >= self._access_token_expires
-            ):
-                data = await self._call(
-                    "GET",
-                    "/cgi-bin/token",
-                    params={
-                        "grant_type": "client_credential",
-                        "appid": self.appid,
-                        "secret": self._secret,
-                    },
-                )
-                self._raise_for(data)
-                token = data.get("access_token")
-                if not token:
-                    raise DomainError(
-                        AuthErrorCode.WECHAT_ERROR, "WeChat gave no access token.", "code"
-                    )
-                self._access_token = token
-                # Renew five minutes early so a token never expires mid-request.
-                self._access_token_expires = time.monotonic() + max(
-                    60, int(data.get("expires_in", 7200)) - 300
-                )
-            return self._access_token
+    async def _fetch_token(self) -> tuple[str, int]:
+        data = await self._call(
+            "GET",
+            "/cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self._secret},
+        )
+        self._raise_for(data)
+        token = data.get("access_token")
+        if not token:
+            raise DomainError(AuthErrorCode.WECHAT_ERROR, "WeChat gave no access token.", "code")
+        return token, int(data.get("expires_in", 7200))
 
     async def send_subscribe_message(
         self,
@@ -173,33 +138,16 @@ class WeChatClient:
         if page:
             body["page"] = page
         try:
-            for attempt in range(2):
-                token = await self._app_access_token(refresh=attempt > 0)
-                answer = await self._call(
-                    "POST",
-                    "/cgi-bin/message/subscribe/send",
-                    params={"access_token": token},
-                    json=body,
-                )
-                errcode = int(answer.get("errcode") or 0)
-                if errcode in _STALE_TOKEN and attempt == 0:
-                    continue
-                return WeChatAnswer(errcode, str(answer.get("errmsg") or ""))
+            answer = await self._with_token("POST", "/cgi-bin/message/subscribe/send", json=body)
         except DomainError as exc:  # the token endpoint or the network failed
             raise WeChatUnreachable(exc.message) from exc
-        return WeChatAnswer(errcode, str(answer.get("errmsg") or ""))
+        return WeChatAnswer(int(answer.get("errcode") or 0), str(answer.get("errmsg") or ""))
 
     async def _post_with_token(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        """POST ``body`` with the app access token, fetching a new token once if WeChat says
-        the cached one went stale; raises for any other errcode."""
-        for attempt in range(2):
-            token = await self._app_access_token(refresh=attempt > 0)
-            data = await self._call("POST", path, params={"access_token": token}, json=body)
-            if data.get("errcode") in _STALE_TOKEN and attempt == 0:
-                continue
-            self._raise_for(data)
-            return data
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+        """POST ``body`` with the app access token; raises for an errcode."""
+        data = await self._with_token("POST", path, json=body)
+        self._raise_for(data)
+        return data
 
     async def url_link(self, path: str, query: str, expire_days: int) -> str:
         """A URL Link (https://wxaurl.cn/...) opening ``path?query`` of the mini-program,

@@ -33,9 +33,11 @@ from koc.badges.signals import load_signals, spec_of
 from koc.db import query_rows
 from koc.errors import DomainError
 from koc.events import BadgeAwarded, MemberBadgesChanged, publish, publish_many
+from koc.events.memo import once_per_batch
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import Member
 from koc.orders.models import Order, OrderStatus
+from koc.rows import fetch_by_keys
 
 # Members handled per statement when a rule is applied to everyone.
 CHUNK = 5000
@@ -131,17 +133,25 @@ async def evaluate_members(
     each award). Returns the badges awarded by member, for members awarded something."""
     now = now or datetime.now(UTC)
     ids = list(dict.fromkeys(member_ids))
-    query = Badge.filter(active=True).exclude(rule=BadgeRule.MANUAL)
+    badges = await once_per_batch(
+        "badges.automatic",
+        lambda: (
+            Badge.filter(active=True).exclude(rule=BadgeRule.MANUAL).order_by("family", "level")
+        ),
+    )
     if rules is not None:
-        query = query.filter(rule__in=list(rules))
-    badges = await query.order_by("family", "level")
+        wanted = {BadgeRule(r) for r in rules}
+        badges = [b for b in badges if BadgeRule(b.rule) in wanted]
     if not badges or not ids:
         return {}
-    held = set(
-        await BadgeHolding.filter(
-            member_id__in=ids, badge_id__in=[b.id for b in badges]
-        ).values_list("member_id", "badge_id")
-    )
+    badge_ids = {b.id for b in badges}
+    held = {
+        (member_id, badge_id)
+        for member_id, badge_id in await fetch_by_keys(
+            "SELECT member_id, badge_id FROM badge_holding WHERE member_id IN ({keys})", ids
+        )
+        if badge_id in badge_ids
+    }
     candidates = {m: [b for b in badges if (m, b.id) not in held] for m in ids}
     candidates = {m: bs for m, bs in candidates.items() if bs}
     if not candidates:

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Count, Min
 from tortoise.transactions import in_transaction
 
 from koc.badges.models import (
@@ -25,7 +24,8 @@ from koc.badges.rules import (
     RuleSpec,
     Signals,
 )
-from koc.orders.models import Order, OrderStatus
+from koc.orders.models import OrderStatus
+from koc.rows import fetch_by_keys
 
 # What koc_status_changed reports for a KOC whose roles count.
 ACTIVE_STATUS = "ACTIVE"
@@ -45,28 +45,30 @@ async def load_signals(
     counts: dict[int, dict[SignalKind, int]] = {m: {} for m in ids}
     kinds = [COUNTED[r] for r in wanted if r in COUNTED]
     if kinds:
-        rows = (
-            await MemberSignal.filter(member_id__in=ids, kind__in=kinds)
-            .annotate(n=Count("subject_id", distinct=True))
-            .group_by("member_id", "kind")
-            .values_list("member_id", "kind", "n")
+        rows = await fetch_by_keys(
+            "SELECT member_id, kind, COUNT(DISTINCT subject_id) FROM badge_member_signal"
+            f" WHERE member_id IN ({{keys}}) AND kind IN ({', '.join('?' * len(kinds))})"
+            " GROUP BY member_id, kind",
+            ids,
+            [kind.value for kind in kinds],
         )
         for member_id, kind, n in rows:
             counts[member_id][SignalKind(kind)] = n
     roles: dict[int, set[str]] = {m: set() for m in ids}
     if BadgeRule.KOC_ROLE in wanted:
-        for member_id, role in await MemberKocRole.filter(member_id__in=ids).values_list(
-            "member_id", "role"
+        for member_id, role in await fetch_by_keys(
+            "SELECT member_id, role FROM badge_member_koc_role WHERE member_id IN ({keys})", ids
         ):
             roles[member_id].add(role)
     first: dict[int, Any] = {}
     if BadgeRule.YEARS_SINCE_FIRST_ORDER in wanted:
         first = dict(
-            await Order.filter(member_id__in=ids)
-            .exclude(status=OrderStatus.REFUNDED)
-            .annotate(first=Min("occurred_at"))
-            .group_by("member_id")
-            .values_list("member_id", "first")
+            await fetch_by_keys(
+                'SELECT member_id, MIN(occurred_at) FROM "order"'
+                " WHERE member_id IN ({keys}) AND status <> ? GROUP BY member_id",
+                ids,
+                [OrderStatus.REFUNDED.value],
+            )
         )
     return [
         Signals(

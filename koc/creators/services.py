@@ -50,6 +50,7 @@ from koc.errors import DomainError
 from koc.events import KocApplicationReviewed, KocStatusChanged, MemberMerged, publish
 from koc.members.models import Member, MemberTag, StageAutoRule, Tag, TagFamily, TagGroup, TagSource
 from koc.members.services import advance_to_rule
+from koc.members.tag_removals import drop_member_tags
 
 KOC_TAG_GROUP = "KOC tier"
 KOC_TAG = "KOC"
@@ -201,10 +202,16 @@ async def _change(
             [member.id], [await _koc_tag()], source=TagSource.AUTO, cause=reason
         )
     elif changed and status is KocStatus.RETIRED:
-        await MemberTag.filter(
-            member_id=member.id,
-            tag_id__in=[t.id for t in await Tag.filter(group__name=KOC_TAG_GROUP, name=KOC_TAG)],
-        ).delete()
+        await drop_member_tags(
+            MemberTag.filter(
+                member_id=member.id,
+                tag_id__in=[
+                    t.id for t in await Tag.filter(group__name=KOC_TAG_GROUP, name=KOC_TAG)
+                ],
+            ),
+            removed_by=staff_id,
+            reason=reason,
+        )
     await profile.save()
     await _set_roles(member.id, roles, staff_id)
     await signals.set_ranked_out(member.id, status in rules.RANKED_OUT)

@@ -39,9 +39,11 @@ from koc.events import (
     ReferralReversed,
     SurveyResponded,
 )
+from koc.events.memo import once_per_batch
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import Member
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
+from koc.rows import fetch_by_keys
 
 BATCH = 500
 
@@ -60,8 +62,12 @@ def _now() -> datetime:
 
 async def load_weights() -> dict[Signal, SignalWeight]:
     """The brand's weights: the stored ones over the documented defaults."""
-    row = await ScoringConfig.get_or_none(id=1)
-    return weights_from_json(row.weights if row else None)
+
+    async def load() -> dict[Signal, SignalWeight]:
+        row = await ScoringConfig.get_or_none(id=1)
+        return weights_from_json(row.weights if row else None)
+
+    return await once_per_batch("creators.weights", load)
 
 
 def apply_scores(row: MemberSignals, weights: Mapping[Signal, SignalWeight], now: datetime) -> None:
@@ -101,11 +107,16 @@ async def update_signals_many(changes: Sequence[tuple[int, Change]]) -> dict[int
     rows = await _locked_rows(member_ids)
     missing = [m for m in member_ids if m not in rows]
     if missing:  # these members' first signals (a concurrent signal may create some first)
-        ranked_out = set(
-            await KocProfile.filter(member_id__in=missing, status__in=list(RANKED_OUT)).values_list(
-                "member_id", flat=True
+        statuses = [status.value for status in RANKED_OUT]
+        ranked_out = {
+            member_id
+            for (member_id,) in await fetch_by_keys(
+                "SELECT member_id FROM koc_profile"
+                f" WHERE member_id IN ({{keys}}) AND status IN ({', '.join('?' * len(statuses))})",
+                missing,
+                statuses,
             )
-        )
+        }
         await MemberSignals.bulk_create(
             [MemberSignals(member_id=m, is_koc=m in ranked_out) for m in missing],
             ignore_conflicts=True,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from koc.events import outbox
+from koc.events.memo import batch_memo
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,13 @@ async def publish_many(events: Sequence[Event]) -> None:
     handler gets all the events of that type in one call, a plain handler one call per event."""
     if _table is None:
         raise NotWired("koc.wiring.connect_all() must run before any event is published")
+    with batch_memo():  # handlers of this batch (and of the events they cause) share config
+        await _run_handlers(_table, events)
+
+
+async def _run_handlers(
+    table: dict[type[Event], tuple[Subscription, ...]], events: Sequence[Event]
+) -> None:
     # Before the handlers, which may publish events caused by these (an order's conversion):
     # the outbox keeps cause before effect.
     await outbox.write(events)
@@ -94,7 +102,7 @@ async def publish_many(events: Sequence[Event]) -> None:
     for event in events:
         by_type.setdefault(type(event), []).append(event)
     for event_type, batch in by_type.items():
-        for sub in _table.get(event_type, ()):
+        for sub in table.get(event_type, ()):
             if sub.batch:
                 await sub.handler(batch)
             else:

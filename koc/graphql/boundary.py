@@ -93,6 +93,18 @@ def _time(value: datetime, path: str, problems: list[DomainError]) -> None:
         )
 
 
+def checked_time(value: datetime | None, name: str) -> datetime | None:
+    """A time argument of a nested field (``ArgumentChecks`` guards root fields' only), held to
+    the same rule, in UTC; ``DomainErrors`` naming ``name`` when it breaks it."""
+    if value is None:
+        return None
+    problems: list[DomainError] = []
+    _time(value, name, problems)
+    if problems:
+        raise DomainErrors(problems)
+    return value.astimezone(UTC)
+
+
 def _json(value: Any, path: str, problems: list[DomainError]) -> None:
     if nested_deeper_than(value, MAX_JSON_DEPTH):
         _problem(problems, path, f"JSON may nest at most {MAX_JSON_DEPTH} levels.")

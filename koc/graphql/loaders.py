@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -22,6 +23,16 @@ def loader(info: Info, batch_fn: BatchFn) -> DataLoader[Any, Any]:
     if found is None:
         found = loaders[batch_fn] = DataLoader(load_fn=batch_fn)
     return found
+
+
+async def load_many(info: Info, batch_fn: BatchFn, keys: Sequence[Any]) -> list[Any]:
+    """``loader(info, batch_fn).load_many(keys)``, but with no gathering future (and so no
+    wait) when every key's row is already loaded, e.g. prefetched for the page
+    (``koc.graphql.prefetch``)."""
+    futures = [loader(info, batch_fn).load(k) for k in keys]
+    if all(f.done() for f in futures):
+        return [f.result() for f in futures]
+    return list(await asyncio.gather(*futures))
 
 
 def by_key(rows: Sequence[V], keys: Sequence[K], key: Callable[[V], K]) -> list[V | None]:

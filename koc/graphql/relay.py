@@ -10,10 +10,11 @@ their counts from another, whatever the number of parents.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import reduce
@@ -210,21 +211,77 @@ async def paginate_children(
     for the pages of all of them (numbered per parent with ROW_NUMBER, which SQLite has since
     3.25), one for their counts, each run only when the caller selected it. ``after`` applies
     within each parent."""
-    size = check_first(first)
     keys = tuple(_sort_keys(order))
-    selected = _Selected(children, tuple(sorted((equal or {}).items())))
-    selected_names = _selected_names(info)
+    page_keys, count_keys = _children_keys(
+        _selected_names(info), children, [parent_id], first, after, keys, equal
+    )
     rows: list[Any] = []
     has_next = False
-    if size and selected_names & {"edges", "pageInfo"}:
-        values = tuple(_cursor_values(children.row, keys, after)) if after else None
-        page_key = _PageKey(selected, keys, size, values, parent_id)
-        rows, has_next = await loader(info, _load_pages).load(page_key)
+    if page_keys:
+        rows, has_next = await loader(info, _load_pages).load(page_keys[0])
     # Not selected, the count is never read: 0 stands in rather than a statement.
     total = 0
-    if "totalCount" in selected_names:
-        total = await loader(info, _load_counts).load(_CountKey(selected, parent_id))
+    if count_keys:
+        total = await loader(info, _load_counts).load(count_keys[0])
     return _connection(rows, keys, has_next, after, total, to_node)
+
+
+def _children_keys(
+    selected_names: set[str],
+    children: Children[Any],
+    parent_ids: Sequence[int],
+    first: int | None,
+    after: str | None,
+    keys: tuple[SortKey, ...],
+    equal: Mapping[str, Any] | None,
+) -> tuple[list[_PageKey], list[_CountKey]]:
+    """The loader keys ``paginate_children`` asks for these parents: pages when edges or
+    pageInfo are selected, counts when totalCount is."""
+    size = check_first(first)
+    selected = _Selected(children, tuple(sorted((equal or {}).items())))
+    page_keys: list[_PageKey] = []
+    if size and selected_names & {"edges", "pageInfo"}:
+        values = tuple(_cursor_values(children.row, keys, after)) if after else None
+        page_keys = [_PageKey(selected, keys, size, values, p) for p in parent_ids]
+    count_keys: list[_CountKey] = []
+    if "totalCount" in selected_names:
+        count_keys = [_CountKey(selected, p) for p in parent_ids]
+    return page_keys, count_keys
+
+
+def children_primer(
+    children: Children[Any],
+    order: Sequence[SortKey] = (),
+    unless: tuple[str, ...] = (),
+) -> Callable[[Info, Sequence[Any], SelectedField], Awaitable[object]]:
+    """A primer (``koc.graphql.prefetch``) for a connection field that calls
+    ``paginate_children`` with these ``children`` and ``order``: it asks the page and count
+    loaders what every parent's field will. A field whose filter arguments (``unless``) are
+    given is not primed (its resolver loads as before)."""
+    keys = tuple(_sort_keys(order))
+
+    async def prime(info: Info, parents: Sequence[Any], field: SelectedField) -> object:
+        arguments = field.arguments
+        if any(arguments.get(name) is not None for name in unless):
+            return None
+        # A selection gives a literal argument as its source text (a variable's value is typed);
+        # the query was validated, so a literal `first` is an Int's digits.
+        first = arguments.get("first")
+        page_keys, count_keys = _children_keys(
+            _direct_names(field.selections),
+            children,
+            list(dict.fromkeys(p.id for p in parents)),
+            int(first) if isinstance(first, str) else first,
+            arguments.get("after"),
+            keys,
+            None,
+        )
+        return await asyncio.gather(
+            loader(info, _load_pages).load_many(page_keys),
+            loader(info, _load_counts).load_many(count_keys),
+        )
+
+    return prime
 
 
 async def _load_pages(page_keys: Sequence[_PageKey]) -> list[tuple[list[Any], bool]]:
@@ -283,6 +340,32 @@ async def _load_counts(count_keys: Sequence[_CountKey]) -> list[int]:
         for parent_id, n in await fetch_by_keys(sql, list(parent_ids), params):
             counts[(selected, parent_id)] = n
     return [counts.get((k.selected, k.parent_id), 0) for k in count_keys]
+
+
+def connection_of(
+    rows: Sequence[Any],
+    order: Sequence[SortKey],
+    has_next: bool,
+    after: str | None,
+    total: int,
+    to_node: Callable[[Any], NodeType],
+) -> Connection[NodeType]:
+    """A page its caller fetched itself (a statement of its own, such as ``Member.timeline``'s
+    UNION), ordered by ``order`` then the rows' ``id``, as a Connection with the usual
+    cursors."""
+    return _connection(rows, _sort_keys(order), has_next, after, total, to_node)
+
+
+def cursor_values(row_type: Any, order: Sequence[SortKey], after: str) -> list[Any]:
+    """The values of the cursor ``after`` of a ``connection_of`` page, each of its column's
+    type in ``row_type``; BAD_USER_INPUT when it is no such cursor."""
+    return _cursor_values(row_type, _sort_keys(order), after)
+
+
+def selected_names(info: Info) -> set[str]:
+    """What a connection field selects directly (``edges``, ``pageInfo``, ``totalCount``), for
+    a field that pages itself (``connection_of``) and runs only the statements asked for."""
+    return _selected_names(info)
 
 
 def paginate_rows(

@@ -185,7 +185,7 @@ schema = KocSchema(
     config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
 )
 # Resolvers that need none of strawberry's per-call machinery are called directly.
-use_lean_resolvers(schema._schema, schema.config.info_class)
+use_lean_resolvers(schema._schema, schema.config)
 NODE_TYPES.update(
     t.name
     for t in schema._schema.type_map.values()

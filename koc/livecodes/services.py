@@ -8,9 +8,10 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.exceptions import IntegrityError
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from koc.audit import services as audit
@@ -20,6 +21,8 @@ from koc.livecodes import rules
 from koc.livecodes.errors import LiveCodeErrorCode
 from koc.livecodes.models import LiveCode, LiveCodeKind, LiveCodeTarget
 from koc.members.models import Member, Tag
+
+M = TypeVar("M", bound=Model)
 
 MAX_IMAGE_BYTES = 512 * 1024
 MAX_TARGETS = 50
@@ -153,12 +156,17 @@ async def update_live_code(
     return code
 
 
+async def _found(model: type[M], pk: int, what: str, *, lock: bool) -> M:
+    """The ``model`` row ``pk`` (locked for update when ``lock``), else NOT_FOUND on ``id``."""
+    query = model.get_or_none(id=pk)
+    row = await (query.select_for_update() if lock else query)
+    if row is None:
+        raise DomainError(LiveCodeErrorCode.NOT_FOUND, f"No such {what}.", "id")
+    return row
+
+
 async def get_code(code_id: int, *, lock: bool = False) -> LiveCode:
-    query = LiveCode.get_or_none(id=code_id)
-    code = await (query.select_for_update() if lock else query)
-    if code is None:
-        raise DomainError(LiveCodeErrorCode.NOT_FOUND, "No such live code.", "id")
-    return code
+    return await _found(LiveCode, code_id, "live code", lock=lock)
 
 
 def _image(data: TargetData) -> tuple[str, bytes | None]:
@@ -232,9 +240,7 @@ async def update_target(
 ) -> LiveCodeTarget:
     """Change a target's capacity, expiry, label, position or switch it off (``active``)."""
     async with in_transaction():
-        target = await LiveCodeTarget.get_or_none(id=target_id).select_for_update()
-        if target is None:
-            raise DomainError(LiveCodeErrorCode.NOT_FOUND, "No such target.", "id")
+        target = await _found(LiveCodeTarget, target_id, "target", lock=True)
         before = {"capacity": target.capacity, "expiresAt": target.expires_at.isoformat()}
         capacity = changes.get("capacity", target.capacity)
         expires_at = changes.get("expires_at", target.expires_at)

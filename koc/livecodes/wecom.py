@@ -7,19 +7,16 @@ of ``koc.devtools.wecom``."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from koc.errors import DomainError
 from koc.livecodes.errors import LiveCodeErrorCode
+from koc.serverapi import ServerApiClient
 
 # WeCom's errcodes for an access token that is invalid or expired.
-_STALE_TOKEN = {40014, 42001}
+_STALE_TOKEN = frozenset({40014, 42001})
 
 
 @dataclass(frozen=True)
@@ -39,67 +36,42 @@ def _failed(message: str, field: str | None = None) -> DomainError:
     return DomainError(LiveCodeErrorCode.WECHAT_ERROR, message, field)
 
 
-class WeComClient:
+class WeComClient(ServerApiClient):
+    name = "WeCom"
+    stale_token_errcodes = _STALE_TOKEN
+
     def __init__(self, api_base: str, corp_id: str, secret: str, timeout: float = 5.0) -> None:
+        super().__init__(api_base, timeout)
         self.corp_id = corp_id
         self._secret = secret
-        self._http = httpx.AsyncClient(base_url=api_base.rstrip("/"), timeout=timeout)
-        self._token: str | None = None
-        self._token_expires = 0.0
-        self._token_lock = asyncio.Lock()
 
     @property
     def configured(self) -> bool:
         return bool(self.corp_id and self._secret)
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    def _unreachable(self, message: str) -> DomainError:
+        return _failed(message)
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = await self._http.request(method, path, **kwargs)
-            response.raise_for_status()
-            data = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise _failed("WeCom could not be reached; try again.") from exc
-        if not isinstance(data, dict):
-            raise _failed("WeCom gave an unreadable answer.")
-        return data
-
-    async def _access_token(self, *, refresh: bool) -> str:
+    async def _fetch_token(self) -> tuple[str, int]:
         if not self.configured:
             raise _failed("WeCom is not configured: set KOC_WECOM_CORP_ID and KOC_WECOM_SECRET.")
-        async with self._token_lock:
-            if refresh or self._token is None or time.monotonic() >= self._token_expires:
-                data = await self._call(
-                    "GET",
-                    "/cgi-bin/gettoken",
-                    params={"corpid": self.corp_id, "corpsecret": self._secret},
-                )
-                if data.get("errcode") or not data.get("access_token"):
-                    raise _failed(f"WeCom refused the credentials: {data.get('errcode')}.")
-                self._token = str(data["access_token"])
-                self._token_expires = time.monotonic() + max(
-                    60, int(data.get("expires_in", 7200)) - 300
-                )
-            return self._token
+        data = await self._call(
+            "GET", "/cgi-bin/gettoken", params={"corpid": self.corp_id, "corpsecret": self._secret}
+        )
+        if data.get("errcode") or not data.get("access_token"):
+            raise _failed(f"WeCom refused the credentials: {data.get('errcode')}.")
+        return str(data["access_token"]), int(data.get("expires_in", 7200))
 
-    async def _with_token(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        for attempt in range(2):
-            token = await self._access_token(refresh=attempt > 0)
-            params = {**kwargs.pop("params", {}), "access_token": token}
-            data = await self._call(method, path, params=params, **kwargs)
-            if data.get("errcode") in _STALE_TOKEN and attempt == 0:
-                kwargs["params"] = {k: v for k, v in params.items() if k != "access_token"}
-                continue
-            if data.get("errcode"):
-                raise _failed(f"WeCom refused: {data.get('errcode')} {data.get('errmsg', '')}")
-            return data
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+    async def _answer(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """WeCom's answer to a call with the access token; raises for an errcode."""
+        data = await self._with_token(method, path, **kwargs)
+        if data.get("errcode"):
+            raise _failed(f"WeCom refused: {data.get('errcode')} {data.get('errmsg', '')}")
+        return data
 
     async def add_contact_way(self, state: str, users: Sequence[str], remark: str) -> ContactWay:
         """A QR contact way over ``users`` whose add-contact callbacks carry ``state``."""
-        data = await self._with_token(
+        data = await self._answer(
             "POST",
             "/cgi-bin/externalcontact/add_contact_way",
             json={
@@ -116,19 +88,19 @@ class WeComClient:
         return ContactWay(config_id=str(data["config_id"]), qr_code=str(data["qr_code"]))
 
     async def update_contact_way(self, config_id: str, state: str, users: Sequence[str]) -> None:
-        await self._with_token(
+        await self._answer(
             "POST",
             "/cgi-bin/externalcontact/update_contact_way",
             json={"config_id": config_id, "state": state, "user": list(users)},
         )
 
     async def del_contact_way(self, config_id: str) -> None:
-        await self._with_token(
+        await self._answer(
             "POST", "/cgi-bin/externalcontact/del_contact_way", json={"config_id": config_id}
         )
 
     async def external_contact(self, external_userid: str) -> ExternalContact:
-        data = await self._with_token(
+        data = await self._answer(
             "GET", "/cgi-bin/externalcontact/get", params={"external_userid": external_userid}
         )
         contact = data.get("external_contact") or {}

@@ -103,7 +103,9 @@ async def change_tags(
                     ids, tags, source=TagSource.MANUAL, staff_id=viewer.staff_id, cause=cause
                 )
             else:
-                changed += await take_off_tags(ids, tags)
+                changed += await take_off_tags(
+                    ids, tags, removed_by=viewer.staff_id, reason="taken off by staff"
+                )
         members, last_id = members + len(ids), ids[-1]
         progress.advance(len(ids))
     record = {"tagIds": [t.id for t in tags], "members": members}

@@ -1,13 +1,12 @@
 """Which members a list or a bulk change covers: ``MemberFilter`` and the one query it becomes.
 
 A filter may carry a rule of koc.segments' rule language (its JSON form, so a bulk job can store
-it). Segments sits above members (its rules read orders, badges, referrals), so koc.wiring
-hands its compiler down at start-up (``use_rule_compiler``).
+it), compiled through koc.members.audience (segments sits above members, so koc.wiring hands its
+compiler down at start-up).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
+from koc.members.audience import rule_condition
 from koc.members.models import LifecycleStage, Member, MemberTag
 
 
@@ -37,16 +37,6 @@ class MemberFilter:
     rule_at: datetime | None = None
 
 
-# How a filter's rule becomes a condition on members, as at a time.
-RuleCompiler = Callable[[dict[str, Any], datetime], Q]
-_rule_compiler: list[RuleCompiler] = []
-
-
-def use_rule_compiler(compiler: RuleCompiler) -> None:
-    """Install the compiler of filter rules (koc.wiring.connect_all does it)."""
-    _rule_compiler[:] = [compiler]
-
-
 def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
     """A queryset of the members matching ``f``; every condition is served by an index."""
     qs = Member.all()
@@ -57,9 +47,7 @@ def filter_members(f: MemberFilter | None) -> QuerySet[Member]:
     if f.owner_id is not None:
         qs = qs.filter(owner_id=f.owner_id)
     if f.rule is not None:
-        if not _rule_compiler:
-            raise RuntimeError("a member filter with a rule needs koc.wiring.connect_all()")
-        qs = qs.filter(_rule_compiler[0](f.rule, f.rule_at or datetime.now(UTC)))
+        qs = qs.filter(rule_condition(f.rule, f.rule_at or datetime.now(UTC)))
     for tag_id in f.tags_all:
         qs = qs.filter(id__in=Subquery(MemberTag.filter(tag_id=tag_id).values("member_id")))
     if f.tags_any:

@@ -152,3 +152,24 @@ class StageTransition(Model):
     class Meta:
         table = "stage_transition"
         indexes = [Index(fields=("member_id", "created_at"), name="stage_transition_member_idx")]
+
+
+class MemberTagRemoval(Model):
+    """A tag that was on a member and came off: when it was put on, by whom and why (the
+    removed ``MemberTag`` row), and when, by whom and why it came off. ``member_tag`` holds the
+    tags held now; with this table a member's story (``Member.timeline``) keeps the others."""
+
+    id = fields.IntField(primary_key=True)
+    member = fields.ForeignKeyField("core.Member", related_name=False)
+    tag = fields.ForeignKeyField("core.Tag", related_name=False)
+    source = fields.CharEnumField(TagSource, max_length=8)
+    staff = fields.ForeignKeyField("core.StaffUser", related_name=False, null=True)
+    cause = fields.CharField(max_length=200, default="")
+    added_at = fields.DatetimeField()
+    removed_by = fields.ForeignKeyField("core.StaffUser", related_name=False, null=True)
+    reason = fields.CharField(max_length=200, default="")
+    removed_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "member_tag_removal"
+        indexes = [Index(fields=("member_id", "removed_at"), name="member_tag_removal_member_idx")]

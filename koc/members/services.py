@@ -26,6 +26,7 @@ from koc.members.models import (
     LifecycleStage,
     Member,
     MemberTag,
+    MemberTagRemoval,
     StageAutoRule,
     StageTransition,
     Tag,
@@ -34,6 +35,7 @@ from koc.members.models import (
     TagSource,
 )
 from koc.members.stages import TEMPLATES, auto_rule_for_order_count, should_advance
+from koc.members.tag_removals import drop_member_tags
 
 # A bulk tag change by filter touches at most this many members in one call.
 BULK_LIMIT = 100_000
@@ -307,14 +309,18 @@ async def apply_tags(
     for start in range(0, len(member_ids), 5000):
         chunk = list(member_ids[start : start + 5000])
         if exclusive_groups:
-            await MemberTag.filter(
-                member_id__in=chunk,
-                tag_id__in=Subquery(
-                    Tag.filter(group_id__in=list(exclusive_groups))
-                    .exclude(id__in=list(exclusive_groups.values()))
-                    .values("id")
+            await drop_member_tags(
+                MemberTag.filter(
+                    member_id__in=chunk,
+                    tag_id__in=Subquery(
+                        Tag.filter(group_id__in=list(exclusive_groups))
+                        .exclude(id__in=list(exclusive_groups.values()))
+                        .values("id")
+                    ),
                 ),
-            ).delete()
+                removed_by=staff_id,
+                reason="replaced: one tag per member in its group",
+            )
         held = set(
             await MemberTag.filter(
                 member_id__in=chunk, tag_id__in=[t.id for t in tags]
@@ -356,13 +362,17 @@ async def add_member_tags(
     return len(member_ids), added
 
 
-async def take_off_tags(member_ids: Sequence[int], tags: Sequence[Tag]) -> int:
+async def take_off_tags(
+    member_ids: Sequence[int], tags: Sequence[Tag], *, removed_by: int | None, reason: str
+) -> int:
     """Take ``tags`` off the members (call inside a transaction). Returns rows removed."""
     removed = 0
     for start in range(0, len(member_ids), 5000):
-        removed += await MemberTag.filter(
+        rows = MemberTag.filter(
             member_id__in=list(member_ids[start : start + 5000]), tag_id__in=[t.id for t in tags]
-        ).delete()
+        )
+        removed += await rows.count()
+        await drop_member_tags(rows, removed_by=removed_by, reason=reason)
     if removed:
         await publish(MemberTagsChanged(member_ids=list(member_ids)))
     return removed
@@ -374,7 +384,9 @@ async def remove_member_tags(
     async with in_transaction():
         tags = await resolve_tags(tag_ids)
         member_ids = await _target_member_ids(f)
-        removed = await take_off_tags(member_ids, tags)
+        removed = await take_off_tags(
+            member_ids, tags, removed_by=actor.staff_id, reason="taken off by staff"
+        )
         await audit.record(
             actor,
             "member_tags.remove",
@@ -440,11 +452,12 @@ async def update_profile(member_id: int, changes: dict[str, Any], *, actor: Acto
 async def fold_member(prospect: Member, *, into: Member) -> None:
     """The members part of folding a prospect into the member it turned out to be (see
     ``koc.orders.prospects.merge_prospect``, which moves the prospect's orders first): its tags
-    and stage history move over, the features above move their rows on ``MemberMerged``,
+    (held and taken off) and stage history move over, the features above move their rows on ``MemberMerged``,
     then the prospect is deleted. Call inside a transaction."""
     held = await MemberTag.filter(member_id=into.id).values_list("tag_id", flat=True)
     await MemberTag.filter(member_id=prospect.id, tag_id__in=list(held)).delete()
     await MemberTag.filter(member_id=prospect.id).update(member_id=into.id)
+    await MemberTagRemoval.filter(member_id=prospect.id).update(member_id=into.id)
     await StageTransition.filter(member_id=prospect.id).update(member_id=into.id)
     await publish(MemberMerged(prospect=prospect, member=into))
     into.order_count += prospect.order_count

@@ -28,6 +28,8 @@ from koc.privileges.models import (
     RsvpStatus,
 )
 from koc.referrals.models import ReferralReward
+from koc.segments import services as segments
+from koc.segments.models import SegmentSnapshot
 from koc.settings import get_settings
 from koc.surveys.audience import open_surveys_of
 from koc.surveys.models import Survey, SurveyStatus
@@ -223,6 +225,18 @@ async def survey_invitations(
         recipients = [Recipient(m, f"survey:{survey.id}", fields) for m in batch if audience[m]]
         invited += len(await notify(K.SURVEY_INVITATION, recipients, now=now))
     return invited
+
+
+async def survey_invitations_to_segment(
+    survey_id: int, segment_id: int, *, now: datetime | None = None
+) -> tuple[int, SegmentSnapshot]:
+    """Invite the members a saved segment holds now (those in the survey's audience), recording
+    who it held as a snapshot used for ``survey:<id>``: later reports read whom the invitation
+    was for, whatever the segment holds by then. Call inside the invitation's transaction."""
+    now = now or datetime.now(UTC)
+    shot = await segments.snapshot(segment_id, f"survey:{survey_id}", now)
+    held = await segments.snapshot_members(shot.id).order_by("id").values_list("id", flat=True)
+    return await survey_invitations(survey_id, held, now=now), shot
 
 
 async def _batches(member_ids: Sequence[int] | None) -> AsyncIterator[list[int]]:

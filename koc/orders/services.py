@@ -1,6 +1,6 @@
 """Recording what partner apps report. Every write is idempotent per (partner, externalId).
 
-About 520 lines: orders, refunds and member events share their validation, the resolution of
+About 540 lines: orders, refunds and member events share their validation, the resolution of
 the member a partner names and the idempotent replay, and change together when ingestion does.
 """
 
@@ -22,12 +22,14 @@ from tortoise.transactions import in_transaction
 
 from koc.errors import DomainError
 from koc.events import MemberEventRecorded, OrderRecorded, OrderRefunded, publish, publish_many
+from koc.events.memo import batch_memo
 from koc.members.models import Member, MemberIdentity
 from koc.members.phones import normalize_phone
 from koc.members.services import count_order, count_orders
 from koc.orders.errors import IngestionErrorCode
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
 from koc.orders.prospects import create_prospect
+from koc.rows import fetch_by_keys
 
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
@@ -279,7 +281,8 @@ async def record_orders(
     attempt = 1
     while True:
         try:
-            return await _record_orders(partner_id, items, default_appid)
+            with batch_memo():  # the batch's handlers read each configuration row once
+                return await _record_orders(partner_id, items, default_appid)
         except Exception as exc:
             lost = getattr(exc, "sqlstate", None) in RETRY_SQLSTATES
             if not (outermost and lost and attempt < ATTEMPTS):
@@ -298,14 +301,7 @@ async def _record_orders(
         except DomainError as exc:
             results[index] = exc
     async with in_transaction():
-        existing = {}
-        if checked:
-            existing = {
-                o.external_id: o
-                for o in await Order.filter(
-                    partner_id=partner_id, external_id__in={c.data.external_id for c in checked}
-                )
-            }
+        existing = await _reported_before(partner_id, [c.data.external_id for c in checked])
         new: dict[str, _Checked] = {}
         repeated: list[_Checked] = []  # an externalId sent again later in the same batch
         for c in checked:
@@ -348,6 +344,24 @@ async def _record_orders(
             for c, result in zip(repeated, again, strict=True):
                 results[c.index] = result
     return cast(list[Recorded | DomainError], results)  # every item has its result now
+
+
+async def _reported_before(partner_id: int, external_ids: Sequence[str]) -> dict[str, Order]:
+    """The orders among these externalIds that the partner reported before. Nearly always
+    none: a fixed statement finds which, and only those are read as orders."""
+    known = [
+        external_id
+        for (external_id,) in await fetch_by_keys(
+            'SELECT external_id FROM "order" WHERE external_id IN ({keys}) AND partner_id = ?',
+            external_ids,
+            [partner_id],
+        )
+    ]
+    if not known:
+        return {}
+    return {
+        o.external_id: o for o in await Order.filter(partner_id=partner_id, external_id__in=known)
+    }
 
 
 async def _insert_orders(

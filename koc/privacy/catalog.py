@@ -38,7 +38,14 @@ from koc.creators.models import (
 )
 from koc.db import table_of
 from koc.livecodes.models import LiveCode, LiveCodeArrival, WeComContact
-from koc.members.models import Gender, Member, MemberIdentity, MemberTag, StageTransition
+from koc.members.models import (
+    Gender,
+    Member,
+    MemberIdentity,
+    MemberTag,
+    MemberTagRemoval,
+    StageTransition,
+)
 from koc.notifications.models import Notification, SubscribeGrant, SubscribeMessage
 from koc.orders.models import MemberEvent, Order, Refund
 from koc.privacy.models import AccessRecord, ErasureRequest
@@ -148,6 +155,12 @@ CATALOG: tuple[Table, ...] = (
     Table(MemberIdentity, erase=Erase.DELETE, note="openids: a later login is a new member"),
     Table(RefreshToken, erase=Erase.DELETE, hidden=("token_hash",)),
     Table(MemberTag, erase=Erase.DELETE, labels=("tag__name", "tag__group__name")),
+    Table(
+        MemberTagRemoval,
+        erase=Erase.DELETE,
+        labels=("tag__name", "tag__group__name"),
+        note="tags that came off, kept for the member's story",
+    ),
     Table(
         StageTransition,
         erase=Erase.SCRUB,

@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from koc.badges.models import Badge, BadgeHolding, MemberKocRole
 from koc.events import PrivilegeGranted, publish_many
+from koc.events.memo import once_per_batch
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import LifecycleStage, Member, MemberTag
 from koc.privileges.models import (
@@ -151,7 +152,10 @@ async def _announce(p: Privilege, grants: Sequence[PrivilegeGrant]) -> None:
 async def refresh_member_grants(member_ids: Sequence[int], dimension: str | None = None) -> None:
     """Re-evaluate the automatic grants of these members, only for privileges whose conditions
     read ``dimension`` (roles, stages, badges, tags; None for all)."""
-    for p in await Privilege.filter(active=True).order_by("id"):
+    active = await once_per_batch(
+        "privileges.active", lambda: Privilege.filter(active=True).order_by("id")
+    )
+    for p in active:
         criteria = criteria_of(p)
         if not criteria.automatic or (dimension and dimension not in criteria.dimensions()):
             continue

@@ -8,17 +8,17 @@ from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 from koc.db import update_rows
 from koc.events import ReferralConverted, ReferralReversed, publish, publish_many
 from koc.orders.models import MemberEvent, MemberEventKind, Order
 from koc.referrals import rules
-from koc.referrals.ledger import ensure_accounts
+from koc.referrals.ledger import ensure_accounts, lock_accounts
 from koc.referrals.models import (
     ConversionStatus,
     Milestone,
     Referral,
-    ReferralAccount,
     ReferralConversion,
     ReferralReward,
     ReferralStep,
@@ -33,6 +33,7 @@ from koc.referrals.policy import policy
 from koc.referrals.program import get_program, program_rules, program_tiers
 from koc.referrals.rewards import withdraw_rewards
 from koc.referrals.steps import add_step
+from koc.rows import fetch_by_keys, row_maker
 
 
 async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion | None]:
@@ -60,11 +61,15 @@ async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion |
         return converted
     program = await get_program()
     qualifying = program_rules(program)
-    active = set(
-        await ReferralConversion.filter(
-            referral_id__in={r.id for _, _, r in candidates}, status=ConversionStatus.ACTIVE
-        ).values_list("referral_id", flat=True)
-    )
+    active = {
+        referral_id
+        for (referral_id,) in await fetch_by_keys(
+            "SELECT referral_id FROM referral_conversion"
+            " WHERE referral_id IN ({keys}) AND status = ?",
+            [r.id for _, _, r in candidates],
+            [ConversionStatus.ACTIVE.value],
+        )
+    }
     converting = []
     for index, order, referral in candidates:
         if rules.order_qualifies(
@@ -80,9 +85,7 @@ async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion |
     # The referrers' account locks serialize their conversions, so tier ordinals are exact.
     referrer_ids = sorted({r.referrer_id for _, _, r in converting})
     await ensure_accounts(referrer_ids)
-    await (
-        ReferralAccount.filter(member_id__in=referrer_ids).order_by("member_id").select_for_update()
-    )
+    await lock_accounts(referrer_ids)
     counted = await _counted_conversions(program.tier_period, [(o, r) for _, o, r in converting])
     tiers = program_tiers(program)
     rows = []
@@ -138,21 +141,32 @@ async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion |
     return converted
 
 
+class _Counted(NamedTuple):
+    referrer_id: int
+    occurred_at: datetime
+
+
 async def _counted_conversions(
     period: TierPeriod, orders: Sequence[tuple[Order, Referral]]
 ) -> dict[int, list[datetime]]:
     """The times of the referrers' standing conversions that can count towards the ordinals
     of these orders (from the earliest period start to the latest order), sorted."""
-    query = ReferralConversion.filter(
-        referrer_id__in={r.referrer_id for _, r in orders},
-        status=ConversionStatus.ACTIVE,
-        occurred_at__lte=max(o.occurred_at for o, _ in orders),
+    sql = (
+        "SELECT referrer_id, occurred_at FROM referral_conversion"
+        " WHERE referrer_id IN ({keys}) AND status = ? AND occurred_at <= ?"
     )
+    params: list[Any] = [
+        ConversionStatus.ACTIVE.value,
+        max(o.occurred_at for o, _ in orders).astimezone(UTC),
+    ]
     starts = [rules.period_start(period, o.occurred_at) for o, _ in orders]
     if None not in starts:
-        query = query.filter(occurred_at__gte=min(s for s in starts if s is not None))
+        sql += " AND occurred_at >= ?"
+        params.append(min(s for s in starts if s is not None).astimezone(UTC))
+    make = row_maker(_Counted)
     counted: dict[int, list[datetime]] = defaultdict(list)
-    for referrer_id, at in await query.values_list("referrer_id", "occurred_at"):
+    for row in await fetch_by_keys(sql, [r.referrer_id for _, r in orders], params):
+        referrer_id, at = make(row)
         counted[referrer_id].append(at)
     for times in counted.values():
         times.sort()

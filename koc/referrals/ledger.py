@@ -12,14 +12,36 @@ from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
+from koc.db import execute, on_postgres
 from koc.referrals.models import PointsEntry, PointsReason, ReferralAccount
+from koc.rows import fetch_by_keys
 
 
 async def ensure_accounts(member_ids: list[int]) -> None:
-    """Create the missing accounts of these members (concurrent creators do not collide)."""
-    if member_ids:
-        await ReferralAccount.bulk_create(
-            [ReferralAccount(member_id=m) for m in member_ids], ignore_conflicts=True
+    """Create the missing accounts of these members (concurrent creators do not collide).
+    A fixed statement, as the model's defaults would write them: every converting order
+    makes sure of its referrer's account."""
+    if not member_ids:
+        return
+    now = datetime.now(UTC)
+    await execute(
+        "INSERT INTO referral_account"
+        " (member_id, points_balance, negative_since, koc_status, banned, ban_reason, updated_at)"
+        f" VALUES {', '.join(['(?, 0, NULL, ?, ?, ?, ?)'] * len(member_ids))}"
+        " ON CONFLICT DO NOTHING",
+        [value for m in member_ids for value in (m, "", False, "", now)],
+    )
+
+
+async def lock_accounts(member_ids: list[int]) -> None:
+    """Lock these members' accounts (created before) until the transaction ends, in member
+    order so two transactions never wait on each other. SQLite runs one write transaction at a
+    time: nothing to lock there."""
+    if member_ids and on_postgres():
+        await fetch_by_keys(
+            "SELECT member_id FROM referral_account WHERE member_id IN ({keys})"
+            " ORDER BY member_id FOR UPDATE",
+            member_ids,
         )
 
 

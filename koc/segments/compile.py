@@ -4,8 +4,8 @@ one statement, and nothing is evaluated member by member in Python.
 
 Every fact is read through its feature's models, imported like any other dependency: segments
 sits above members, orders, badges, creators, referrals and surveys. A feature that takes a
-segment as its audience (surveys, privileges, campaigns: not yet) would close a cycle, and needs
-its facts moved below it first; tests/test_import_graph.py says so the day it happens.
+rule or a segment as its audience (surveys) reaches this compiler through koc.members.audience,
+which koc.wiring fills in, so no import cycle closes (tests/test_import_graph.py).
 """
 
 from __future__ import annotations
@@ -189,6 +189,12 @@ def to_q(rule: r.Rule, now: datetime) -> Q:
             return _referrals(rule, now)
         case r.Survey():
             return _survey(rule)
+        case r.Advisor(ids, unassigned):
+            # owner_id IS NOT NULL first, as for stages: under NOT an unassigned member is
+            # then "not with" these advisors.
+            if unassigned:
+                return Q(owner_id__isnull=True)
+            return Q(owner_id__isnull=False, owner_id__in=list(ids))
         case r.Text(column, values):
             return Q(**{f"{column}__in": list(values)})
         case r.Time():
@@ -202,6 +208,6 @@ def members_matching(rule: r.Rule, now: datetime) -> QuerySet[Member]:
 
 
 def rule_condition(data: dict[str, Any], now: datetime) -> Q:
-    """The condition of a rule's (checked) JSON form: what a member filter with a rule applies
-    (koc.members.services.use_rule_compiler)."""
+    """The condition of a rule's (checked) JSON form: what a member filter or an audience with
+    a rule applies (koc.members.audience)."""
     return to_q(r.parse_rule(data), now)

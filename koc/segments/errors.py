@@ -11,8 +11,8 @@ class SegmentErrorCode(ErrorCode):
     )
     NOT_FOUND = (
         "NOT_FOUND",
-        "A segment, tag, stage, badge or survey option named does not exist (``field`` says "
-        "which).",
+        "A segment, tag, stage, badge, survey option or advisor named does not exist (``field`` "
+        "says which; an advisor is a staff account with the ADVISOR role).",
     )
     INVALID = "INVALID", "A field's value is not acceptable; the message says why."
     DUPLICATE = "DUPLICATE", "A segment of this name exists already."
@@ -21,4 +21,7 @@ class SegmentErrorCode(ErrorCode):
         "The tag rule would trigger itself: its segment reads the tag it sets, directly or "
         "through other tag rules.",
     )
-    IN_USE = "IN_USE", "The segment is used by a tag or stage rule; delete those first."
+    IN_USE = (
+        "IN_USE",
+        "The segment is used by a tag or stage rule or is a survey's audience; change those first.",
+    )

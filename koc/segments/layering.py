@@ -23,9 +23,11 @@ from koc.consent.services import may_process
 from koc.consent.tags import apply_automatic_tags
 from koc.errors import DomainError
 from koc.events import MemberTagsChanged, publish
+from koc.events.memo import once_per_batch
 from koc.members.models import LifecycleStage, Member, MemberTag, Tag, TagSource
 from koc.members.services import move_automatically
 from koc.members.stages import should_advance
+from koc.members.tag_removals import drop_member_tags
 from koc.segments import rules as r
 from koc.segments import services
 from koc.segments.errors import SegmentErrorCode
@@ -106,7 +108,11 @@ async def apply_tag_rule(
         .values_list("member_id", flat=True)
     )
     if stale:
-        await MemberTag.filter(tag_id=rule.tag_id, member_id__in=list(stale)).delete()
+        await drop_member_tags(
+            MemberTag.filter(tag_id=rule.tag_id, member_id__in=list(stale)),
+            removed_by=None,
+            reason=f"{cause_of(rule)}: no longer matches",
+        )
         await publish(MemberTagsChanged(member_ids=list(stale)))
     tag = await Tag.get(id=rule.tag_id).prefetch_related("group")
     holders = Subquery(MemberTag.filter(tag_id=rule.tag_id).values("member_id"))
@@ -182,7 +188,11 @@ async def relayer(member_ids: Sequence[int], fact: str) -> None:
     of that kind changed). One pass per rule: a handful of statements each."""
     if not member_ids:
         return
-    for rule in await TagRule.filter(active=True).select_related("segment").order_by("id"):
+    rules = await once_per_batch(
+        "segments.tag_rules",
+        lambda: TagRule.filter(active=True).select_related("segment").order_by("id"),
+    )
+    for rule in rules:
         if fact in r.facts_read(services.rule_of(rule.segment)):
             for start in range(0, len(member_ids), BATCH):
                 await apply_tag_rule(rule, member_ids[start : start + BATCH])

@@ -116,6 +116,14 @@ class Survey:
 
 
 @dataclass(frozen=True)
+class Advisor:
+    """The member's owner advisor is one of ``ids``, or (``unassigned``) they have none."""
+
+    ids: tuple[int, ...] = ()
+    unassigned: bool = False
+
+
+@dataclass(frozen=True)
 class Text:
     """A member column equal to one of the values (region, source channel)."""
 
@@ -132,7 +140,7 @@ class Time:
 
 
 Rule = All | AnyOf | Not | Tags | Stage | Koc | Badges | Orders | Events | Referrals | Survey
-Rule = Rule | Text | Time  # type: ignore[misc]
+Rule = Rule | Advisor | Text | Time  # type: ignore[misc]
 
 CONNECTIVES = ("all", "any", "not")
 FACTS = (
@@ -144,6 +152,7 @@ FACTS = (
     "events",
     "referrals",
     "survey",
+    "advisor",
     "region",
     "sourceChannel",
     "created",
@@ -367,6 +376,17 @@ def _survey(r: _Reader) -> Rule | None:
     return r.done(rule)
 
 
+def _advisor(r: _Reader) -> Rule | None:
+    r.unknown(("ids", "unassigned"))
+    ids = r.ints("ids")
+    unassigned = r.data.get("unassigned")
+    if unassigned is not None and not isinstance(unassigned, bool):
+        r.fail("unassigned", "true or false.")
+    elif r.ok and bool(ids) == bool(unassigned):
+        r.fail(None, "Give advisor ids or unassigned: true, one of them.")
+    return r.done(Advisor(ids, bool(unassigned)))
+
+
 def _text(column: str) -> Callable[[_Reader], Rule | None]:
     def parse(r: _Reader) -> Rule | None:
         r.unknown(("in",))
@@ -398,6 +418,7 @@ _FACT_PARSERS: dict[str, Callable[[_Reader], Rule | None]] = {
     "events": _events,
     "referrals": _referrals,
     "survey": _survey,
+    "advisor": _advisor,
     "region": _text("region"),
     "sourceChannel": _text("source_channel"),
     "created": _time("created_at"),
@@ -432,6 +453,7 @@ _READS = {
     Events: "events",
     Referrals: "referrals",
     Survey: "survey",
+    Advisor: "profile",  # the owner is a member column; a change is caught by the recompute
     Text: "profile",
     Time: "profile",
 }
@@ -458,6 +480,7 @@ _REFERENCES = {
     ("badges", "all"): "badge",
     ("badges", "any"): "badge",
     ("survey", "optionIds"): "option",
+    ("advisor", "ids"): "advisor",
 }
 
 

@@ -4,7 +4,7 @@ members, and snapshots of who a segment held when it was used. Plain arguments i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,13 +15,15 @@ from tortoise.transactions import in_transaction
 
 from koc.audit import services as audit
 from koc.audit.services import Actor
+from koc.auth.models import StaffRole, StaffUser
 from koc.badges.models import Badge
 from koc.errors import DomainError
 from koc.members.models import LifecycleStage, Member, Tag
 from koc.segments import rules as r
-from koc.segments.compile import members_matching, survey_option_ids, to_q
+from koc.segments.compile import members_matching, rule_condition, survey_option_ids, to_q
 from koc.segments.errors import SegmentErrorCode
 from koc.segments.models import Segment, SegmentSnapshot, SegmentSnapshotMember, StageRule, TagRule
+from koc.surveys.models import Survey
 
 SNAPSHOT_BATCH = 5000
 
@@ -39,7 +41,7 @@ async def check_rule(data: Any, path: str = "rule") -> r.Rule:
     known: dict[str, set[Any]] = {}
     wanted = {
         kind: {value for k, value, _ in refs if k == kind}
-        for kind in ("tag", "stage", "badge", "option")
+        for kind in ("tag", "stage", "badge", "option", "advisor")
     }
     if wanted["tag"]:
         known["tag"] = set(
@@ -53,6 +55,9 @@ async def check_rule(data: Any, path: str = "rule") -> r.Rule:
         known["badge"] = set(await codes)
     if wanted["option"]:
         known["option"] = await survey_option_ids(wanted["option"])
+    if wanted["advisor"]:
+        advisors = StaffUser.filter(id__in=list(wanted["advisor"]), role=StaffRole.ADVISOR)
+        known["advisor"] = set(await advisors.values_list("id", flat=True))
     for kind, value, at in refs:
         if value not in known.get(kind, set()):
             raise DomainError(SegmentErrorCode.NOT_FOUND, f"No {kind} {value!r}.", at)
@@ -132,7 +137,7 @@ async def update_segment(
 
 
 async def delete_segment(segment_id: int, *, actor: Actor) -> None:
-    """Delete a segment no rule uses. Its snapshots go with it."""
+    """Delete a segment no rule and no survey audience uses. Its snapshots go with it."""
     async with in_transaction():
         segment = await Segment.get_or_none(id=segment_id).select_for_update()
         if segment is None:
@@ -143,6 +148,8 @@ async def delete_segment(segment_id: int, *, actor: Actor) -> None:
             raise DomainError(
                 SegmentErrorCode.IN_USE, "A tag or stage rule uses this segment.", "id"
             )
+        if await Survey.exists(audience_segment_id=segment_id):
+            raise DomainError(SegmentErrorCode.IN_USE, "A survey's audience is this segment.", "id")
         snapshots = Subquery(SegmentSnapshot.filter(segment_id=segment_id).values("id"))
         await SegmentSnapshotMember.filter(snapshot_id__in=snapshots).delete()
         await SegmentSnapshot.filter(segment_id=segment_id).delete()
@@ -206,6 +213,16 @@ def snapshot_members(snapshot_id: int) -> QuerySet[Member]:
     """The members a snapshot recorded."""
     held = Subquery(SegmentSnapshotMember.filter(snapshot_id=snapshot_id).values("member_id"))
     return Member.filter(id__in=held)
+
+
+class SegmentLanguage:
+    """koc.segments as the audience language of the features below it (koc.members.audience)."""
+
+    condition = staticmethod(rule_condition)
+
+    async def segment_rules(self, segment_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+        rows = await Segment.filter(id__in=list(segment_ids)).values_list("id", "rule")
+        return {segment_id: dict(rule) for segment_id, rule in rows}
 
 
 async def audience_rule(

@@ -61,7 +61,7 @@ def _expansion_spec(category: str, tag_id: int) -> rules.SurveySpec:
         title="What goes with your car?",
         purpose=SurveyPurpose.CATEGORY_EXPANSION,
         introduction="Three minutes on what you needed before and after buying.",
-        audience=rules.AudienceSpec(categories=[category]),
+        audience=rules.AudienceSpec(rule={"orders": {"categories": [category]}}),
         questions=[
             rules.QuestionSpec(
                 "satisfaction",

@@ -2,7 +2,15 @@ from koc.errors import ErrorCode
 
 
 class SurveyErrorCode(ErrorCode):
-    NOT_FOUND = "NOT_FOUND", "No survey has this ID, or the survey has no such version."
+    NOT_FOUND = (
+        "NOT_FOUND",
+        "No survey has this ID, the survey has no such version, or the audience names a "
+        "segment, tag, stage, badge or survey option that does not exist (``field`` says which).",
+    )
+    INVALID_RULE = (
+        "INVALID_RULE",
+        "The audience rule is malformed; ``field`` is the path inside the tree.",
+    )
     INVALID = "INVALID", "A field's value is not acceptable; the message says why."
     NOT_EDITABLE = (
         "NOT_EDITABLE",
@@ -11,11 +19,10 @@ class SurveyErrorCode(ErrorCode):
     NOT_DRAFT = "NOT_DRAFT", "Only a draft survey can be published."
     NOT_OPEN = "NOT_OPEN", "The survey is not open (a draft, closed, or past its closing time)."
     NO_QUESTIONS = "NO_QUESTIONS", "A survey needs at least one question to be published."
-    TAG_NOT_FOUND = "TAG_NOT_FOUND", "The audience or an option names a tag that does not exist."
-    STAGE_NOT_FOUND = "STAGE_NOT_FOUND", "The audience names a lifecycle stage that does not exist."
+    TAG_NOT_FOUND = "TAG_NOT_FOUND", "An option names a tag that does not exist."
     MEMBER_NOT_FOUND = (
         "MEMBER_NOT_FOUND",
-        "A member named (in the audience or as the interviewee) does not exist.",
+        "A member named (in the explicit audience or as the interviewee) does not exist.",
     )
     NOT_IN_AUDIENCE = "NOT_IN_AUDIENCE", "The survey is not meant for this member."
     ALREADY_RESPONDED = (

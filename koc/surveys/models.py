@@ -28,13 +28,17 @@ class SurveyStatus(StrEnum):
 
 
 class AudienceMode(StrEnum):
-    """RULES: members matching every given rule kind (everyone when none). EXPLICIT: a list."""
+    """RULES: members matching the audience rule or saved segment (everyone when neither is
+    given). EXPLICIT: a list."""
 
     RULES = "RULES"
     EXPLICIT = "EXPLICIT"
 
 
 class AudienceRuleKind(StrEnum):
+    """The kinds of the audience rows surveys had before segment rules replaced them; migrations
+    0001 and 0003 (which converts them into rules) still name them."""
+
     STAGE = "STAGE"
     TAG = "TAG"
     KOC_ROLE = "KOC_ROLE"
@@ -83,8 +87,12 @@ class Survey(Model):
     response_cap = fields.IntField(null=True)
     response_count = fields.IntField(default=0)
     audience_mode = fields.CharEnumField(AudienceMode, max_length=8, default=AudienceMode.RULES)
-    bought_from = fields.DatetimeField(null=True)
-    bought_to = fields.DatetimeField(null=True)
+    # RULES mode: a rule of koc.segments' language (its JSON form) or a saved segment, at most
+    # one of them; neither is every member (koc.members.audience).
+    audience_rule = fields.JSONField(null=True)
+    audience_segment = fields.ForeignKeyField(
+        "segments.Segment", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
     # A plain id, not a foreign key: versions point at their survey, and a cycle of foreign
     # keys between two tables cannot be created in one migration.
     current_version_id = fields.IntField(null=True)
@@ -169,20 +177,6 @@ class SurveyCodebookRule(Model):
     class Meta:
         table = "survey_codebook_rule"
         indexes = [Index(fields=("option_id",), name="survey_codebook_option_idx")]
-
-
-class SurveyAudienceRule(Model):
-    """One accepted value of one audience rule kind (a stage code, a tag, a role, a category)."""
-
-    id = fields.IntField(primary_key=True)
-    survey = fields.ForeignKeyField("surveys.Survey", related_name=False)
-    kind = fields.CharEnumField(AudienceRuleKind, max_length=10)
-    value = fields.CharField(max_length=64, default="")
-    tag = fields.ForeignKeyField("core.Tag", related_name=False, null=True)
-
-    class Meta:
-        table = "survey_audience_rule"
-        indexes = [Index(fields=("survey_id", "kind"), name="survey_audience_rule_idx")]
 
 
 class SurveyAudienceMember(Model):

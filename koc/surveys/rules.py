@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from koc.errors import DomainError, DomainErrors
 from koc.surveys.errors import SurveyErrorCode as Code
@@ -65,15 +66,12 @@ class QuestionSpec:
 
 @dataclass
 class AudienceSpec:
-    """RULES mode when member_ids is None: every given kind must match (any value within a
-    kind); no rule at all means every member. EXPLICIT mode: exactly the listed members."""
+    """RULES mode when member_ids is None: the members of a rule of koc.segments' language (its
+    checked JSON form) or of a saved segment; neither means every member. EXPLICIT mode: exactly
+    the listed members."""
 
-    stages: list[str] = field(default_factory=list)
-    tag_ids: list[int] = field(default_factory=list)
-    koc_roles: list[str] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
-    bought_from: datetime | None = None
-    bought_to: datetime | None = None
+    rule: dict[str, Any] | None = None
+    segment_id: int | None = None
     member_ids: list[int] | None = None
 
 
@@ -243,13 +241,16 @@ def check_survey(spec: SurveySpec, now: datetime) -> None:
 
 def _check_audience(a: AudienceSpec) -> list[DomainError]:
     errors: list[DomainError] = []
-    has_rules = a.stages or a.tag_ids or a.koc_roles or a.categories
+    if a.rule is not None and a.segment_id is not None:
+        errors.append(
+            DomainError(Code.INVALID, "Give a rule or a segmentId, not both.", "audience")
+        )
     if a.member_ids is not None:
-        if has_rules or a.bought_from or a.bought_to:
+        if a.rule is not None or a.segment_id is not None:
             errors.append(
                 DomainError(
                     Code.INVALID,
-                    "Give an explicit member list or rules, not both.",
+                    "Give an explicit member list or a rule or segment, not both.",
                     "audience.memberIds",
                 )
             )
@@ -257,39 +258,6 @@ def _check_audience(a: AudienceSpec) -> list[DomainError]:
             errors.append(
                 DomainError(Code.INVALID, "An explicit list needs members.", "audience.memberIds")
             )
-    for role in a.koc_roles:
-        if not ROLE_RE.match(role):
-            errors.append(
-                DomainError(Code.INVALID, f"Not a KOC role: {role!r}.", "audience.kocRoles")
-            )
-    for category in a.categories:
-        if not 1 <= len(category) <= 64:
-            errors.append(
-                DomainError(
-                    Code.INVALID, "A category is 1-64 characters.", "audience.boughtCategories"
-                )
-            )
-    for name, value in (("boughtFrom", a.bought_from), ("boughtTo", a.bought_to)):
-        if value is not None and value.tzinfo is None:
-            errors.append(DomainError(Code.INVALID, "Times must carry a zone.", f"audience.{name}"))
-    if (a.bought_from or a.bought_to) and not a.categories:
-        errors.append(
-            DomainError(
-                Code.INVALID,
-                "A purchase period needs boughtCategories.",
-                "audience.boughtCategories",
-            )
-        )
-    if (
-        a.bought_from
-        and a.bought_to
-        and a.bought_from.tzinfo
-        and a.bought_to.tzinfo
-        and a.bought_from >= a.bought_to
-    ):
-        errors.append(
-            DomainError(Code.INVALID, "boughtFrom must be before boughtTo.", "audience.boughtTo")
-        )
     return errors
 
 

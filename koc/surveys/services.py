@@ -21,19 +21,17 @@ from koc.auth.viewer import StaffViewer
 from koc.consent.tags import apply_automatic_tags
 from koc.errors import DomainError, DomainErrors
 from koc.events import KocStatusChanged, MemberMerged, SurveyResponded, publish
-from koc.members.models import LifecycleStage, Member, Tag, TagSource
+from koc.members.models import Member, Tag, TagSource
 from koc.surveys import rules
 from koc.surveys.audience import open_surveys_for
 from koc.surveys.errors import SurveyErrorCode as Code
 from koc.surveys.models import (
     AudienceMode,
-    AudienceRuleKind,
     ResponseChannel,
     Survey,
     SurveyAnswer,
     SurveyAnswerPick,
     SurveyAudienceMember,
-    SurveyAudienceRule,
     SurveyCategoryAnswer,
     SurveyCodebookRule,
     SurveyKocRole,
@@ -64,19 +62,11 @@ def effective_status(survey: Survey, now: datetime) -> SurveyStatus:
 
 
 async def _check_references(spec: rules.SurveySpec) -> None:
-    """Stages, tags and members named by the definition exist."""
+    """Tags and members named by the definition exist (an audience rule or segment is checked
+    by the caller, which can reach koc.segments: koc.members.audience)."""
     errors: list[DomainError] = []
     audience = spec.audience
-    if audience.stages:
-        known = set(
-            await LifecycleStage.filter(code__in=audience.stages).values_list("code", flat=True)
-        )
-        missing = sorted(set(audience.stages) - known)
-        if missing:
-            errors.append(
-                DomainError(Code.STAGE_NOT_FOUND, f"No stage(s) {missing}.", "audience.stages")
-            )
-    tag_ids = set(audience.tag_ids)
+    tag_ids: set[int] = set()
     for q in spec.questions:
         for o in q.options:
             tag_ids.update(o.tag_ids)
@@ -117,30 +107,13 @@ def _survey_fields(spec: rules.SurveySpec) -> dict[str, Any]:
         "audience_mode": AudienceMode.RULES
         if audience.member_ids is None
         else AudienceMode.EXPLICIT,
-        "bought_from": rules.utc(audience.bought_from),
-        "bought_to": rules.utc(audience.bought_to),
+        "audience_rule": audience.rule,
+        "audience_segment_id": audience.segment_id,
     }
 
 
 async def _write_audience(survey_id: int, audience: rules.AudienceSpec) -> None:
-    await SurveyAudienceRule.filter(survey_id=survey_id).delete()
     await SurveyAudienceMember.filter(survey_id=survey_id).delete()
-    values: list[tuple[AudienceRuleKind, list[str]]] = [
-        (AudienceRuleKind.STAGE, audience.stages),
-        (AudienceRuleKind.KOC_ROLE, audience.koc_roles),
-        (AudienceRuleKind.CATEGORY, audience.categories),
-    ]
-    rows = [
-        SurveyAudienceRule(survey_id=survey_id, kind=kind, value=v)
-        for kind, given in values
-        for v in dict.fromkeys(given)
-    ]
-    rows += [
-        SurveyAudienceRule(survey_id=survey_id, kind=AudienceRuleKind.TAG, tag_id=t)
-        for t in dict.fromkeys(audience.tag_ids)
-    ]
-    if rows:
-        await SurveyAudienceRule.bulk_create(rows)
     if audience.member_ids:
         await SurveyAudienceMember.bulk_create(
             [

@@ -3,6 +3,7 @@
 from koc.members.models import Member, MemberTag, Tag, TagFamily, TagGroup, TagSource
 from koc.orders.models import Order
 
+TOKEN, PHONE = "/cgi-bin/token", "/wxa/business/getuserphonenumber"
 BIND = """mutation($code: String!) { memberPhoneBind(code: $code) {
   member { id phone } errors { field code message } } }"""
 
@@ -14,16 +15,33 @@ async def test_bind_stores_the_number_in_e164(member_client, wechat_server):
     assert data["errors"] == []
     assert data["member"]["phone"] == "+8613812345678"
     assert (await Member.get(id=client.member_id)).phone == "+8613812345678"
-    # the app access token was fetched once, then used
-    assert wechat_server.state.requests == ["/cgi-bin/token", "/wxa/business/getuserphonenumber"]
+    # the number was asked for with an app access token fetched once. The app's client lives
+    # for the whole session and the fake server forgets its tokens before each test, so the
+    # client starts with no token or with one WeChat no longer accepts: one fetch either way.
+    assert wechat_server.state.requests.count(TOKEN) == 1
+    assert wechat_server.state.requests[-2:] == [TOKEN, PHONE]
 
 
 async def test_access_token_is_cached_between_binds(member_client, wechat_server):
     a, b = await member_client(), await member_client()
     wechat_server.state.phone_codes.update({"p2": "13900000001", "p3": "13900000002"})
     await a.execute(BIND, {"code": "p2"})
+    asked = len(wechat_server.state.requests)
     await b.execute(BIND, {"code": "p3"})
-    assert wechat_server.state.requests.count("/cgi-bin/token") <= 1
+    # the second bind reused the token the first one left: one request, no token fetch
+    assert wechat_server.state.requests[asked:] == [PHONE]
+
+
+async def test_a_token_wechat_no_longer_accepts_is_fetched_again_once(member_client, wechat_server):
+    a, b = await member_client(), await member_client()
+    wechat_server.state.phone_codes.update({"p6": "13900000006", "p7": "13900000007"})
+    await a.execute(BIND, {"code": "p6"})
+    # WeChat forgets the token (it expired early, or another server fetched a new one)
+    wechat_server.state.access_tokens.clear()
+    asked = len(wechat_server.state.requests)
+    data = (await b.execute(BIND, {"code": "p7"}))["memberPhoneBind"]
+    assert data["errors"] == [] and data["member"]["phone"] == "+8613900000007"
+    assert wechat_server.state.requests[asked:] == [PHONE, TOKEN, PHONE]
 
 
 async def test_invalid_phone_code_is_typed(member_client, wechat_server):

@@ -129,12 +129,13 @@ async def event(
     kind: str,
     days_ago: float = 1,
     payload: dict[str, Any] | None = None,
+    external_id: str = "",
 ) -> None:
     data = await partner.execute(
         EVENT,
         {
             "input": {
-                "externalId": f"EVT-{next(_ids)}",
+                "externalId": external_id or f"EVT-{next(_ids)}",
                 "member": {"memberId": gid("Member", member_id)},
                 "kind": kind,
                 "occurredAt": ago(days_ago),

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from strawberry import relay
+
 from koc.auth.models import PartnerScope, StaffRole
 from koc.consent.models import Purpose
 from koc.creators.models import KocApplication
+from koc.members.models import LifecycleStage, Member
 from koc.notifications import triggers
 from koc.notifications.models import NotificationKind, SubscribeMessage
 from koc.privileges.models import (
@@ -19,12 +22,16 @@ from koc.privileges.models import (
     PrivilegeRsvp,
     RsvpStatus,
 )
+from koc.segments.models import SegmentSnapshot
+from koc.segments.services import snapshot_members
 from tests.badges.factories import create_badge
+from tests.conftest import gid
 from tests.consent.factories import decide
 from tests.creators.factories import apply, make_koc, review
 from tests.notifications.factories import badge_mapping, survey_mapping
 from tests.privileges.factories import create_privilege, grant
 from tests.referrals.helpers import ISSUE_DUE, bind, code_of, make_due, record_order, refund
+from tests.segments.factories import create_segment
 from tests.surveys.helpers import create_survey, open_survey
 
 INBOX = "{ me { notifications { edges { node { kind title body link } } } } }"
@@ -161,6 +168,60 @@ async def test_a_survey_invitation_reaches_the_consenting_audience_once(
     assert [k for k, _ in await _kinds(yes)] == ["SURVEY_INVITATION"]
     assert await _kinds(no) == []
     assert await SubscribeMessage.filter(kind=NotificationKind.SURVEY_INVITATION).count() == 1
+
+
+async def test_an_invitation_to_a_saved_segment_records_whom_it_held(
+    app, member_client, staff_client
+) -> None:
+    # given a saved segment of customers, two of them consenting, and a prospect outside it
+    await survey_mapping()
+    operator = await staff_client(StaffRole.OPERATOR)
+    customer = await LifecycleStage.get(code="CUSTOMER")
+    intent = await LifecycleStage.get(code="INTENT")
+    segment = await create_segment(operator, {"stage": {"in": ["CUSTOMER"]}}, name="Customers")
+    survey = await open_survey(operator, title="充电桩需求调研")
+    survey_id = int(relay.GlobalID.from_id(survey["id"]).node_id)
+    buyers = [await member_client(stage_id=customer.id) for _ in range(2)]
+    prospect = await member_client(stage_id=intent.id)
+    for m in [*buyers, prospect]:
+        await decide(m.member_id, Purpose.MARKETING, True)
+    # when staff invite the segment
+    invite = """mutation($id: ID!, $segment: ID!) {
+      surveyInvitationSend(input: {surveyId: $id, segmentId: $segment}) {
+        invitedCount snapshot { usedFor memberCount } errors { field code } } }"""
+    sent = await operator.execute(invite, {"id": survey["id"], "segment": segment["id"]})
+    # then its members are invited, the prospect is not, and whom it held is recorded
+    assert sent["surveyInvitationSend"] == {
+        "invitedCount": 2,
+        "snapshot": {"usedFor": f"survey:{survey_id}", "memberCount": 2},
+        "errors": [],
+    }
+    assert await _kinds(prospect) == []
+    # and a member who leaves the segment later is still in what the invitation recorded
+    await Member.filter(id=buyers[0].member_id).update(stage_id=intent.id)
+    shot = await SegmentSnapshot.get(used_for=f"survey:{survey_id}")
+    held = await snapshot_members(shot.id).values_list("id", flat=True)
+    assert sorted(held) == sorted(b.member_id for b in buyers)
+    shots = await operator.execute(
+        "query($id: ID!) { segmentSnapshots(segmentId: $id) { usedFor memberCount } }",
+        {"id": segment["id"]},
+    )
+    assert shots["segmentSnapshots"] == [{"usedFor": f"survey:{survey_id}", "memberCount": 2}]
+
+
+async def test_an_invitation_to_a_missing_segment_records_nothing(app, staff_client) -> None:
+    operator = await staff_client(StaffRole.OPERATOR)
+    survey = await open_survey(operator, title="Open")
+    invite = """mutation($id: ID!, $segment: ID!) {
+      surveyInvitationSend(input: {surveyId: $id, segmentId: $segment}) {
+        invitedCount snapshot { usedFor } errors { field code } } }"""
+    sent = await operator.execute(invite, {"id": survey["id"], "segment": gid("Segment", 999)})
+    assert sent["surveyInvitationSend"] == {
+        "invitedCount": 0,
+        "snapshot": None,
+        "errors": [{"field": "segmentId", "code": "NOT_FOUND"}],
+    }
+    assert await SegmentSnapshot.all().count() == 0
 
 
 async def test_only_an_open_survey_takes_invitations(app, staff_client) -> None:

@@ -69,6 +69,12 @@ TAG = (
 TAGS_ADD = (
     """mutation($input: MemberTagsInput!) { memberTagsAdd(input: $input) { errors { code } } }"""
 )
+TAG_OFF = (
+    """mutation($g: ID!) { tagCreate(input: {groupId: $g, name: "Roof box"}) { tag { id } } }"""
+)
+TAGS_REMOVE = (
+    """mutation($input: MemberTagsInput!) { memberTagsRemove(input: $input) { errors { code } } }"""
+)
 STAGE_SET = """mutation($m: ID!) { memberStageSet(input: {memberId: $m, stage: "INTENT",
   reason: "Zhang Erasable wants a test drive"}) { errors { code message } } }"""
 BADGE_AWARD = (
@@ -188,6 +194,11 @@ async def member_with_everything(
     tag = (await admin.execute(TAG, {"g": group}))["tagCreate"]["tag"]["id"]
     tags_input = {"memberIds": [member.member_gid], "tagIds": [tag], "note": "Asked in chat"}
     _ok(await admin.execute(TAGS_ADD, {"input": tags_input}))
+    # ... and one put on and taken off again (kept in the member's story)
+    tag_off = (await admin.execute(TAG_OFF, {"g": group}))["tagCreate"]["tag"]["id"]
+    off_input = {"memberIds": [member.member_gid], "tagIds": [tag_off], "note": "Said in chat"}
+    _ok(await admin.execute(TAGS_ADD, {"input": off_input}))
+    _ok(await admin.execute(TAGS_REMOVE, {"input": off_input}))
     _ok(await admin.execute(STAGE_SET, {"m": member.member_gid}))
     badge = (await create_badge(admin))["badge"]
     award = {"memberId": member.member_gid, "badgeId": badge["id"], "reason": "Salon host"}

@@ -14,10 +14,9 @@ from koc.members.models import Member, MemberIdentity
 from koc.orders.models import MemberEvent, Order
 from koc.privacy.models import ErasureChannel, ErasureRequest
 from koc.privacy.retention import purge_events, purge_prospects
+from tests.creators.factories import event
 
 ORDER = """mutation($input: OrderRecordInput!) { orderRecord(input: $input) { errors { code } } }"""
-EVENT = """mutation($input: MemberEventRecordInput!) {
-  memberEventRecord(input: $input) { errors { code } } }"""
 
 
 def _ago(days: int) -> str:
@@ -74,15 +73,7 @@ async def test_old_member_events_are_deleted_and_signals_kept(
     dealer = await partner_client(["events:write"])
     member = await member_client()
     for external_id, days_ago in [("e-old", 800), ("e-new", 10)]:
-        event_input = {
-            "externalId": external_id,
-            "member": {"memberId": member.member_gid},
-            "kind": "EVENT_ATTENDED",
-            "occurredAt": _ago(days_ago),
-        }
-        assert (await dealer.execute(EVENT, {"input": event_input}))["memberEventRecord"][
-            "errors"
-        ] == []
+        await event(dealer, member.member_id, "EVENT_ATTENDED", days_ago, external_id=external_id)
     before = await MemberSignals.get(member_id=member.member_id)
     assert await purge_events(730) == 1
     assert await MemberEvent.all().values_list("external_id", flat=True) == ["e-new"]

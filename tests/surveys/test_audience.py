@@ -1,4 +1,5 @@
-"""Audience targeting: a member outside a survey's audience can neither see nor answer it."""
+"""Audience targeting: a member outside a survey's audience can neither see nor answer it. The
+audience is a rule of the segment language or a saved segment (or an explicit list)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from koc.auth.models import StaffRole
 from koc.events import KocStatusChanged, publish
 from koc.members.models import LifecycleStage, MemberTag, Tag, TagFamily, TagGroup, TagSource
 from tests.conftest import gid, make_member
+from tests.segments.factories import SEGMENT_UPDATE, create_segment
 from tests.surveys.helpers import (
+    CREATE,
     DRAFT_SAVE,
     MY_SURVEYS,
     ORDER_SCOPES,
@@ -16,6 +19,7 @@ from tests.surveys.helpers import (
     open_survey,
     record_order,
     respond,
+    survey_input,
 )
 
 
@@ -52,7 +56,7 @@ async def _assert_inside(client, survey) -> None:
 
 async def test_an_audience_by_stage(staff_client, member_client):
     staff = await staff_client(StaffRole.OPERATOR)
-    survey = await open_survey(staff, audience={"stages": ["CUSTOMER", "REPEAT"]})
+    survey = await open_survey(staff, audience={"rule": {"stage": {"in": ["CUSTOMER", "REPEAT"]}}})
     customer = await LifecycleStage.get(code="CUSTOMER")
     intent = await LifecycleStage.get(code="INTENT")
     await _assert_inside(await member_client(stage_id=customer.id), survey)
@@ -64,7 +68,7 @@ async def test_an_audience_by_tag(staff_client, member_client):
     staff = await staff_client(StaffRole.OPERATOR)
     group = await TagGroup.create(name="Needs", family=TagFamily.CONSUMPTION)
     tag = await Tag.create(group=group, name="family car")
-    survey = await open_survey(staff, audience={"tagIds": [gid("Tag", tag.id)]})
+    survey = await open_survey(staff, audience={"rule": {"tags": {"any": [gid("Tag", tag.id)]}}})
     tagged = await make_member()
     await MemberTag.create(member=tagged, tag=tag, source=TagSource.MANUAL)
     await _assert_inside(await member_client(tagged), survey)
@@ -73,7 +77,7 @@ async def test_an_audience_by_tag(staff_client, member_client):
 
 async def test_an_audience_by_koc_role_counts_active_profiles_only(staff_client, member_client):
     staff = await staff_client(StaffRole.OPERATOR)
-    survey = await open_survey(staff, audience={"kocRoles": ["CO_CREATION"]})
+    survey = await open_survey(staff, audience={"rule": {"koc": {"roles": ["CO_CREATION"]}}})
     co_creator, paused, content = await make_member(), await make_member(), await make_member()
     await publish(KocStatusChanged(member=co_creator, status="ACTIVE", roles=["CO_CREATION"]))
     await publish(KocStatusChanged(member=paused, status="ACTIVE", roles=["CO_CREATION"]))
@@ -92,9 +96,13 @@ async def test_an_audience_of_buyers_of_a_category_within_a_period(
     survey = await open_survey(
         staff,
         audience={
-            "boughtCategories": ["vehicle"],
-            "boughtFrom": at(2024, 1, 1).isoformat(),
-            "boughtTo": at(2025, 1, 1).isoformat(),
+            "rule": {
+                "orders": {
+                    "categories": ["vehicle"],
+                    "from": at(2024, 1, 1).isoformat(),
+                    "to": at(2025, 1, 1).isoformat(),
+                }
+            }
         },
     )
     in_period, too_early, other_category = [await make_member() for _ in range(3)]
@@ -106,10 +114,11 @@ async def test_an_audience_of_buyers_of_a_category_within_a_period(
     await _assert_outside(await member_client(other_category), survey)
 
 
-async def test_rule_kinds_combine_with_and(staff_client, member_client):
+async def test_nested_rules_combine(staff_client, member_client):
     staff = await staff_client(StaffRole.OPERATOR)
     customer = await LifecycleStage.get(code="CUSTOMER")
-    survey = await open_survey(staff, audience={"stages": ["CUSTOMER"], "kocRoles": ["CONTENT"]})
+    rule = {"all": [{"stage": {"in": ["CUSTOMER"]}}, {"koc": {"roles": ["CONTENT"]}}]}
+    survey = await open_survey(staff, audience={"rule": rule})
     both, stage_only = (
         await make_member(stage_id=customer.id),
         await make_member(stage_id=customer.id),
@@ -142,3 +151,63 @@ async def test_a_member_cannot_read_another_members_surveys(member_client):
         "query($id: ID!) { member(id: $id) { surveys { totalCount } } }", {"id": other.member_gid}
     )
     assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_saved_segment_as_audience_follows_the_segment(staff_client, member_client):
+    # given a survey whose audience is a saved segment of customers
+    staff = await staff_client(StaffRole.OPERATOR)
+    segment = await create_segment(staff, {"stage": {"in": ["CUSTOMER"]}}, name="Customers")
+    survey = await open_survey(staff, audience={"segmentId": segment["id"]})
+    customer = await LifecycleStage.get(code="CUSTOMER")
+    intent = await LifecycleStage.get(code="INTENT")
+    buyer, prospect = await make_member(stage_id=customer.id), await make_member(stage_id=intent.id)
+    await _assert_outside(await member_client(prospect), survey)
+    # when staff widen the segment, then the survey reaches its new members too
+    widened = {"id": segment["id"], "rule": {"stage": {"in": ["CUSTOMER", "INTENT"]}}}
+    data = await staff.execute(SEGMENT_UPDATE, {"input": widened})
+    assert data["segmentUpdate"]["errors"] == []
+    await _assert_inside(await member_client(prospect), survey)
+    await _assert_inside(await member_client(buyer), survey)
+    # and staff read the audience back as that segment
+    shown = await staff.execute(
+        "query($id: ID!) { survey(id: $id) { audience { mode rule segment { name } } } }",
+        {"id": survey["id"]},
+    )
+    assert shown["survey"]["audience"] == {
+        "mode": "RULES",
+        "rule": None,
+        "segment": {"name": "Customers"},
+    }
+
+
+async def test_a_segment_a_survey_uses_cannot_be_deleted(staff_client):
+    staff = await staff_client(StaffRole.OPERATOR)
+    segment = await create_segment(staff, {"stage": {"in": ["CUSTOMER"]}}, name="In use")
+    await open_survey(staff, audience={"segmentId": segment["id"]})
+    data = await staff.execute(
+        "mutation($id: ID!) { segmentDelete(id: $id) { errors { field code } } }",
+        {"id": segment["id"]},
+    )
+    assert data["segmentDelete"]["errors"] == [{"field": "id", "code": "IN_USE"}]
+
+
+async def test_a_bad_audience_is_refused_where_it_is_written(staff_client):
+    staff = await staff_client(StaffRole.OPERATOR)
+    bad_rule = {
+        "any": [
+            {"stage": {"in": ["CUSTOMER"]}},
+            {"events": {"kind": "TEST_DRIVE", "withinDays": 0}},
+        ]
+    }
+    unknown_stage = {"stage": {"in": ["NOPE"]}}
+    segment = await create_segment(staff, {"stage": {"in": ["CUSTOMER"]}}, name="Either")
+    cases = [
+        ({"rule": bad_rule}, "audience.rule.any[1].events.withinDays", "INVALID_RULE"),
+        ({"rule": unknown_stage}, "audience.rule.stage.in", "NOT_FOUND"),
+        ({"rule": unknown_stage, "segmentId": segment["id"]}, "audience", "INVALID"),
+        ({"segmentId": gid("Segment", 99999)}, "audience.segmentId", "NOT_FOUND"),
+    ]
+    for audience, field, code in cases:
+        data = await staff.execute(CREATE, {"input": survey_input(audience=audience)})
+        errors = data["surveyCreate"]["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == [(field, code)], audience

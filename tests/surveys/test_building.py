@@ -93,14 +93,12 @@ async def test_invalid_definitions_are_typed_errors_and_nothing_is_stored(staff_
     assert await Survey.all().count() == 0
 
 
-async def test_unknown_tags_and_stages_are_refused(staff_client):
+async def test_unknown_tags_and_stages_in_the_audience_are_refused(staff_client):
     staff = await staff_client(StaffRole.OPERATOR)
-    data = await staff.execute(
-        CREATE,
-        {"input": survey_input(audience={"stages": ["NOPE"], "tagIds": ["VGFnOjk5OTk="]})},
-    )
-    codes = {e["code"] for e in data["surveyCreate"]["errors"]}
-    assert codes == {"STAGE_NOT_FOUND", "TAG_NOT_FOUND"}
+    rule = {"all": [{"stage": {"in": ["NOPE"]}}, {"tags": {"any": ["VGFnOjk5OTk="]}}]}
+    data = await staff.execute(CREATE, {"input": survey_input(audience={"rule": rule})})
+    errors = [(e["field"], e["code"]) for e in data["surveyCreate"]["errors"]]
+    assert errors == [("audience.rule.all[0].stage.in", "NOT_FOUND")]
     assert await Survey.all().count() == 0
 
 

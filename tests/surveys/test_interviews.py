@@ -14,7 +14,7 @@ async def test_an_operator_records_an_interview_for_a_member(staff_client, membe
     staff = await staff_client(StaffRole.OPERATOR, username="li.lei")
     # the interview is with a buyer outside the survey's audience: staff choose whom to ask
     customer = await LifecycleStage.get(code="CUSTOMER")
-    survey = await open_survey(staff, audience={"stages": ["REPEAT"]})
+    survey = await open_survey(staff, audience={"rule": {"stage": {"in": ["REPEAT"]}}})
     member = await make_member(stage_id=customer.id)
     data = await staff.execute(
         INTERVIEW,

@@ -269,7 +269,7 @@ def test_survey_definition_checks():
         questions=[],
         closes_at=now - timedelta(days=1),
         anonymous=True,
-        audience=rules.AudienceSpec(stages=["X"], member_ids=[1], koc_roles=["bad role"]),
+        audience=rules.AudienceSpec(rule={"stage": {"in": ["X"]}}, segment_id=1, member_ids=[1]),
     )
     spec.questions = [
         rules.QuestionSpec(
@@ -280,7 +280,7 @@ def test_survey_definition_checks():
         rules.check_survey(spec, now)
     assert {f for _, f in codes(exc)} == {
         "closesAt",
+        "audience",
         "audience.memberIds",
-        "audience.kocRoles",
         "questions[0].options[0]",
     }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,9 +14,7 @@ from koc.settings import Settings
 from koc.tasks import register_all
 from koc.worker.process import run_worker
 from koc.worker.registry import PERIODICS, TASKS
-
-EVENT = """mutation($input: MemberEventRecordInput!) {
-  memberEventRecord(input: $input) { errors { code } } }"""
+from tests.creators.factories import event
 
 
 def every_setting_off(settings: Settings, **on: str) -> Settings:
@@ -45,14 +42,7 @@ async def test_a_worker_runs_retention_on_its_schedule(
     dealer = await partner_client(["events:write"])
     member = await member_client()
     for external_id, days_ago in [("e-old", 800), ("e-new", 10)]:
-        event_input = {
-            "externalId": external_id,
-            "member": {"memberId": member.member_gid},
-            "kind": "EVENT_ATTENDED",
-            "occurredAt": (datetime.now(UTC) - timedelta(days=days_ago)).isoformat(),
-        }
-        result = await dealer.execute(EVENT, {"input": event_input})
-        assert result["memberEventRecord"]["errors"] == []
+        await event(dealer, member.member_id, "EVENT_ATTENDED", days_ago, external_id=external_id)
     # given a worker whose retention schedule fires every second (croniter's sixth field)
     stop = asyncio.Event()
     worker = asyncio.create_task(

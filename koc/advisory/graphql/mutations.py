@@ -9,7 +9,6 @@ import strawberry
 from strawberry import relay
 
 from koc.advisory import followups, ownership, routing
-from koc.advisory.errors import AdvisoryErrorCode
 from koc.advisory.graphql.types import (
     AdvisorRoute,
     AdvisoryError,
@@ -18,15 +17,14 @@ from koc.advisory.graphql.types import (
     SalesStep,
 )
 from koc.auth.viewer import StaffViewer
-from koc.errors import DomainError
 from koc.graphql.boundary import MaxLength
 from koc.graphql.ids import decode_id, decode_ids
 from koc.graphql.mutations import Payload, mutation
 from koc.graphql.permissions import IsOperator, IsOperatorOrAdvisor, allow
 from koc.members.graphql.access import require_owned
 from koc.members.graphql.inputs import MemberFilterInput
+from koc.members.graphql.targets import member_target
 from koc.members.graphql.types import Member
-from koc.members.services import MemberFilter
 
 IsAdvisor = allow(advisor=True, name="IsAdvisor")
 
@@ -127,21 +125,6 @@ class FollowUpPayload(Payload[AdvisoryError]):
     follow_up: FollowUp | None = strawberry.field(default=None, description="The follow-up.")
 
 
-async def _owner_target(input: MemberOwnerSetInput) -> MemberFilter:
-    if (input.member_ids is None) == (input.filter is None):
-        raise DomainError(
-            AdvisoryErrorCode.INVALID, "Give memberIds or filter, not both.", "memberIds"
-        )
-    if input.member_ids is not None:
-        if not input.member_ids:
-            raise DomainError(
-                AdvisoryErrorCode.NO_MEMBERS, "Give at least one member.", "memberIds"
-            )
-        return MemberFilter(ids=decode_ids(input.member_ids, "Member", "memberIds"))
-    assert input.filter is not None
-    return await input.filter.to_filter()
-
-
 @strawberry.type
 class Mutation:
     @mutation(
@@ -157,7 +140,7 @@ class Mutation:
             decode_id(input.advisor_id, "StaffUser", "advisorId") if input.advisor_id else None
         )
         matched, changed = await ownership.assign(
-            await _owner_target(input), advisor, input.note, actor=viewer
+            await member_target(input.member_ids, input.filter), advisor, input.note, actor=viewer
         )
         return MemberOwnerSetPayload(matched_count=matched, changed_count=changed)
 

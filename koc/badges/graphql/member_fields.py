@@ -12,6 +12,7 @@ from koc.badges.graphql.types import BadgeAward, BadgeAwardEvent, BadgeProgress
 from koc.graphql.context import Info
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
+from koc.graphql.prefetch import load_all, load_all_then, primed
 
 
 def _check(info: Info, member_id: int) -> None:
@@ -21,7 +22,21 @@ def _check(info: Info, member_id: int) -> None:
 
 @strawberry.type
 class BadgeMemberFields:
-    @strawberry.field(description="Badges the member holds, oldest award first.")
+    @strawberry.field(
+        description="Badges the member holds, oldest award first.",
+        metadata=primed(
+            load_all_then(
+                dl.load_holdings,
+                "badge",
+                dl.load_badges,
+                lambda h, arguments: (
+                    h.badge_id
+                    if h.revoked_at is None or arguments.get("includeRevoked") in (True, "true")
+                    else None
+                ),
+            )
+        ),
+    )
     async def badges(
         self,
         info: Info,
@@ -34,14 +49,18 @@ class BadgeMemberFields:
         return [BadgeAward.from_model(h) for h in rows if include_revoked or h.revoked_at is None]
 
     @strawberry.field(
-        description="Progress toward each visible badge not yet earned, e.g. 3 of 5 referrals."
+        description="Progress toward each visible badge not yet earned, e.g. 3 of 5 referrals.",
+        metadata=primed(load_all(dl.load_progress)),
     )
     async def badge_progress(self, info: Info) -> list[BadgeProgress]:
         _check(info, self.id)  # type: ignore[attr-defined]
         rows = await loader(info, dl.load_progress).load(self.id)  # type: ignore[attr-defined]
         return [BadgeProgress(current=p.current, target=p.target, badge_id=b.id) for b, p in rows]
 
-    @strawberry.field(description="Every award and revocation, oldest first (staff only).")
+    @strawberry.field(
+        description="Every award and revocation, oldest first (staff only).",
+        metadata=primed(load_all(dl.load_award_events), staff_only=True),
+    )
     async def badge_history(self, info: Info) -> list[BadgeAwardEvent]:
         if not is_staff(info.context.viewer):
             raise forbidden()

@@ -14,6 +14,7 @@ from koc.creators.graphql import types as koc_types
 from koc.graphql.context import Info
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
+from koc.graphql.prefetch import load_all, load_all_then, primed
 
 if TYPE_CHECKING:
     from koc.creators.graphql.types import (
@@ -39,7 +40,12 @@ class KocMemberFields:
     if TYPE_CHECKING:
         id: int  # the Member's database id, from the Member type
 
-    @strawberry.field(description="KOC status, roles and certificate; null when never considered.")
+    @strawberry.field(
+        description="KOC status, roles and certificate; null when never considered.",
+        metadata=primed(
+            load_all_then(dl.load_profiles, "roles", dl.load_roles, lambda p, _: p.member_id)
+        ),
+    )
     async def koc(self, info: Info) -> Annotated[KocProfile, strawberry.lazy(TYPES)] | None:
 
         _check(info, self.id)
@@ -47,7 +53,8 @@ class KocMemberFields:
         return koc_types.KocProfile.from_model(row) if row else None
 
     @strawberry.field(
-        description="The latest KOC application or nomination (open, or its outcome)."
+        description="The latest KOC application or nomination (open, or its outcome).",
+        metadata=primed(load_all(dl.load_latest_applications)),
     )
     async def koc_application(
         self, info: Info
@@ -72,7 +79,10 @@ class KocMemberFields:
         rows = await qs.order_by("-starts_at", "-id").limit(AVAILABLE_LIMIT)
         return [koc_types.KocCampaign.from_model(c) for c in rows]
 
-    @strawberry.field(description="Campaigns the member joined, latest first, with submissions.")
+    @strawberry.field(
+        description="Campaigns the member joined, latest first, with submissions.",
+        metadata=primed(load_all(dl.load_participations)),
+    )
     async def koc_campaigns_joined(
         self, info: Info
     ) -> list[Annotated[KocCampaignParticipation, strawberry.lazy(TYPES)]]:
@@ -86,7 +96,10 @@ class KocMemberFields:
             for p in rows
         ]
 
-    @strawberry.field(description="KOC candidate scores and breakdown (staff only).")
+    @strawberry.field(
+        description="KOC candidate scores and breakdown (staff only).",
+        metadata=primed(load_all(dl.load_signals), staff_only=True),
+    )
     async def koc_candidate(self, info: Info) -> Annotated[KocCandidate, strawberry.lazy(TYPES)]:
 
         if not is_staff(info.context.viewer):

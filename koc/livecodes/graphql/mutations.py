@@ -13,7 +13,7 @@ from koc.graphql.context import Info
 from koc.graphql.ids import decode_id
 from koc.graphql.mutations import Payload, mutation
 from koc.graphql.permissions import IsOperator
-from koc.livecodes import services
+from koc.livecodes import models, services
 from koc.livecodes.contactways import create_advisor_code, set_advisors
 from koc.livecodes.errors import LiveCodeErrorCode
 from koc.livecodes.graphql.inputs import (
@@ -38,6 +38,18 @@ class LiveCodeTargetPayload(Payload[LiveCodeError]):
     target: LiveCodeTarget | None = strawberry.field(default=None, description="The target.")
 
 
+def _code_payload(info: Info, code: models.LiveCode) -> LiveCodePayload:
+    return LiveCodePayload(live_code=LiveCode.from_model(code, public_base(info)))
+
+
+async def _target_payload(info: Info, target: models.LiveCodeTarget) -> LiveCodeTargetPayload:
+    """The target as staff see it: an uploaded image is served under its code's slug."""
+    code = await services.get_code(target.live_code_id)  # type: ignore[attr-defined]
+    return LiveCodeTargetPayload(
+        target=LiveCodeTarget.from_model(target, code.slug, public_base(info))
+    )
+
+
 @strawberry.type
 class Mutation:
     @mutation(
@@ -59,7 +71,7 @@ class Mutation:
             )
         else:
             code = await services.create_live_code(data, actor=viewer)
-        return LiveCodePayload(live_code=LiveCode.from_model(code, public_base(info)))
+        return _code_payload(info, code)
 
     @mutation(
         allow=IsOperator,
@@ -72,7 +84,7 @@ class Mutation:
         code = await set_advisors(
             code_id, input.advisor_list(), info.context.request.app.state.wecom, actor=viewer
         )
-        return LiveCodePayload(live_code=LiveCode.from_model(code, public_base(info)))
+        return _code_payload(info, code)
 
     @mutation(
         allow=IsOperator,
@@ -83,7 +95,7 @@ class Mutation:
     ) -> LiveCodePayload:
         code_id = decode_id(input.id, "LiveCode", "id")
         code = await services.update_live_code(code_id, input.changes(), actor=viewer)
-        return LiveCodePayload(live_code=LiveCode.from_model(code, public_base(info)))
+        return _code_payload(info, code)
 
     @mutation(
         allow=IsOperator,
@@ -100,7 +112,7 @@ class Mutation:
         code = await services.get_code(decode_id(id, "LiveCode", "id"))
         settings = info.context.settings
         await refresh_links(code, info.context.wechat, settings.livecode_url_link_days)
-        return LiveCodePayload(live_code=LiveCode.from_model(code, public_base(info)))
+        return _code_payload(info, code)
 
     @mutation(
         allow=IsOperator,
@@ -111,10 +123,7 @@ class Mutation:
     ) -> LiveCodeTargetPayload:
         code_id = decode_id(input.live_code_id, "LiveCode", "liveCodeId")
         target = await services.add_target(code_id, input.to_data(), actor=viewer)
-        code = await services.get_code(code_id)
-        return LiveCodeTargetPayload(
-            target=LiveCodeTarget.from_model(target, code.slug, public_base(info))
-        )
+        return await _target_payload(info, target)
 
     @mutation(
         allow=IsOperator,
@@ -126,7 +135,4 @@ class Mutation:
     ) -> LiveCodeTargetPayload:
         target_id = decode_id(input.id, "LiveCodeTarget", "id")
         target = await services.update_target(target_id, input.changes(), actor=viewer)
-        code = await services.get_code(target.live_code_id)  # type: ignore[attr-defined]
-        return LiveCodeTargetPayload(
-            target=LiveCodeTarget.from_model(target, code.slug, public_base(info))
-        )
+        return await _target_payload(info, target)

@@ -8,6 +8,7 @@ not import ``koc.members.graphql.types`` at import time (use ``strawberry.lazy``
 from __future__ import annotations
 
 from koc.advisory.graphql.member_fields import AdvisoryMemberFields
+from koc.advisory.graphql.timeline import TimelineMemberFields
 from koc.badges.graphql.member_fields import BadgeMemberFields
 from koc.creators.graphql.member_fields import KocMemberFields
 from koc.notifications.graphql.member_fields import NotificationMemberFields
@@ -25,6 +26,7 @@ MEMBER_EXTENSIONS: tuple[type, ...] = (
     SurveyMemberFields,
     PrivacyMemberFields,
     AdvisoryMemberFields,
+    TimelineMemberFields,
     OrderMemberFields,
     NotificationMemberFields,
 )

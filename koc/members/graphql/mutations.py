@@ -13,7 +13,7 @@ from koc.graphql.mutations import Payload, mutation
 from koc.graphql.permissions import IsOperator, IsOperatorOrAdvisor, allow, forbidden
 from koc.members import services
 from koc.members.bulk import TAGS_CHANGE, start_tags_change
-from koc.members.errors import MemberErrorCode, TagErrorCode
+from koc.members.errors import MemberErrorCode
 from koc.members.graphql.access import require_owned
 from koc.members.graphql.inputs import (
     MemberProfileUpdateInput,
@@ -22,6 +22,7 @@ from koc.members.graphql.inputs import (
     TagCreateInput,
     TagGroupCreateInput,
 )
+from koc.members.graphql.targets import member_target
 from koc.members.graphql.types import Member, MemberError, Tag, TagError, TagGroup
 from koc.members.services import MemberFilter
 from koc.worker.graphql.types import Job, job_access
@@ -79,24 +80,13 @@ CanUpdateProfile = allow(
 async def _tags_target(input: MemberTagsInput, viewer: Viewer) -> tuple[MemberFilter, list[int]]:
     """The members a tag change covers, within the caller's reach: IDs an ADVISOR does not own
     are refused, a filter is narrowed to its members."""
-    target, tag_ids = await _tags_input(input)
+    tag_ids = decode_ids(input.tag_ids, "Tag", "tagIds")
+    target = await member_target(input.member_ids, input.filter)
     if target.ids is not None:
         await require_owned(viewer, target.ids)
     scoped = scope_filter(target, viewer)
     assert scoped is not None
     return scoped, tag_ids
-
-
-async def _tags_input(input: MemberTagsInput) -> tuple[MemberFilter, list[int]]:
-    tag_ids = decode_ids(input.tag_ids, "Tag", "tagIds")
-    if (input.member_ids is None) == (input.filter is None):
-        raise DomainError(TagErrorCode.INVALID, "Give memberIds or filter, not both.", "memberIds")
-    if input.member_ids is not None:
-        if not input.member_ids:
-            raise DomainError(TagErrorCode.NO_MEMBERS, "Give at least one member.", "memberIds")
-        return MemberFilter(ids=decode_ids(input.member_ids, "Member", "memberIds")), tag_ids
-    assert input.filter is not None
-    return await input.filter.to_filter(), tag_ids
 
 
 async def _start_tags_change(

@@ -15,6 +15,7 @@ from koc.graphql.ids import decode_id
 from koc.graphql.loaders import loader
 from koc.graphql.mutations import Public, query
 from koc.graphql.permissions import allow, forbidden
+from koc.graphql.prefetch import prefetch, selected
 from koc.graphql.relay import After, Connection, First, SortKey, paginate
 from koc.members import models
 from koc.members.graphql import dataloaders as dl
@@ -44,7 +45,11 @@ class Query:
         if not isinstance(viewer, MemberViewer):
             return None
         row = await loader(info, dl.load_members).load(viewer.member_id)
-        return Member.from_model(row) if row else None
+        if row is None:
+            return None
+        member = Member.from_model(row)
+        await prefetch(info, Member, [member], selected(info))
+        return member
 
     @query(
         allow=CanListMembers,
@@ -53,18 +58,22 @@ class Query:
     )
     async def members(
         self,
+        info: Info,
         viewer: Viewer,
         filter: MemberFilterInput | None = None,
         first: First = None,
         after: After = None,
     ) -> Connection[Member]:
-        return await paginate(
+        page = await paginate(
             filter_members(scope_filter(await filter.to_filter() if filter else None, viewer)),
             first=first,
             after=after,
             to_node=Member.from_model,
             order=[SortKey("created_at")],
         )
+        nodes = [edge.node for edge in page.edges]
+        await prefetch(info, Member, nodes, selected(info, "edges", "node"))
+        return page
 
     @query(
         allow=CanReadMember,

@@ -15,6 +15,7 @@ from koc.graphql.enums import enum_type
 from koc.graphql.errors import error_type
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
+from koc.graphql.prefetch import load_all, primed
 from koc.members import models
 from koc.members.errors import MemberErrorCode, TagErrorCode
 from koc.members.graphql import dataloaders as dl
@@ -114,7 +115,9 @@ class TagGroup(relay.Node):
             id=g.id, name=g.name, family=g.family, exclusive=g.exclusive, description=g.description
         )
 
-    @strawberry.field(description="The tags of this group.")
+    @strawberry.field(
+        description="The tags of this group.", metadata=primed(load_all(dl.load_member_tags))
+    )
     async def tags(self, info: Info) -> list[Tag]:
         rows = await loader(info, dl.load_tags_of_groups).load(self.id)
         return [Tag.from_model(t) for t in rows]
@@ -278,7 +281,10 @@ class Member(*MEMBER_EXTENSIONS, relay.Node):  # type: ignore[misc]
             return None
         return shared(info, self.id, mask_identifier(unionid), None)  # type: ignore[return-value]
 
-    @strawberry.field(description="The member's lifecycle stage.")
+    @strawberry.field(
+        description="The member's lifecycle stage.",
+        metadata=primed(load_all(dl.load_stages, "stage_id")),
+    )
     async def stage(self, info: Info) -> LifecycleStage | None:
         if self.stage_id is None:
             return None

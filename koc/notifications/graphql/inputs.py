@@ -68,3 +68,8 @@ class NotificationTemplateSetInput:
 @strawberry.input(description="Invite members to an open survey (a marketing message).")
 class SurveyInvitationSendInput:
     survey_id: relay.GlobalID = strawberry.field(description="The open Survey.")
+    segment_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="Invite only the members of this saved Segment (those in the survey's "
+        "audience); whom the segment holds now is recorded as a snapshot.",
+    )

@@ -22,6 +22,7 @@ from koc.notifications.graphql.types import (
     NotificationTemplate,
     SubscribeGrant,
 )
+from koc.segments.graphql.types import SegmentSnapshot
 
 
 @strawberry.type(description="Result of meSubscribeResultsReport.")
@@ -48,6 +49,9 @@ class NotificationTemplatePayload(Payload[NotificationError]):
 class SurveyInvitationSendPayload(Payload[NotificationError]):
     invited_count: int = strawberry.field(
         default=0, description="Members invited now (an earlier invitation is not repeated)."
+    )
+    snapshot: SegmentSnapshot | None = strawberry.field(
+        default=None, description="Whom the segment held when it was invited (with segmentId)."
     )
 
 
@@ -102,12 +106,20 @@ class Mutation:
         allow=IsOperator,
         description="Invite the audience of an open survey to answer it (OPERATOR and up): an "
         "inbox entry and a subscribe message each, for members who granted MARKETING consent. "
-        "Inviting again reaches only members not invited yet.",
+        "With segmentId, only that segment's members, recorded as a snapshot. Inviting again "
+        "reaches only members not invited yet.",
     )
     async def survey_invitation_send(
         self, input: SurveyInvitationSendInput
     ) -> SurveyInvitationSendPayload:
         survey_id = decode_id(input.survey_id, "Survey", "surveyId")
+        if input.segment_id is None:
+            async with in_transaction():
+                invited = await triggers.survey_invitations(survey_id)
+            return SurveyInvitationSendPayload(invited_count=invited)
+        segment_id = decode_id(input.segment_id, "Segment", "segmentId")
         async with in_transaction():
-            invited = await triggers.survey_invitations(survey_id)
-        return SurveyInvitationSendPayload(invited_count=invited)
+            invited, shot = await triggers.survey_invitations_to_segment(survey_id, segment_id)
+        return SurveyInvitationSendPayload(
+            invited_count=invited, snapshot=SegmentSnapshot.from_model(shot)
+        )

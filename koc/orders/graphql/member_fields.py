@@ -13,7 +13,16 @@ import strawberry
 from koc.auth.viewer import PartnerViewer
 from koc.graphql.context import Info
 from koc.graphql.permissions import forbidden
-from koc.graphql.relay import After, Children, Connection, First, SortKey, paginate_children
+from koc.graphql.prefetch import primed
+from koc.graphql.relay import (
+    After,
+    Children,
+    Connection,
+    First,
+    SortKey,
+    children_primer,
+    paginate_children,
+)
 from koc.members.graphql.access import may_read_member
 from koc.orders import models
 from koc.orders.graphql.types import MemberEvent, MemberEventKind, Order
@@ -54,7 +63,10 @@ class OrderMemberFields:
     if TYPE_CHECKING:
         id: int  # the Member's database id, from the Member type
 
-    @strawberry.field(description="The member's orders, newest first.")
+    @strawberry.field(
+        description="The member's orders, newest first.",
+        metadata=primed(children_primer(ORDERS, [SortKey("occurred_at")])),
+    )
     async def orders(
         self, info: Info, first: First = None, after: After = None
     ) -> Connection[Order]:
@@ -69,7 +81,10 @@ class OrderMemberFields:
             order=[SortKey("occurred_at")],
         )
 
-    @strawberry.field(description="What partner apps reported the member did, newest first.")
+    @strawberry.field(
+        description="What partner apps reported the member did, newest first.",
+        metadata=primed(children_primer(EVENTS, [SortKey("occurred_at")], unless=("kind",))),
+    )
     async def events(
         self,
         info: Info,

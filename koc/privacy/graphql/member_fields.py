@@ -14,6 +14,7 @@ from koc.graphql.context import Info
 from koc.graphql.errors import bad_input
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import allow, forbidden
+from koc.graphql.prefetch import load_all, primed
 from koc.privacy.graphql import dataloaders as dl
 from koc.privacy.graphql.sharing import shares_with_partners
 from koc.privacy.graphql.types import Consent, ConsentDecision, ErasureRequest, staff_or_own
@@ -77,7 +78,8 @@ class PrivacyMemberFields:
 
     @strawberry.field(
         description="Where the member stands on each purpose under the current privacy policy "
-        "(the member and staff)."
+        "(the member and staff).",
+        metadata=primed(load_all(dl.load_consent_states)),
     )
     async def consents(self, info: Info) -> list[Consent]:
         _check(info, self.id)
@@ -86,7 +88,8 @@ class PrivacyMemberFields:
 
     @strawberry.field(
         description="Every consent decision, oldest first, with its policy version and channel "
-        "(the member and staff)."
+        "(the member and staff).",
+        metadata=primed(load_all(dl.load_decisions)),
     )
     async def consent_history(self, info: Info) -> list[ConsentDecision]:
         _check(info, self.id)
@@ -94,7 +97,8 @@ class PrivacyMemberFields:
         return [ConsentDecision.from_model(d) for d in rows]
 
     @strawberry.field(
-        description="The latest erasure request, null when none (the member and staff)."
+        description="The latest erasure request, null when none (the member and staff).",
+        metadata=primed(load_all(dl.load_latest_erasure)),
     )
     async def erasure_request(self, info: Info) -> ErasureRequest | None:
         _check(info, self.id)

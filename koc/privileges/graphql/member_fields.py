@@ -10,6 +10,7 @@ from koc.auth.viewer import can_read_member
 from koc.graphql.context import Info
 from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
+from koc.graphql.prefetch import load_all_then, primed
 from koc.privileges.graphql import dataloaders as dl
 from koc.privileges.graphql.types import PrivilegeGrant
 from koc.privileges.models import GrantStatus
@@ -17,7 +18,22 @@ from koc.privileges.models import GrantStatus
 
 @strawberry.type
 class PrivilegeMemberFields:
-    @strawberry.field(description="The member's privilege grants, newest first.")
+    @strawberry.field(
+        description="The member's privilege grants, newest first.",
+        metadata=primed(
+            load_all_then(
+                dl.load_grants,
+                "privilege",
+                dl.load_privileges,
+                lambda g, arguments: (
+                    g.privilege_id
+                    if g.status == GrantStatus.ACTIVE
+                    or arguments.get("includeInactive") in (True, "true")
+                    else None
+                ),
+            )
+        ),
+    )
     async def privilege_grants(
         self,
         info: Info,

@@ -173,6 +173,19 @@ class SurveyFactInput:
         return {"optionIds": decode_ids(self.option_ids, "SurveyOption", f"{path}.optionIds")}
 
 
+@strawberry.input(
+    description="The member's owner advisor: one of ids (StaffUsers with the ADVISOR role), or "
+    "unassigned: true for members no advisor serves (in the pool). One of them."
+)
+class AdvisorFactInput:
+    ids: list[relay.GlobalID] | None = strawberry.field(default=None, description="Advisors.")
+    unassigned: bool | None = strawberry.field(default=None, description="No owner advisor.")
+
+    def to_json(self, path: str) -> dict[str, Any]:
+        ids = decode_ids(self.ids, "StaffUser", f"{path}.ids") if self.ids is not None else None
+        return {"ids": ids, "unassigned": self.unassigned}
+
+
 @strawberry.input(description="A profile text equal to one of the values.")
 class TextFactInput:
     in_: list[str] = strawberry.field(name="in", description="The values.", directives=CODE)
@@ -205,6 +218,9 @@ class SegmentRuleInput:
         default=None, description="Referrals converted."
     )
     survey: SurveyFactInput | None = strawberry.field(default=None, description="Survey answers.")
+    advisor: AdvisorFactInput | None = strawberry.field(
+        default=None, description="The owner advisor (1-on-1 service)."
+    )
     region: TextFactInput | None = strawberry.field(default=None, description="Region.")
     source_channel: TextFactInput | None = strawberry.field(
         default=None, description="Source channel the member came through."
@@ -248,6 +264,7 @@ _FIELDS = [
     ("events", "events"),
     ("referrals", "referrals"),
     ("survey", "survey"),
+    ("advisor", "advisor"),
     ("region", "region"),
     ("source_channel", "sourceChannel"),
     ("created", "created"),

@@ -76,7 +76,10 @@ class Mutation:
         )
         return SegmentPayload(segment=Segment.from_model(segment))
 
-    @mutation(allow=IsOperator, description="Delete a segment no tag or stage rule uses.")
+    @mutation(
+        allow=IsOperator,
+        description="Delete a segment no tag or stage rule and no survey audience uses.",
+    )
     async def segment_delete(self, viewer: StaffViewer, id: NodeId) -> SegmentDeletePayload:
         await services.delete_segment(decode_id(id, "Segment", "id"), actor=viewer)
         return SegmentDeletePayload(deleted=True)

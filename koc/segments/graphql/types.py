@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -16,17 +16,25 @@ from koc.graphql.context import Info
 from koc.graphql.errors import error_type
 from koc.graphql.loaders import by_key, loader
 from koc.graphql.permissions import forbidden
+from koc.members.graphql import types as member_types
 from koc.members.graphql.dataloaders import load_tags
-from koc.members.graphql.types import Tag
 from koc.segments import models
 from koc.segments.errors import SegmentErrorCode
 from koc.segments.services import member_counts
+
+if TYPE_CHECKING:
+    from koc.members.graphql.types import Tag
+
+# The survey types show a survey's audience segment, and the member types reach the survey
+# types, so the tag type is named lazily (koc's adapters point at each other).
+LazyTag = Annotated["Tag", strawberry.lazy("koc.members.graphql.types")]
 
 SegmentError = error_type("SegmentError", SegmentErrorCode, "A problem with a segment or rule.")
 
 # Database ids inside a stored rule, and the node type their global IDs name.
 _ID_FIELDS = {("tags", "all"): "Tag", ("tags", "any"): "Tag", ("tags", "none"): "Tag"}
 _ID_FIELDS[("survey", "optionIds")] = "SurveyOption"
+_ID_FIELDS[("advisor", "ids")] = "StaffUser"
 
 
 def rule_json(data: dict[str, Any]) -> dict[str, Any]:
@@ -133,8 +141,8 @@ class TagRule(relay.Node):
         return Segment.from_model(await loader(info, load_segments).load(self.segment_id))
 
     @strawberry.field(description="The tag they carry.")
-    async def tag(self, info: Info) -> Tag:
-        return Tag.from_model(await loader(info, load_tags).load(self.tag_id))
+    async def tag(self, info: Info) -> LazyTag:
+        return member_types.Tag.from_model(await loader(info, load_tags).load(self.tag_id))
 
     @classmethod
     async def resolve_nodes(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tortoise.functions import Count
 
@@ -18,7 +18,6 @@ from koc.surveys.models import (
     Survey,
     SurveyAnswer,
     SurveyAudienceMember,
-    SurveyAudienceRule,
     SurveyCodebookRule,
     SurveyParticipation,
     SurveyPurpose,
@@ -41,8 +40,8 @@ class SurveyRow(NamedTuple):
     response_cap: int | None
     response_count: int
     audience_mode: AudienceMode
-    bought_from: datetime | None
-    bought_to: datetime | None
+    audience_rule: dict[str, Any] | None
+    audience_segment_id: int | None
     current_version_id: int | None
     created_at: datetime
     published_at: datetime | None
@@ -81,11 +80,6 @@ async def load_questions(version_ids: Sequence[int]) -> list[list[rules.Question
 async def load_codebook(option_ids: Sequence[int]) -> list[list[SurveyCodebookRule]]:
     rows = await SurveyCodebookRule.filter(option_id__in=list(option_ids)).order_by("id")
     return group_by_key(rows, option_ids, lambda r: r.option_id)
-
-
-async def load_audience_rules(survey_ids: Sequence[int]) -> list[list[SurveyAudienceRule]]:
-    rows = await SurveyAudienceRule.filter(survey_id__in=list(survey_ids)).order_by("id")
-    return group_by_key(rows, survey_ids, lambda r: r.survey_id)
 
 
 async def load_audience_member_counts(survey_ids: Sequence[int]) -> list[int]:

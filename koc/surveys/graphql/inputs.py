@@ -9,6 +9,8 @@ from strawberry import relay
 
 from koc.graphql.boundary import MaxLength
 from koc.graphql.ids import decode_id, decode_ids
+from koc.segments.graphql.inputs import SegmentRuleInput
+from koc.segments.services import audience_rule
 from koc.surveys import rules
 from koc.surveys.graphql.types import (
     SurveyInterest,
@@ -22,36 +24,33 @@ from koc.surveys.results import Segment
 
 
 @strawberry.input(
-    description="Who a survey is for: rules (every kind given must match, any value within a "
-    "kind; none at all means every member) or an explicit memberIds list, not both."
+    description="Who a survey is for: a segment rule or a saved segment (its members when the "
+    "survey is answered), or an explicit memberIds list; one of them. None at all: every member."
 )
 class SurveyAudienceInput:
-    stages: list[str] = strawberry.field(default_factory=list, description="Stage codes.")
-    tag_ids: list[relay.GlobalID] = strawberry.field(default_factory=list, description="Tags.")
-    koc_roles: list[str] = strawberry.field(
-        default_factory=list, description="KOC roles (e.g. CO_CREATION) on an ACTIVE profile."
+    rule: SegmentRuleInput | None = strawberry.field(
+        default=None, description="Members matching this rule (the segment rule language)."
     )
-    bought_categories: list[str] = strawberry.field(
-        default_factory=list, description="Order categories bought (not fully refunded)."
-    )
-    bought_from: datetime | None = strawberry.field(
-        default=None, description="Only purchases at or after this time."
-    )
-    bought_to: datetime | None = strawberry.field(
-        default=None, description="Only purchases before this time."
+    segment_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Members of this saved Segment, its rule as it is then."
     )
     member_ids: list[relay.GlobalID] | None = strawberry.field(
-        default=None, description="An explicit list of members instead of rules."
+        default=None, description="An explicit list of members instead of a rule."
     )
 
-    def to_spec(self) -> rules.AudienceSpec:
+    async def to_spec(self) -> rules.AudienceSpec:
+        """The audience, its rule or segment checked against the brand's data."""
+        rule = self.rule.to_json("audience.rule") if self.rule is not None else None
+        segment = (
+            decode_id(self.segment_id, "Segment", "audience.segmentId")
+            if self.segment_id is not None
+            else None
+        )
+        if rule is not None or segment is not None:
+            await audience_rule(rule, segment, "audience")
         return rules.AudienceSpec(
-            stages=self.stages,
-            tag_ids=decode_ids(self.tag_ids, "Tag", "audience.tagIds"),
-            koc_roles=self.koc_roles,
-            categories=self.bought_categories,
-            bought_from=self.bought_from,
-            bought_to=self.bought_to,
+            rule=rule,
+            segment_id=segment,
             member_ids=decode_ids(self.member_ids, "Member", "audience.memberIds")
             if self.member_ids is not None
             else None,
@@ -168,7 +167,7 @@ class SurveyCreateInput:
         default=None, description="Who it is for; null: every member."
     )
 
-    def to_spec(self) -> rules.SurveySpec:
+    async def to_spec(self) -> rules.SurveySpec:
         return rules.SurveySpec(
             title=self.title,
             purpose=self.purpose,
@@ -177,7 +176,7 @@ class SurveyCreateInput:
             anonymous=self.anonymous,
             closes_at=self.closes_at,
             response_cap=self.response_cap,
-            audience=self.audience.to_spec() if self.audience else rules.AudienceSpec(),
+            audience=await self.audience.to_spec() if self.audience else rules.AudienceSpec(),
         )
 
 

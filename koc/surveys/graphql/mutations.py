@@ -62,7 +62,7 @@ class Mutation:
         allow=IsOperator, description="Build a survey (OPERATOR and up); it starts as a DRAFT."
     )
     async def survey_create(self, viewer: StaffViewer, input: SurveyCreateInput) -> SurveyPayload:
-        survey = await services.create_survey(input.to_spec(), actor=viewer)
+        survey = await services.create_survey(await input.to_spec(), actor=viewer)
         return SurveyPayload(survey=Survey.from_model(survey))
 
     @mutation(
@@ -72,7 +72,7 @@ class Mutation:
     )
     async def survey_update(self, viewer: StaffViewer, input: SurveyUpdateInput) -> SurveyPayload:
         survey = await services.update_survey(
-            _survey_id(input.id, "id"), input.to_spec(), actor=viewer
+            _survey_id(input.id, "id"), await input.to_spec(), actor=viewer
         )
         return SurveyPayload(survey=Survey.from_model(survey))
 

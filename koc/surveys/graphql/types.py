@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
+from strawberry.scalars import JSON
 
 from koc.auth.viewer import MemberViewer, is_staff
 from koc.graphql.context import Info
@@ -23,6 +24,7 @@ from koc.graphql.permissions import forbidden
 from koc.graphql.relay import Connection, paginate_children
 from koc.members.graphql import dataloaders as member_dl
 from koc.members.graphql import types as member_types
+from koc.segments.graphql import types as segment_types
 from koc.surveys import models, rules
 from koc.surveys.errors import SurveyErrorCode
 from koc.surveys.graphql import dataloaders as dl
@@ -31,8 +33,10 @@ from koc.surveys.services import effective_status
 
 if TYPE_CHECKING:
     from koc.members.graphql.types import Tag
+    from koc.segments.graphql.types import Segment
 
 LazyTag = Annotated["Tag", strawberry.lazy("koc.members.graphql.types")]
+LazySegment = Annotated["Segment", strawberry.lazy("koc.segments.graphql.types")]
 
 SurveyPurpose = enum_type(
     models.SurveyPurpose,
@@ -277,23 +281,23 @@ class SurveyVersion:
 
 @strawberry.type(description="Who a survey is meant for.")
 class SurveyAudience:
-    mode: SurveyAudienceMode = strawberry.field(description="Rules or an explicit list.")  # type: ignore[valid-type]
-    stages: list[str] = strawberry.field(description="Lifecycle stage codes, any of.")
-    koc_roles: list[str] = strawberry.field(
-        description="KOC roles, any of (held on an ACTIVE KOC profile)."
+    mode: SurveyAudienceMode = strawberry.field(  # type: ignore[valid-type]
+        description="RULES: the rule or the saved segment (neither: every member); EXPLICIT: a "
+        "list of members."
     )
-    bought_categories: list[str] = strawberry.field(
-        description="Order categories, any of, bought (not fully refunded) in the period."
+    rule: JSON | None = strawberry.field(
+        description="The audience rule, in the shape of SegmentRuleInput; null when a saved "
+        "segment (or nobody in particular) is the audience."
     )
-    bought_from: datetime | None = strawberry.field(description="Purchase period start (UTC).")
-    bought_to: datetime | None = strawberry.field(description="Purchase period end, exclusive.")
     member_count: int = strawberry.field(description="EXPLICIT mode: how many members are listed.")
-    tag_ids: strawberry.Private[list[int]]
+    segment_id: strawberry.Private[int | None]
 
-    @strawberry.field(description="Tags, any of.")
-    async def tags(self, info: Info) -> list[LazyTag]:
-        rows = await loader(info, member_dl.load_tags).load_many(self.tag_ids)
-        return [member_types.Tag.from_model(t) for t in rows if t]
+    @strawberry.field(description="The saved segment that is the audience (its rule as it is now).")
+    async def segment(self, info: Info) -> LazySegment | None:
+        if self.segment_id is None:
+            return None
+        row = await loader(info, segment_types.load_segments).load(self.segment_id)
+        return segment_types.Segment.from_model(row) if row else None
 
 
 @strawberry.type(description="An answer as given (in a saved draft).")
@@ -367,8 +371,8 @@ class Survey(relay.Node):
     closed_at: datetime | None = strawberry.field(description="When staff closed it (UTC).")
     current_version_id: strawberry.Private[int]
     audience_mode: strawberry.Private[models.AudienceMode]
-    bought_from: strawberry.Private[datetime | None]
-    bought_to: strawberry.Private[datetime | None]
+    audience_rule: strawberry.Private[dict[str, Any] | None]
+    audience_segment_id: strawberry.Private[int | None]
 
     @classmethod
     def from_model(cls, s: models.Survey | dl.SurveyRow) -> Survey:
@@ -387,8 +391,8 @@ class Survey(relay.Node):
             closed_at=s.closed_at,
             current_version_id=s.current_version_id or 0,
             audience_mode=s.audience_mode,
-            bought_from=s.bought_from,
-            bought_to=s.bought_to,
+            audience_rule=s.audience_rule,
+            audience_segment_id=s.audience_segment_id,
         )
 
     @strawberry.field(description="Number of the current version of the questions.")
@@ -413,23 +417,12 @@ class Survey(relay.Node):
     @strawberry.field(description="Who the survey is meant for (staff only).")
     async def audience(self, info: Info) -> SurveyAudience:
         _staff_only(info)
-        rules_ = await loader(info, dl.load_audience_rules).load(self.id)
         count = await loader(info, dl.load_audience_member_counts).load(self.id)
-
-        def values(kind: models.AudienceRuleKind) -> list[str]:
-            return [r.value for r in rules_ if r.kind is kind]
-
         return SurveyAudience(
             mode=self.audience_mode,
-            stages=values(models.AudienceRuleKind.STAGE),
-            koc_roles=values(models.AudienceRuleKind.KOC_ROLE),
-            bought_categories=values(models.AudienceRuleKind.CATEGORY),
-            bought_from=self.bought_from,
-            bought_to=self.bought_to,
+            rule=segment_types.rule_json(self.audience_rule) if self.audience_rule else None,
             member_count=count,
-            tag_ids=[
-                r.tag_id for r in rules_ if r.kind is models.AudienceRuleKind.TAG and r.tag_id
-            ],
+            segment_id=self.audience_segment_id,
         )
 
     async def _participation(self, info: Info) -> models.SurveyParticipation | None:

@@ -1,0 +1,74 @@
+"""Who something is for (a survey, a privilege, a campaign): a rule of koc.segments' rule
+language or a saved segment, one audience language for every feature.
+
+Segments sits above the features that take an audience (its rules read survey answers and KOC
+profiles), so those features cannot import it. koc.wiring hands its implementation down at
+start-up (``use_language``), the way member filters get their rule compiler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from tortoise.expressions import Q
+
+
+@dataclass(frozen=True)
+class Audience:
+    """A rule (its JSON form) or a saved segment's id; neither means every member."""
+
+    rule: dict[str, Any] | None = None
+    segment_id: int | None = None
+
+    @property
+    def everyone(self) -> bool:
+        return self.rule is None and self.segment_id is None
+
+
+class Language(Protocol):
+    """What koc.segments provides."""
+
+    def condition(self, rule: dict[str, Any], at: datetime) -> Q:
+        """The condition on members a (checked) rule states at ``at``."""
+        ...
+
+    async def segment_rules(self, segment_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+        """The rules of the saved segments, by id (one statement)."""
+        ...
+
+
+_language: list[Language] = []
+
+
+def use_language(language: Language) -> None:
+    """Install the audience language (koc.wiring.connect_all does it)."""
+    _language[:] = [language]
+
+
+def _installed() -> Language:
+    if not _language:
+        raise RuntimeError("an audience rule needs koc.wiring.connect_all()")
+    return _language[0]
+
+
+def rule_condition(rule: dict[str, Any], at: datetime) -> Q:
+    """The condition on members a rule states at ``at``."""
+    return _installed().condition(rule, at)
+
+
+async def conditions(audiences: Sequence[Audience], at: datetime) -> list[Q | None]:
+    """The condition on members each audience states at ``at`` (None: every member), a saved
+    segment's rule as it is now: at most one statement whatever the number of audiences."""
+    wanted = {a.segment_id for a in audiences if a.segment_id is not None}
+    rules = await _installed().segment_rules(wanted) if wanted else {}
+    found: list[Q | None] = []
+    for a in audiences:
+        rule = a.rule if a.segment_id is None else rules.get(a.segment_id)
+        if a.segment_id is not None and rule is None:
+            found.append(Q(id__in=[]))  # a deleted segment holds nobody
+        else:
+            found.append(None if rule is None else rule_condition(rule, at))
+    return found

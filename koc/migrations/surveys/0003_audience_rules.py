@@ -1,0 +1,120 @@
+"""Survey audiences become rules of koc.segments' language (or saved segments).
+
+Each survey's audience rows (any of the stages, any of the tags, any of the KOC roles, a
+purchase in any of the categories within the bought period; every kind given must hold) become
+the one rule that says the same, before the rows and the period columns go. The conversion is
+written out here, not imported, so this migration keeps its meaning when the code moves on.
+"""
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from orjson import dumps, loads
+from tortoise import fields, migrations
+from tortoise.fields.base import OnDelete
+from tortoise.fields.data import JSON_DUMPS
+from tortoise.migrations import operations as ops
+
+
+def _iso(value: Any) -> str:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.isoformat()
+
+
+def audience_rule(rows: list[tuple[str, Any, Any]], bought_from: Any, bought_to: Any) -> Any:
+    """The rule of one survey's audience rows (kind, value, tag id); None: every member."""
+    values: dict[str, list[Any]] = defaultdict(list)
+    for kind, value, tag_id in rows:
+        given = tag_id if kind == "TAG" else value
+        if given not in values[kind]:
+            values[kind].append(given)
+    parts: list[dict[str, Any]] = []
+    if values["STAGE"]:
+        parts.append({"stage": {"in": values["STAGE"]}})
+    if values["TAG"]:
+        parts.append({"tags": {"any": values["TAG"]}})
+    if values["KOC_ROLE"]:
+        parts.append({"koc": {"roles": values["KOC_ROLE"]}})
+    if values["CATEGORY"]:
+        orders: dict[str, Any] = {"categories": values["CATEGORY"]}
+        if bought_from is not None:
+            orders["from"] = _iso(bought_from)
+        if bought_to is not None:
+            orders["to"] = _iso(bought_to)
+        parts.append({"orders": orders})
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"all": parts}
+
+
+async def rows_to_rules(apps, schema_editor) -> None:
+    client = schema_editor.client
+    postgres = client.capabilities.dialect == "postgres"
+    surveys = await client.execute_query_dict(
+        "SELECT id, bought_from, bought_to FROM survey WHERE audience_mode = 'RULES'"
+    )
+    rows: dict[int, list[tuple[str, Any, Any]]] = defaultdict(list)
+    for row in await client.execute_query_dict(
+        "SELECT survey_id, kind, value, tag_id FROM survey_audience_rule ORDER BY id"
+    ):
+        rows[row["survey_id"]].append((row["kind"], row["value"], row["tag_id"]))
+    update = (
+        "UPDATE survey SET audience_rule = $1::text::jsonb WHERE id = $2"
+        if postgres
+        else "UPDATE survey SET audience_rule = ? WHERE id = ?"
+    )
+    for survey in surveys:
+        rule = audience_rule(rows[survey["id"]], survey["bought_from"], survey["bought_to"])
+        if rule is not None:
+            await client.execute_query(update, [dumps(rule).decode(), survey["id"]])
+
+
+class DropColumn(ops.RemoveField):
+    """RemoveField, but on SQLite with ``ALTER TABLE ... DROP COLUMN`` (SQLite 3.35+) instead of
+    Tortoise's rebuild of the table: the rebuild drops the old ``survey`` table, and with foreign
+    keys on, dropping it cascades to every row that points at a survey (versions, questions,
+    responses, explicit audiences). tests/surveys/test_audience_migration.py caught it."""
+
+    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
+        if state_editor is None or state_editor.client.capabilities.dialect != "sqlite":
+            await super().database_forward(app_label, old_state, new_state, state_editor)
+            return
+        model = old_state.apps.get_model(f"{app_label}.{self.model_name}")
+        table = model._meta.db_table
+        await state_editor.client.execute_script(f'ALTER TABLE "{table}" DROP COLUMN "{self.name}"')
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("core", "0003_segment_indexes"),
+        ("segments", "0001_initial"),
+        ("surveys", "0002_demand_index_member"),
+    ]
+
+    initial = False
+
+    operations = [
+        ops.AddField(
+            model_name="Survey",
+            name="audience_rule",
+            field=fields.JSONField(null=True, encoder=JSON_DUMPS, decoder=loads),
+        ),
+        ops.AddField(
+            model_name="Survey",
+            name="audience_segment",
+            field=fields.ForeignKeyField(
+                "segments.Segment",
+                source_field="audience_segment_id",
+                null=True,
+                db_constraint=True,
+                to_field="id",
+                related_name=False,
+                on_delete=OnDelete.RESTRICT,
+            ),
+        ),
+        ops.RunPython(rows_to_rules),
+        DropColumn(model_name="Survey", name="bought_from"),
+        DropColumn(model_name="Survey", name="bought_to"),
+        ops.DeleteModel(name="SurveyAudienceRule"),
+    ]
