@@ -159,9 +159,11 @@ async def delete_tag_rule(rule_id: int, *, actor: Actor) -> int:
         rule = await TagRule.get_or_none(id=rule_id).select_for_update()
         if rule is None:
             raise DomainError(SegmentErrorCode.NOT_FOUND, "No such tag rule.", "id")
-        caused = MemberTag.filter(tag_id=rule.tag_id, source=TagSource.AUTO, cause=cause_of(rule))
-        members = list(await caused.values_list("member_id", flat=True))
-        await caused.delete()
+        members = await drop_member_tags(
+            MemberTag.filter(tag_id=rule.tag_id, source=TagSource.AUTO, cause=cause_of(rule)),
+            removed_by=actor.staff_id,
+            reason=f"{cause_of(rule)}: rule deleted",
+        )
         if members:
             await publish(MemberTagsChanged(member_ids=members))
         await rule.delete()

@@ -21,7 +21,6 @@ from koc.surveys.errors import SurveyErrorCode as Code
 from koc.surveys.models import Interest, QuestionKind, RatingScale, SurveyPurpose, Timing
 
 KEY_RE = re.compile(r"^[a-z0-9_\-]{1,64}$")
-ROLE_RE = re.compile(r"^[A-Z][A-Z0-9_]{0,31}$")
 CHOICE_KINDS = (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
 RATING_RANGES = {RatingScale.FIVE: (1, 5), RatingScale.NPS: (0, 10)}
 MAX_QUESTIONS = 100

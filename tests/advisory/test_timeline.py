@@ -51,7 +51,7 @@ TIMELINE = """query($id: ID!, $first: Int, $after: String, $kinds: [TimelineKind
     edges { node { kind occurredAt cause causedBy subject detail note amountCents currency
       sourceId summary } } } } }"""
 MY_TIMELINE = """query { me { timeline(first: 50) { totalCount
-  edges { node { kind cause causedBy subject note } } } } }"""
+  edges { node { kind cause causedBy subject note amountCents currency } } } } }"""
 
 
 def hours_ago(n: float) -> datetime:
@@ -275,6 +275,7 @@ async def test_every_kind_appears_newest_first_with_its_cause(staff_client):
     assert by_kind["OWNER_CHANGE"]["detail"] == "ROUND_ROBIN"
     assert by_kind["STAGE_CHANGE"]["note"] == "first order"
     assert by_kind["REFERRAL_BOUND"]["detail"] == "REFERRER"
+    assert by_kind["REFERRAL_CONVERTED"]["amountCents"] is not None  # the friend's order
     assert by_kind["SURVEY_ANSWERED"]["subject"] == "What next?"
 
     # And the friend's story holds the same binding and conversion, from the other side
@@ -390,6 +391,13 @@ async def test_the_member_sees_their_own_story_without_what_is_kept_from_members
     assert (survey["cause"], survey["causedBy"], survey["note"]) == ("STAFF", None, "")
     redemption = next(n for n in nodes if n["kind"] == "PRIVILEGE_REDEEMED")
     assert redemption["causedBy"] == "Dealer One"
+    # and the friend's converting order is not shown to the referrer (staff see it)
+    conversion = next(n for n in nodes if n["kind"] == "REFERRAL_CONVERTED")
+    assert (conversion["subject"], conversion["amountCents"], conversion["currency"]) == (
+        "",
+        None,
+        None,
+    )
 
     # And asking for staff-only kinds gives an empty list rather than an error
     only = await me.execute(

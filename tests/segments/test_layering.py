@@ -9,7 +9,14 @@ from datetime import timedelta
 
 from koc.auth.models import PartnerScope, StaffRole
 from koc.consent.models import Purpose
-from koc.members.models import LifecycleStage, Member, MemberTag, StageTransition, TagSource
+from koc.members.models import (
+    LifecycleStage,
+    Member,
+    MemberTag,
+    MemberTagRemoval,
+    StageTransition,
+    TagSource,
+)
 from koc.segments import layering
 from koc.segments.models import StageRule, TagRule
 from tests.conftest import gid, make_member
@@ -77,6 +84,31 @@ async def test_a_tag_comes_off_when_the_member_stops_matching(staff_client, part
     await MemberTag.create(member_id=buyer.id, tag_id=customer.id, source=TagSource.MANUAL)
     await layering.recompute_all()
     assert await tagged(customer.id) == {buyer.id}
+
+
+async def test_deleting_a_tag_rule_takes_its_tags_off_and_keeps_them_in_the_story(
+    staff_client, partner_client
+):
+    staff = await staff_client(StaffRole.OPERATOR)
+    partner = await partner_client([PartnerScope.ORDERS_WRITE])
+    buyer, other = await make_member(), await make_member()
+    await order(partner, buyer.id, 100_00)
+    customer = await tag("customer")
+    made = await make_tag_rule(staff, {"orders": {}}, customer.id)
+    # a tag staff put on by hand is not the rule's
+    await MemberTag.create(member_id=other.id, tag_id=customer.id, source=TagSource.MANUAL)
+    # when staff delete the rule
+    data = await staff.execute(
+        "mutation($id: ID!) { tagRuleDelete(id: $id) { deleted tagsRemoved errors { code } } }",
+        {"id": made["tagRule"]["id"]},
+    )
+    # then its tag comes off the member it tagged, and only that one
+    assert data["tagRuleDelete"] == {"deleted": True, "tagsRemoved": 1, "errors": []}
+    assert await tagged(customer.id) == {other.id}
+    # and the removal is kept, with who removed it and why
+    removal = await MemberTagRemoval.get(member_id=buyer.id, tag_id=customer.id)
+    assert removal.removed_by_id == staff.staff_id
+    assert removal.reason.endswith("rule deleted")
 
 
 async def test_tag_rules_chain_through_tags_and_stages(staff_client, partner_client):

@@ -116,16 +116,23 @@ class TimelineEntry:
     @classmethod
     def of(cls, row: timeline.TimelineRow, member_view: bool) -> TimelineEntry:
         staff_name = None if member_view else row.staff_name
+        # A referrer learns that a friend's order converted, not what the friend bought or paid
+        # (members see no conversion's order elsewhere either: Referral.conversions).
+        friends_order = (
+            member_view
+            and row.kind == timeline.TimelineKind.REFERRAL_CONVERTED
+            and row.detail == "REFERRER"
+        )
         return cls(
             kind=row.kind,
             occurred_at=row.occurred_at,
             cause=row.cause,
             caused_by=staff_name if row.staff_id is not None else row.partner_name,
-            subject=row.subject,
+            subject="" if friends_order else row.subject,
             detail=row.detail,
             note="" if member_view and row.kind in STAFF_NOTES else row.note,
-            amount_cents=row.amount_cents,
-            currency=row.currency,
+            amount_cents=None if friends_order else row.amount_cents,
+            currency=None if friends_order else row.currency,
             source_id=row.id,
         )
 
