@@ -72,9 +72,10 @@ async def test_a_write_waits_for_another_process_without_stalling_the_loop(
             # then the write went through once the lock was free
             assert response.json()["data"]["tagGroupCreate"]["tagGroup"]["name"] == "waited"
             # and the event loop never stalled meanwhile (it stalled for the whole second when
-            # SQLite's busy handler waited on the loop's thread)
+            # SQLite's busy handler waited on the loop's thread; a quarter of that leaves room for
+            # a busy CI machine's scheduling, which once took 53 ms, without hiding the stall)
             stall = latencies[-1]
-            assert stall < 0.05, f"/healthz took {stall * 1000:.1f} ms while the write waited"
+            assert stall < 0.25, f"/healthz took {stall * 1000:.1f} ms while the write waited"
 
             # when the lock stays taken past busy_timeout
             other.execute("BEGIN IMMEDIATE")
