@@ -115,9 +115,7 @@ class TagGroup(relay.Node):
             id=g.id, name=g.name, family=g.family, exclusive=g.exclusive, description=g.description
         )
 
-    @strawberry.field(
-        description="The tags of this group.", metadata=primed(load_all(dl.load_member_tags))
-    )
+    @strawberry.field(description="The tags of this group.")
     async def tags(self, info: Info) -> list[Tag]:
         rows = await loader(info, dl.load_tags_of_groups).load(self.id)
         return [Tag.from_model(t) for t in rows]
@@ -290,7 +288,10 @@ class Member(*MEMBER_EXTENSIONS, relay.Node):  # type: ignore[misc]
             return None
         return LifecycleStage.from_model(await loader(info, dl.load_stages).load(self.stage_id))
 
-    @strawberry.field(description="Tags held. Members see only tags marked member-visible.")
+    @strawberry.field(
+        description="Tags held. Members see only tags marked member-visible.",
+        metadata=primed(load_all(dl.load_member_tags)),
+    )
     async def tags(self, info: Info) -> list[MemberTag]:
         if not await shares_with_partners(info, self.id):
             return []
