@@ -6,7 +6,8 @@ Seeds a fresh SQLite database per size (members with regions, channels, stages a
 30 % tagged; test drives, orders), then times, for a few rules from a one-fact rule to a nested
 rule of every common fact, the two statements behind ``segment.memberCount`` /
 ``segmentMembers(first: 20)``: the live count and the first page, newest first. The goal is under
-500 ms for each at a million members. Rerunnable: ``--reuse`` times the databases a previous
+500 ms for each at a million members. Before timing, it refreshes SQLite's planner statistics as
+the nightly ``segments.recompute`` does (koc.segments.compile.refresh_statistics). Rerunnable: ``--reuse`` times the databases a previous
 run left (``var/bench-segments-<members>.sqlite3``).
 """
 
@@ -30,7 +31,7 @@ from koc.auth.models import PartnerToken  # noqa: E402
 from koc.cli import migrate_database  # noqa: E402
 from koc.db import tortoise_config  # noqa: E402
 from koc.members.models import LifecycleStage, Member, Tag, TagFamily, TagGroup  # noqa: E402
-from koc.segments.compile import members_matching  # noqa: E402
+from koc.segments.compile import members_matching, refresh_statistics  # noqa: E402
 from koc.segments.rules import parse_rule  # noqa: E402
 from koc.settings import Settings  # noqa: E402
 
@@ -196,6 +197,9 @@ async def run_size(n: int, seed_value: int, reuse: bool) -> list[tuple[str, floa
             start = time.perf_counter()
             await seed(n, random.Random(seed_value))
             print(f"seeded {n:,} members in {time.perf_counter() - start:.1f} s ({path})")
+        start = time.perf_counter()
+        await refresh_statistics()  # what the nightly segments.recompute leaves for the planner
+        print(f"planner statistics refreshed in {time.perf_counter() - start:.1f} s")
         await Member.all().count()  # untimed: pull the file into the OS cache, as a server's is
         for label, rule in RULES.items():
             counted, paged, count = await timed(rule)
