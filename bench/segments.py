@@ -6,10 +6,10 @@ Seeds a fresh SQLite database per size (members with regions, channels, stages a
 30 % tagged; test drives, orders), then times, for a few rules from a one-fact rule to a nested
 rule of every common fact, the two statements behind ``segment.memberCount`` /
 ``segmentMembers(first: 20)``: the live count and the first page, newest first. The goal is under
-500 ms for each at a million members. Before timing, it refreshes SQLite's planner statistics as
-the nightly ``segments.recompute`` does (koc.segments.compile.refresh_statistics). Rerunnable: ``--reuse`` times the databases a previous
-run left (``var/bench-segments-<members>.sqlite3``); each figure is the median of ``--repeat``
-runs of the statement (3).
+500 ms for each at a million members. Before timing, it refreshes SQLite's planner statistics
+as the nightly ``segments.recompute`` does (koc.segments.compile.refresh_statistics). Each
+figure is the median of ``--repeat`` runs of its statement (3). Rerunnable: ``--reuse`` times
+the databases a previous run left (``var/bench-segments-<members>.sqlite3``).
 """
 
 from __future__ import annotations
