@@ -39,6 +39,7 @@ def register(sub: Any, run_job: RunJob) -> None:
     p.add_argument(
         "action",
         choices=["recompute"],
-        help="re-evaluate every tag rule over every member (time windows, profile changes)",
+        help="refresh the planner statistics, then re-evaluate every tag rule over every member "
+        "(time windows, profile changes)",
     )
     p.set_defaults(func=cmd_segments)
