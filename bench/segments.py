@@ -6,8 +6,10 @@ Seeds a fresh SQLite database per size (members with regions, channels, stages a
 30 % tagged; test drives, orders), then times, for a few rules from a one-fact rule to a nested
 rule of every common fact, the two statements behind ``segment.memberCount`` /
 ``segmentMembers(first: 20)``: the live count and the first page, newest first. The goal is under
-500 ms for each at a million members. Rerunnable: ``--reuse`` times the databases a previous
-run left (``var/bench-segments-<members>.sqlite3``).
+500 ms for each at a million members. Before timing, it refreshes SQLite's planner statistics
+as the nightly ``segments.recompute`` does (koc.segments.compile.refresh_statistics). Each
+figure is the median of ``--repeat`` runs of its statement (3). Rerunnable: ``--reuse`` times
+the databases a previous run left (``var/bench-segments-<members>.sqlite3``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -30,7 +33,7 @@ from koc.auth.models import PartnerToken  # noqa: E402
 from koc.cli import migrate_database  # noqa: E402
 from koc.db import tortoise_config  # noqa: E402
 from koc.members.models import LifecycleStage, Member, Tag, TagFamily, TagGroup  # noqa: E402
-from koc.segments.compile import members_matching  # noqa: E402
+from koc.segments.compile import members_matching, refresh_statistics  # noqa: E402
 from koc.segments.rules import parse_rule  # noqa: E402
 from koc.settings import Settings  # noqa: E402
 
@@ -159,17 +162,21 @@ RULES: dict[str, dict[str, Any]] = {
 }
 
 
-async def timed(rule: dict[str, Any]) -> tuple[float, float, int]:
-    """(count seconds, page seconds, count) of the rule, evaluated now."""
+async def timed(rule: dict[str, Any], repeat: int) -> tuple[float, float, int]:
+    """(count seconds, page seconds, count) of the rule, evaluated now: the median of ``repeat``
+    runs of each statement, so that what an earlier rule left in SQLite's page cache does not
+    decide a figure."""
     members = members_matching(parse_rule(rule), datetime.now(UTC))
-    start = time.perf_counter()
-    count = await members.count()
-    counted = time.perf_counter() - start
-    start = time.perf_counter()
-    page = await members.order_by("-created_at", "-id").limit(20)
-    paged = time.perf_counter() - start
-    assert len(page) == min(20, count)
-    return counted, paged, count
+    counts, pages = [], []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        count = await members.count()
+        counts.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        page = await members.order_by("-created_at", "-id").limit(20)
+        pages.append(time.perf_counter() - start)
+        assert len(page) == min(20, count)
+    return statistics.median(counts), statistics.median(pages), count
 
 
 def fresh_database(path: Path) -> None:
@@ -185,7 +192,9 @@ def database_for(n: int, reuse: bool) -> Path:
     return path
 
 
-async def run_size(n: int, seed_value: int, reuse: bool) -> list[tuple[str, float, float, int]]:
+async def run_size(
+    n: int, seed_value: int, reuse: bool, repeat: int
+) -> list[tuple[str, float, float, int]]:
     path = database_for(n, reuse)
     url = f"sqlite://{path}"
     await migrate_database(Settings(database_url=url))
@@ -196,9 +205,12 @@ async def run_size(n: int, seed_value: int, reuse: bool) -> list[tuple[str, floa
             start = time.perf_counter()
             await seed(n, random.Random(seed_value))
             print(f"seeded {n:,} members in {time.perf_counter() - start:.1f} s ({path})")
+        start = time.perf_counter()
+        await refresh_statistics()  # what the nightly segments.recompute leaves for the planner
+        print(f"planner statistics refreshed in {time.perf_counter() - start:.1f} s")
         await Member.all().count()  # untimed: pull the file into the OS cache, as a server's is
         for label, rule in RULES.items():
-            counted, paged, count = await timed(rule)
+            counted, paged, count = await timed(rule, repeat)
             rows.append((label, counted, paged, count))
             print(
                 f"  {n:>9,}  {label:<28} count {counted * 1000:7.1f} ms  page {paged * 1000:7.1f} ms  ({count:,} members)"
@@ -208,11 +220,11 @@ async def run_size(n: int, seed_value: int, reuse: bool) -> list[tuple[str, floa
     return rows
 
 
-async def main(sizes: list[int], seed_value: int, reuse: bool) -> int:
+async def main(sizes: list[int], seed_value: int, reuse: bool, repeat: int) -> int:
     table = ["| members | rule | count ms | page ms | matched |", "|---:|---|---:|---:|---:|"]
     slowest = 0.0
     for n in sizes:
-        for label, counted, paged, count in await run_size(n, seed_value, reuse):
+        for label, counted, paged, count in await run_size(n, seed_value, reuse, repeat):
             table.append(
                 f"| {n:,} | {label} | {counted * 1000:.0f} | {paged * 1000:.0f} | {count:,} |"
             )
@@ -230,6 +242,7 @@ if __name__ == "__main__":
     parser.add_argument("--members", default="10000", help="comma-separated sizes")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reuse", action="store_true", help="time existing databases")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per statement (median)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.members.split(",")]
-    sys.exit(asyncio.run(main(sizes, args.seed, args.reuse)))
+    sys.exit(asyncio.run(main(sizes, args.seed, args.reuse, args.repeat)))

@@ -85,7 +85,9 @@ class MemberEvent(Model):
         table = "member_event"
         unique_together = (("partner_id", "external_id"),)
         indexes = [
-            Index(fields=("member_id", "kind"), name="member_event_member_idx"),
+            # a member's events of a kind in time: the timeline, and segment rules on events
+            # (covering: a rule counts them per member, or probes one member, from the index)
+            Index(fields=("member_id", "kind", "occurred_at"), name="member_event_member_kind_idx"),
             # segment rules: events of a kind within a time window, grouped by member
             Index(fields=("kind", "occurred_at", "member_id"), name="member_event_kind_idx"),
         ]

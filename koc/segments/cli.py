@@ -2,6 +2,8 @@
 
 Facts change without an event when time passes (a ``withinDays`` window moves on) or when a
 profile field changes (region, last active); the periodic recompute is what catches those.
+It first refreshes SQLite's planner statistics, which every segment count and page relies on
+to start from a rule's most selective fact (koc.segments.compile.refresh_statistics).
 """
 
 from __future__ import annotations
@@ -11,13 +13,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from koc.jobs import JobResult, Progress
+from koc.segments.compile import refresh_statistics
 from koc.segments.layering import recompute_all
 
 RunJob = Callable[[str, Callable[[Progress], Awaitable[JobResult]]], int]
 
 
 async def recompute(progress: Progress) -> JobResult:
-    """Re-layer every member by every tag rule."""
+    """Refresh the planner's statistics, then re-layer every member by every tag rule."""
+    await refresh_statistics()
     done = await recompute_all()
     return JobResult(
         f"Tag rules: {done.added} tags added, {done.removed} removed",
@@ -35,6 +39,7 @@ def register(sub: Any, run_job: RunJob) -> None:
     p.add_argument(
         "action",
         choices=["recompute"],
-        help="re-evaluate every tag rule over every member (time windows, profile changes)",
+        help="refresh the planner statistics, then re-evaluate every tag rule over every member "
+        "(time windows, profile changes)",
     )
     p.set_defaults(func=cmd_segments)
