@@ -180,7 +180,7 @@ async def beside_reports(
 
     reports = list(report_operations(ctx).values())
 
-    async def home(each: int) -> tuple[list[float], float]:
+    async def home(each: int) -> tuple[list[float], float, float]:
         latencies: list[float] = []
 
         async def member(count: int) -> None:
@@ -189,14 +189,16 @@ async def beside_reports(
                 await client.post(ctx["member_token"], HOME_QUERY, {})
                 latencies.append(1000 * (time.perf_counter() - start))
 
-        wall = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(member(each) for _ in range(args.concurrency)))
         latencies.sort()
-        return latencies, time.perf_counter() - wall
+        return latencies, time.perf_counter() - wall, time.process_time() - cpu
 
-    def summary(latencies: list[float], wall: float) -> dict[str, float]:
+    def summary(latencies: list[float], wall: float, cpu: float) -> dict[str, float]:
         return {
             "per_second": round(len(latencies) / wall, 1),
+            # the whole process's (every thread's), over the wall time of the phase
+            "cpu_share": round(cpu / wall, 2),
             "p50_ms": round(latencies[len(latencies) // 2], 1),
             "p99_ms": round(latencies[int(0.99 * len(latencies))], 1),
             "max_ms": round(latencies[-1], 1),

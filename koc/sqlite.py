@@ -290,10 +290,11 @@ class ReportThread:
     most of a report's time is Python: rows made objects, thousands of fields of the answer
     completed by graphql-core. Run on the serving loop, that holds every other request of the
     process for as long. Here it holds only this thread; the serving loop takes the GIL back
-    every switch interval (5 ms) and SQLite's own work runs with the GIL released. Reports run
-    here one after another, each in a copy of its request's context (logs, traces, the
-    viewer's audit), with this thread's read connection as the default connection. Only reads
-    come here: a report that must write (``on_home_loop``) hands the write back.
+    every switch interval (5 ms) and SQLite's own work runs with the GIL released. Reports
+    share this loop (their statements take turns on its one connection), each in a copy of its
+    request's context (logs, traces, the viewer), with this thread's read connection as the
+    default connection. Only reads come here: a report that must write (an access record)
+    hands the write back to the serving loop (``on_home_loop``).
     """
 
     def __init__(self, reader: ReadOnlySqliteClient) -> None:
