@@ -381,35 +381,32 @@ class ServerSqliteClient(SqliteClient):
         self.read_client: ReadOnlySqliteClient | None = None
         self.report_thread: ReportThread | None = None
 
-    def reader(self) -> ReadOnlySqliteClient | None:
-        """The read connection of long reads (``koc.db.long_reads``), made on first use; None
-        for an in-memory database, which no second connection can see."""
+    def _read_only(self, threaded: bool) -> ReadOnlySqliteClient | None:
+        """A new read-only connection to this file; None for an in-memory database, which no
+        second connection can see."""
         if self.filename == ":memory:" or "mode=memory" in self.filename:
             return None
+        return ReadOnlySqliteClient(
+            self.filename,
+            self.busy_timeout,
+            threaded=threaded,
+            connection_name=self.connection_name,
+            cache_size=self.pragmas.get("cache_size", -2000),
+        )
+
+    def reader(self) -> ReadOnlySqliteClient | None:
+        """The read connection of long reads (``koc.db.long_reads``), made on first use; None
+        for an in-memory database."""
         if self.read_client is None:
-            self.read_client = ReadOnlySqliteClient(
-                self.filename,
-                self.busy_timeout,
-                connection_name=self.connection_name,
-                cache_size=self.pragmas.get("cache_size", -2000),
-            )
+            self.read_client = self._read_only(threaded=True)
         return self.read_client
 
     def reports(self) -> ReportThread | None:
-        """The thread where whole reports run (``koc.db.off_loop``), made on first use; None
-        for an in-memory database, as for ``reader``."""
-        if self.filename == ":memory:" or "mode=memory" in self.filename:
-            return None
+        """The thread where whole reports run (``koc.db.off_loop``), with a read connection of
+        its own, made on first use; None for an in-memory database."""
         if self.report_thread is None:
-            self.report_thread = ReportThread(
-                ReadOnlySqliteClient(
-                    self.filename,
-                    self.busy_timeout,
-                    threaded=False,
-                    connection_name=self.connection_name,
-                    cache_size=self.pragmas.get("cache_size", -2000),
-                )
-            )
+            reader = self._read_only(threaded=False)
+            self.report_thread = ReportThread(reader) if reader is not None else None
         return self.report_thread
 
     async def close(self) -> None:
