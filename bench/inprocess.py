@@ -11,7 +11,8 @@ Operations: ``home`` (the mini-program home query, as a member), ``members`` (st
 converting ``orderRecord`` calls, each to a fresh referee; ``--concurrency`` clients at once), ``batch`` (``ordersRecord`` of
 500 fresh referees), ``home-beside-reports`` (the home query from ``--concurrency`` clients while
 a staff client runs the bench's reports in a loop: its p50 / p99 show how long a report holds
-the event loop). It prints the wall and CPU time per request of the timed loop (after a
+the event loop), ``reports`` (each of the bench's reports ``-n`` times, alone: its wall and CPU
+time and the longest the event loop went without a turn while it ran). It prints the wall and CPU time per request of the timed loop (after a
 warm-up) and, with ``--statements``, the SQL statements of one request.
 """
 
@@ -117,7 +118,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             )
 
         def request(i: int) -> tuple[str, str, dict[str, Any]]:
-            if args.op in ("home", "home-beside-reports"):
+            if args.op in ("home", "home-beside-reports", "reports"):
                 return ctx["member_token"], HOME_QUERY, {}
             if args.op == "members":
                 return ctx["staff_token"], members_query(), {"first": 100}
@@ -139,6 +140,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             args.warmup += 1
         if args.op == "home-beside-reports":
             return await beside_reports(client, ctx, args)
+        if args.op == "reports":
+            return await report_stalls(client, ctx, args)
         requests = [request(args.warmup + i) for i in range(args.n)]
         profiler = None
         if args.profile:
@@ -177,7 +180,7 @@ async def beside_reports(
 
     reports = list(report_operations(ctx).values())
 
-    async def home(each: int) -> tuple[list[float], float]:
+    async def home(each: int) -> tuple[list[float], float, float]:
         latencies: list[float] = []
 
         async def member(count: int) -> None:
@@ -186,14 +189,16 @@ async def beside_reports(
                 await client.post(ctx["member_token"], HOME_QUERY, {})
                 latencies.append(1000 * (time.perf_counter() - start))
 
-        wall = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(member(each) for _ in range(args.concurrency)))
         latencies.sort()
-        return latencies, time.perf_counter() - wall
+        return latencies, time.perf_counter() - wall, time.process_time() - cpu
 
-    def summary(latencies: list[float], wall: float) -> dict[str, float]:
+    def summary(latencies: list[float], wall: float, cpu: float) -> dict[str, float]:
         return {
             "per_second": round(len(latencies) / wall, 1),
+            # the whole process's (every thread's), over the wall time of the phase
+            "cpu_share": round(cpu / wall, 2),
             "p50_ms": round(latencies[len(latencies) // 2], 1),
             "p99_ms": round(latencies[int(0.99 * len(latencies))], 1),
             "max_ms": round(latencies[-1], 1),
@@ -225,6 +230,47 @@ async def beside_reports(
     }
 
 
+async def report_stalls(
+    client: App, ctx: dict[str, Any], args: argparse.Namespace
+) -> dict[str, Any]:
+    """Each of the bench's reports ``-n`` times, one at a time, while a 1 ms timer ticks on the
+    loop: the median wall and CPU ms of a report and the longest gap between two ticks, which
+    is how long the report kept every other request of the process waiting at once."""
+    from bench.run import report_operations
+
+    done = asyncio.Event()
+    last = time.perf_counter()
+    longest = 0.0
+
+    async def ticker() -> None:
+        nonlocal last, longest
+        while not done.is_set():
+            await asyncio.sleep(0.001)
+            now = time.perf_counter()
+            longest, last = max(longest, now - last), now
+
+    timer = asyncio.create_task(ticker())
+    out: dict[str, Any] = {"op": args.op, "n": args.n}
+    for name, (query, variables) in report_operations(ctx).items():
+        walls, cpus, stalls = [], [], []
+        for _ in range(args.n):
+            await asyncio.sleep(0.002)
+            longest, last = 0.0, time.perf_counter()
+            cpu, wall = time.process_time(), time.perf_counter()
+            await client.post(ctx["staff_token"], query, variables)
+            walls.append(1000 * (time.perf_counter() - wall))
+            cpus.append(1000 * (time.process_time() - cpu))
+            stalls.append(1000 * max(longest, time.perf_counter() - last))
+        out[name] = {
+            "wall_ms": round(sorted(walls)[len(walls) // 2], 1),
+            "cpu_ms": round(sorted(cpus)[len(cpus) // 2], 1),
+            "longest_loop_stall_ms": round(sorted(stalls)[len(stalls) // 2], 1),
+        }
+    done.set()
+    await timer
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -232,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--database-url", default=seeding.DEFAULT_URL)
     parser.add_argument(
-        "--op", choices=("home", "members", "order", "batch", "home-beside-reports"), default="home"
+        "--op",
+        choices=("home", "members", "order", "batch", "home-beside-reports", "reports"),
+        default="home",
     )
     parser.add_argument("-n", type=int, default=500, help="timed requests")
     parser.add_argument("--warmup", type=int, default=5)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import connections, get_connections
@@ -20,6 +20,9 @@ from tortoise.models import Model
 
 from koc.settings import DEFAULT_DATABASE_URL, get_settings, sqlite_path
 from koc.sqlite import ServerSqliteClient
+from koc.sqlite import on_home_loop as on_home_loop  # a report's writes, for the features
+
+T = TypeVar("T")
 
 # label -> model modules. A new feature adds one line here.
 APPS: dict[str, list[str]] = {
@@ -138,6 +141,21 @@ async def long_reads() -> AsyncIterator[None]:
         yield
     finally:
         get_connections().reset(token)
+
+
+async def off_loop(make: Callable[[], Awaitable[T]]) -> T:
+    """``await make()`` (a whole report: its reads and the answer built from them) on SQLite's
+    report thread, an event loop of its own with a read-only connection
+    (``koc.sqlite.ReportThread``), so that the Python of a big report, not only its SQL,
+    leaves the serving loop. A write it must make goes back through ``on_home_loop``.
+    Elsewhere it runs here: on PostgreSQL statements never hold the loop (the driver's pool
+    belongs to this loop), an in-memory database has no second connection, and inside a
+    transaction the reads must see its writes."""
+    current = connections.get("default")
+    thread = current.reports() if isinstance(current, ServerSqliteClient) else None
+    if thread is None:
+        return await make()
+    return await thread.run(make)
 
 
 def on_postgres() -> bool:

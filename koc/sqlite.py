@@ -1,12 +1,16 @@
 """The SQLite engine of koc: Tortoise's SQLite client, with writer transactions, running
 SQLite on the event loop's thread, and waiting for another process's write lock without
-holding the loop; long reads (reports) on a read-only connection of their own, on a thread."""
+holding the loop; long reads (reports) on a read-only connection of their own, on a thread;
+whole reports (their SQL, the rows made objects, the GraphQL answer) on an event loop of
+their own, on the report thread."""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sqlite3
-from collections.abc import Callable, Generator, Iterable, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -243,11 +247,15 @@ class ThreadedReadConnection(InlineConnection):
 
 
 class ReadOnlySqliteClient(SqliteClient):
-    """The read connection of a ``ServerSqliteClient``: same file, read-only, on a thread."""
+    """The read connection of a ``ServerSqliteClient``: same file, read-only, on a thread
+    (``threaded``), or inline on the thread that runs it (the report thread's own)."""
 
-    def __init__(self, file_path: str, busy_timeout: float, **kwargs: Any) -> None:
+    def __init__(
+        self, file_path: str, busy_timeout: float, threaded: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(file_path, **kwargs)
         self.busy_timeout = busy_timeout
+        self.threaded = threaded
 
     async def create_connection(self, with_db: bool) -> None:
         if self._connection:
@@ -261,8 +269,98 @@ class ReadOnlySqliteClient(SqliteClient):
         connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}").close()
         if "cache_size" in self.pragmas:
             connection.execute(f"PRAGMA cache_size = {self.pragmas['cache_size']}").close()
-        self._connection = ThreadedReadConnection(connection, self.busy_timeout)  # type: ignore[assignment]
+        kind = ThreadedReadConnection if self.threaded else InlineConnection
+        self._connection = kind(connection, self.busy_timeout)  # type: ignore[assignment]
         await self._post_connect()
+
+
+# The event loop of the request a report thread runs for, seen from that thread: writes a
+# report must make (an access record of an unmasked read) go back there (``on_home_loop``).
+_home: contextvars.ContextVar[tuple[asyncio.AbstractEventLoop, contextvars.Context] | None] = (
+    contextvars.ContextVar("koc_report_home", default=None)
+)
+
+
+class ReportThread:
+    """An event loop on a thread of its own, with a read-only connection of its own, where
+    whole reports run: their statements, the rows made objects and the GraphQL answer built
+    from them.
+
+    ``long_reads`` takes a report's statements off the event loop, but at a million members
+    most of a report's time is Python: rows made objects, thousands of fields of the answer
+    completed by graphql-core. Run on the serving loop, that holds every other request of the
+    process for as long. Here it holds only this thread; the serving loop takes the GIL back
+    every switch interval (5 ms) and SQLite's own work runs with the GIL released. Reports
+    share this loop (their statements take turns on its one connection), each in a copy of its
+    request's context (logs, traces, the viewer), with this thread's read connection as the
+    default connection. Only reads come here: a report that must write (an access record)
+    hands the write back to the serving loop (``on_home_loop``).
+    """
+
+    def __init__(self, reader: ReadOnlySqliteClient) -> None:
+        self.reader = reader
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._start:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(
+                    target=loop.run_forever, name="koc-report", daemon=True
+                )
+                self._thread.start()
+                self._loop = loop
+            return self._loop
+
+    async def run(self, make: Callable[[], Awaitable[T]]) -> T:
+        """``await make()`` on the report thread, with its read connection as the default
+        connection; cancelling the caller cancels it there."""
+        home = asyncio.get_running_loop()
+        request_context, home_context = contextvars.copy_context(), contextvars.copy_context()
+        reader = self.reader
+
+        async def there() -> T:
+            get_connections().set("default", reader)
+            _home.set((home, home_context))
+            return await make()
+
+        async def start() -> T:
+            # The task runs in the request's context (copied), not in the thread's own.
+            task = asyncio.get_running_loop().create_task(there(), context=request_context)
+            return await task
+
+        done = asyncio.run_coroutine_threadsafe(start(), self._running_loop())
+        return await asyncio.wrap_future(done)
+
+    def close(self) -> None:
+        if self._loop is not None:
+            loop, thread = self._loop, self._thread
+            self._loop = self._thread = None
+            loop.call_soon_threadsafe(loop.stop)
+            assert thread is not None
+            thread.join()
+            loop.close()
+
+
+async def on_home_loop(make: Callable[[], Awaitable[T]]) -> T:
+    """``await make()`` on the serving event loop, in the request's context: from a report
+    thread (``ReportThread``), whose connection is read-only, a write goes back to the
+    process's writer; anywhere else it simply runs."""
+    home = _home.get()
+    if home is None or home[0] is asyncio.get_running_loop():
+        return await make()
+    loop, context = home
+
+    async def start() -> T:
+        return await loop.create_task(_as_coroutine(make), context=context.copy())
+
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(start(), loop))
+
+
+async def _as_coroutine(make: Callable[[], Awaitable[T]]) -> T:
+    return await make()
 
 
 class ServerSqliteClient(SqliteClient):
@@ -281,25 +379,45 @@ class ServerSqliteClient(SqliteClient):
         # Not a pragma: SQLite's own busy handler stays off (0) and koc waits instead.
         self.busy_timeout = int(self.pragmas.pop("busy_timeout", DEFAULT_BUSY_TIMEOUT_MS)) / 1000
         self.read_client: ReadOnlySqliteClient | None = None
+        self.report_thread: ReportThread | None = None
+
+    def _read_only(self, threaded: bool) -> ReadOnlySqliteClient | None:
+        """A new read-only connection to this file; None for an in-memory database, which no
+        second connection can see."""
+        if self.filename == ":memory:" or "mode=memory" in self.filename:
+            return None
+        return ReadOnlySqliteClient(
+            self.filename,
+            self.busy_timeout,
+            threaded=threaded,
+            connection_name=self.connection_name,
+            cache_size=self.pragmas.get("cache_size", -2000),
+        )
 
     def reader(self) -> ReadOnlySqliteClient | None:
         """The read connection of long reads (``koc.db.long_reads``), made on first use; None
-        for an in-memory database, which no second connection can see."""
-        if self.filename == ":memory:" or "mode=memory" in self.filename:
-            return None
+        for an in-memory database."""
         if self.read_client is None:
-            self.read_client = ReadOnlySqliteClient(
-                self.filename,
-                self.busy_timeout,
-                connection_name=self.connection_name,
-                cache_size=self.pragmas.get("cache_size", -2000),
-            )
+            self.read_client = self._read_only(threaded=True)
         return self.read_client
+
+    def reports(self) -> ReportThread | None:
+        """The thread where whole reports run (``koc.db.off_loop``), with a read connection of
+        its own, made on first use; None for an in-memory database."""
+        if self.report_thread is None:
+            reader = self._read_only(threaded=False)
+            self.report_thread = ReportThread(reader) if reader is not None else None
+        return self.report_thread
 
     async def close(self) -> None:
         if self.read_client is not None:
             await self.read_client.close()
             self.read_client = None
+        if self.report_thread is not None:
+            thread, self.report_thread = self.report_thread, None
+            if thread.reader._connection is not None:
+                await thread.run(thread.reader.close)
+            thread.close()
         await super().close()
 
     def acquire_connection(self) -> ConnectionWrapper:

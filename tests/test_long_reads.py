@@ -2,18 +2,24 @@
 
 On SQLite koc runs statements on the loop's thread (koc.sqlite); a report's scan would stop
 every other request of the worker for its duration. ``koc.db.long_reads`` sends them to a
-read-only connection answered on a thread of its own.
+read-only connection answered on a thread of its own, and an operation asking only for
+reports runs whole (its Python too) on the report thread (``koc.db.off_loop``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 from tortoise.transactions import in_transaction
 
+from koc.auth.models import StaffRole
+from koc.creators.graphql.types import KocCandidate
+from koc.creators.models import MemberSignals
 from koc.db import fetch, long_reads
 from koc.members.models import Member
+from koc.privacy.models import AccessRecord
 from tests.conftest import engine_name
 
 # A statement that keeps the database busy for a while and needs no data: counting to N.
@@ -75,3 +81,80 @@ async def test_a_long_read_sees_what_was_committed_and_what_its_transaction_wrot
         async with long_reads():
             found = await fetch("SELECT nickname FROM member WHERE id = ?", [inside.id])
         assert found == [("not yet committed",)]
+
+
+# A report whose own Python (rows made objects, its answer) takes a while: one candidate,
+# made slow to shape. Asked alone it is a report and runs on the report thread; asked beside
+# a field that is no report (__typename), the same resolver runs on the serving loop.
+REPORT = "{ kocCandidates(first: 5) { totalCount edges { node { member { nickname } } } } }"
+INLINE = (
+    "{ __typename kocCandidates(first: 5) { totalCount edges { node { member { nickname } } } } }"
+)
+HOME = "{ me { nickname } }"
+SHAPING_SECONDS = 1.5
+
+
+async def homes_answered_while_shaping(report: str, staff, member, monkeypatch) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    """How many home queries, sent one after another from the moment the report's shaping
+    starts, were answered before it ended; and the report's answer."""
+    shaping = threading.Event()
+    shaped = threading.Event()
+    make = KocCandidate.from_model
+
+    def slow_from_model(row, role):  # type: ignore[no-untyped-def]
+        shaping.set()
+        deadline = time.perf_counter() + SHAPING_SECONDS
+        while time.perf_counter() < deadline:  # Python holding the GIL, as shaping does
+            pass
+        shaped.set()
+        return make(row, role)
+
+    monkeypatch.setattr(KocCandidate, "from_model", staticmethod(slow_from_model))
+    answered = 0
+
+    async def homes() -> None:
+        nonlocal answered
+        await asyncio.to_thread(shaping.wait, 30)
+        while not shaped.is_set():
+            assert (await member.execute(HOME))["me"]["nickname"] == "home"
+            answered += not shaped.is_set()
+
+    data, _ = await asyncio.gather(staff.execute(report), homes())
+    return answered, data
+
+
+async def test_a_report_slow_to_shape_leaves_the_home_query_served(
+    app, staff_client, member_client, monkeypatch
+) -> None:
+    # Given a candidate to rank and a member on the home screen
+    candidate = await Member.create(nickname="candidate")
+    await MemberSignals.create(member=candidate, score_overall=5.0)
+    staff = await staff_client(StaffRole.ANALYST)
+    member = await member_client(nickname="home")
+
+    # When the report's shaping runs, home queries sent meanwhile are answered meanwhile
+    answered, data = await homes_answered_while_shaping(REPORT, staff, member, monkeypatch)
+    names = [e["node"]["member"]["nickname"] for e in data["kocCandidates"]["edges"]]
+    assert names == ["candidate"]
+    if engine_name() == "sqlite":
+        assert answered >= 1
+        # whereas the same report run on the serving loop answers none until it is done
+        answered, data = await homes_answered_while_shaping(INLINE, staff, member, monkeypatch)
+        assert data["kocCandidates"]["totalCount"] == 1 and answered == 0
+
+
+async def test_a_report_run_off_the_loop_still_records_the_unmasked_reads(
+    app, staff_client
+) -> None:
+    # Given a candidate with a phone number
+    candidate = await Member.create(nickname="candidate", phone="+8613700000009")
+    await MemberSignals.create(member=candidate, score_overall=5.0)
+    admin = await staff_client(StaffRole.ADMIN, username="ada")
+    # When staff read it whole in the candidates report
+    data = await admin.execute(
+        '{ kocCandidates(first: 5) { edges { node { member { phoneUnmasked(reason: "Call") } } } } }'
+    )
+    assert data["kocCandidates"]["edges"][0]["node"]["member"]["phoneUnmasked"] == "+8613700000009"
+    # Then the read is on record, written by the process's writer
+    records = await AccessRecord.filter(member_id=candidate.id).values_list("actor", "reason")
+    assert records == [("ada", "Call")]

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json
 from http import HTTPStatus
 from typing import Any
 
 from cross_web import HTTPException
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Message, Receive, Scope, Send
@@ -30,9 +31,11 @@ from koc.auth.services import PARTNER_TOKEN_PREFIX
 from koc.auth.tokens import InvalidToken, decode_access_token
 from koc.auth.viewer import Anonymous, Viewer
 from koc.auth.wechat import WeChatClient
+from koc.db import off_loop
 from koc.dbfaults import FAULT_MESSAGES, RETRY_AFTER_SECONDS, database_fault
 from koc.graphql.context import Context
 from koc.graphql.graphiql import render_page
+from koc.graphql.lean import DEFINITION
 from koc.security.errors import DocumentRefused
 from koc.security.graphql.extensions import public_error
 from koc.security.limits import MAX_JSON_DEPTH, nested_deeper_than
@@ -174,6 +177,43 @@ def is_request_error(response: GraphQLHTTPResponse) -> bool:
     return response.get("data") is None and bool(errors) and all("path" not in e for e in errors)
 
 
+def report_fields(schema: Any) -> frozenset[str]:
+    """The root query fields declared ``long_read`` (``koc.graphql.mutations.query``): the
+    reports."""
+    return frozenset(
+        name
+        for name, field in schema._schema.query_type.fields.items()
+        if any(
+            getattr(extension, "long_read", False)
+            for extension in field.extensions[DEFINITION].extensions
+        )
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def is_report(query: str | None, operation_name: str | None, reports: frozenset[str]) -> bool:
+    """Whether the operation of ``query`` to run is a query that asks only for reports: then
+    the whole of it runs on the report thread (``koc.db.off_loop``), its fields' Python as well
+    as its SQL. A document that names no report (the home query, ...) is not even parsed, and
+    staff tools send the same few report documents again and again (hence the cache)."""
+    if not query or not any(name in query for name in reports):
+        return False
+    try:
+        document = parse(query)
+    except GraphQLError:
+        return False  # strawberry answers it
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        o
+        for o in operations
+        if operation_name is None or (o.name is not None and o.name.value == operation_name)
+    ]
+    if len(chosen) != 1 or chosen[0].operation is not OperationType.QUERY:
+        return False
+    fields = chosen[0].selection_set.selections
+    return all(isinstance(f, FieldNode) and f.name.value in reports for f in fields)
+
+
 class KocGraphQL(GraphQL):
     """strawberry's ASGI view with koc's authentication, typed context, trusted documents,
     execution timeout and GraphQL-over-HTTP status codes and media types."""
@@ -190,6 +230,7 @@ class KocGraphQL(GraphQL):
         self.settings = settings
         self.wechat = wechat
         self.rate_limiter = rate_limiter
+        self.reports = report_fields(schema)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, capped(receive, self.settings.max_body_bytes))
@@ -329,16 +370,23 @@ class KocGraphQL(GraphQL):
                 data=None, errors=[GraphQLError(exc.message, extensions={"code": exc.code})]
             )
         timeout = self.settings.execution_timeout_seconds
+        execute = super().execute_single
+
+        def run() -> Any:
+            return execute(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=dataclasses.replace(request_data, query=query),
+            )
+
         try:
             async with asyncio.timeout(timeout):
-                return await super().execute_single(
-                    request=request,
-                    request_adapter=request_adapter,
-                    sub_response=sub_response,
-                    context=context,
-                    root_value=root_value,
-                    request_data=dataclasses.replace(request_data, query=query),
-                )
+                if is_report(query, request_data.operation_name, self.reports):
+                    return await off_loop(run)
+                return await run()
         except TimeoutError:
             sub_response.status_code = 503
             return ExecutionResult(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from koc.auth.viewer import PartnerViewer, StaffViewer
 from koc.consent.models import ConsentDecision
+from koc.db import on_home_loop
 from koc.events import MemberMerged
 from koc.privacy.models import AccessField, AccessRecord, ErasureRequest
 
@@ -23,8 +24,10 @@ def access_record(reader: Reader, member_id: int, field: AccessField, reason: st
 
 
 async def record_reads(reads: Sequence[tuple[Reader, int, AccessField, str]]) -> None:
-    """Record many reads in one statement (the reads of one request)."""
-    await AccessRecord.bulk_create([access_record(*read) for read in reads])
+    """Record many reads in one statement (the reads of one request), on the process's
+    writer also when the request is a report running on the report thread."""
+    records = [access_record(*read) for read in reads]
+    await on_home_loop(lambda: AccessRecord.bulk_create(records))
 
 
 async def on_member_merged(e: MemberMerged) -> None:
