@@ -7,24 +7,16 @@ jitter (±20 %) over about a day: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h after
 eight attempts in all. A delivery whose attempts all failed, with no delivery to the same
 subscription succeeding meanwhile, disables the subscription with the reason shown.
 
-A slow or hostile receiver cannot hold a worker: connect and read timeouts, one wall-clock
-deadline over the whole request, redirects not followed, and at most
-``KOC_WEBHOOK_MAX_RESPONSE_BYTES`` of the response read (and kept in the log).
+Sending itself (timeouts, the response cap, the connections a worker keeps) is
+koc.webhooks.sender's.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import random
-import ssl
-import time
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 from tortoise.transactions import in_transaction
 
 from koc.auth.models import PartnerScope, PartnerToken
@@ -38,8 +30,9 @@ from koc.webhooks.models import (
     WebhookSubscription,
 )
 from koc.webhooks.render import render
+from koc.webhooks.sender import Outcome, send
 from koc.webhooks.signing import signed_headers
-from koc.webhooks.targets import Target, resolve_target
+from koc.webhooks.targets import resolve_target
 from koc.worker import enqueue
 
 RETRY_DELAYS = (
@@ -61,76 +54,6 @@ def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta | 
     if attempts > len(RETRY_DELAYS):
         return None
     return RETRY_DELAYS[attempts - 1] * (rng or random).uniform(1 - JITTER, 1 + JITTER)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status_code: int | None
-    latency_ms: int
-    body: str
-    error: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-def _pinned(target: Target) -> tuple[str, str]:
-    """The URL with its host replaced by the checked address, and the Host header."""
-    parts = urlsplit(target.url)
-    address = f"[{target.address}]" if ":" in target.address else target.address
-    netloc = f"{address}:{target.port}"
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit(parts._replace(netloc=netloc)), host
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One TLS context per process, shared by every attempt: building one loads the CA bundle,
-    about 90 ms of CPU, which was most of what an attempt cost (bench/events.py deliver)."""
-    return httpx.create_ssl_context()
-
-
-async def send(target: Target, headers: dict[str, str], body: bytes, settings: Settings) -> Outcome:
-    """POST ``body`` to the target, reading at most the response's first bytes."""
-    timeout = httpx.Timeout(
-        connect=settings.webhook_connect_timeout_seconds,
-        read=settings.webhook_read_timeout_seconds,
-        write=settings.webhook_read_timeout_seconds,
-        pool=settings.webhook_connect_timeout_seconds,
-    )
-    deadline = settings.webhook_connect_timeout_seconds + 2 * settings.webhook_read_timeout_seconds
-    url, host = _pinned(target)
-    extensions = {"sni_hostname": target.host} if url.startswith("https:") else {}
-    started = time.perf_counter()
-    cap = settings.webhook_max_response_bytes
-    try:
-        async with (
-            asyncio.timeout(deadline),
-            httpx.AsyncClient(
-                timeout=timeout, follow_redirects=False, trust_env=False, verify=tls_context()
-            ) as client,
-            client.stream(
-                "POST", url, content=body, headers={**headers, "host": host}, extensions=extensions
-            ) as response,
-        ):
-            kept = bytearray()
-            async for chunk in response.aiter_raw():
-                kept += chunk
-                if len(kept) >= cap:
-                    break
-            text = bytes(kept[:cap]).decode("utf-8", "replace")
-            return Outcome(response.status_code, _ms(started), text, None)
-    except TimeoutError:
-        return Outcome(None, _ms(started), "", f"No answer within {deadline:g} s.")
-    except httpx.TimeoutException as exc:
-        return Outcome(None, _ms(started), "", f"Timed out ({type(exc).__name__}).")
-    except httpx.HTTPError as exc:
-        return Outcome(None, _ms(started), "", f"{type(exc).__name__}: {exc}"[:500])
-
-
-def _ms(started: float) -> int:
-    return round((time.perf_counter() - started) * 1000)
 
 
 async def _partner(subscription: WebhookSubscription) -> PartnerViewer | None:
