@@ -279,12 +279,17 @@ class _Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1, as a partner's server speaks it: the connection stays open between
+            # deliveries (HTTP/1.0, the default here, closes it after every answer).
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 receiver.read(self.headers["webhook-id"], body)
                 if receiver.wait:
                     time.sleep(receiver.wait)
                 self.send_response(204)
+                self.send_header("content-length", "0")
                 self.end_headers()
 
             def log_message(self, *args: Any) -> None:
@@ -331,8 +336,10 @@ def _quantiles(waits: list[float]) -> tuple[float, float]:
 
 def _worker_env(url: str, heartbeat: int = 30) -> dict[str, str]:
     """``koc worker``'s environment: this database, the local receiver allowed, the schedules
-    off (the bench measures deliveries)."""
+    off (the bench measures deliveries); ``KOC_WORKER_CONCURRENCY`` passed on when set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOC_")}
+    if "KOC_WORKER_CONCURRENCY" in os.environ:
+        env["KOC_WORKER_CONCURRENCY"] = os.environ["KOC_WORKER_CONCURRENCY"]
     env |= {
         "KOC_DATABASE_URL": url,
         "KOC_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
@@ -353,6 +360,15 @@ def _start_worker(url: str, heartbeat: int = 30) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` used so far (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
@@ -422,6 +438,7 @@ async def latency(args: argparse.Namespace) -> None:
         worker = asyncio.create_task(run_worker(get_settings(), stop))
     try:
         await asyncio.sleep(args.startup if processes else 1)
+        idle_cpu = sum(_cpu_seconds(p.pid) for p in processes)
         members = list(await Member.all().order_by("id").values_list("id", flat=True))
         committed: dict[str, float] = {}
 
@@ -445,6 +462,8 @@ async def latency(args: argparse.Namespace) -> None:
         await asyncio.gather(*tasks)
         produced = n / (time.perf_counter() - start)
         await receiver.all_arrived(120)
+        stages = await _stages(committed, receiver.by_order)
+        cpu = sum(_cpu_seconds(p.pid) for p in processes) - idle_cpu
     finally:
         receiver.done.set()
         stop.set()
@@ -461,6 +480,36 @@ async def latency(args: argparse.Namespace) -> None:
         f"engine {'postgres' if is_postgres(url) else 'sqlite'}, {where}: {n} orders at "
         f"{produced:.0f}/s, {len(waits)} delivered; commit to delivery p50 {p50 * 1000:.0f} ms, "
         f"p95 {p95 * 1000:.0f} ms, max {waits[-1] * 1000:.0f} ms"
+    )
+    print("  where the time went, p50 / p95 ms: " + stages)
+    if processes:
+        print(f"  worker CPU {cpu * 1000 / max(len(waits), 1):.1f} ms per delivery")
+
+
+async def _stages(committed: dict[str, float], arrived: dict[str, float]) -> str:
+    """The commit-to-delivery time cut at the delivery row's creation (the dispatch) and at the
+    first attempt's start (the queue), from the first attempt of each delivered order."""
+    from koc.webhooks.models import WebhookAttempt
+
+    rows = (
+        await WebhookAttempt.filter(manual=False)
+        .order_by("id")
+        .values_list("delivery_id", "attempted_at", "delivery__created_at", "delivery__event__data")
+    )
+    cuts: dict[str, list[float]] = {"dispatch": [], "queue": [], "send": []}
+    seen: set[int] = set()
+    for delivery_id, attempted_at, created_at, data in rows:
+        key = (data.get("order") or {}).get("externalId")
+        if delivery_id in seen or key not in committed or key not in arrived:
+            continue
+        seen.add(delivery_id)
+        cuts["dispatch"].append(created_at.timestamp() - committed[key])
+        cuts["queue"].append(attempted_at.timestamp() - created_at.timestamp())
+        cuts["send"].append(arrived[key] - attempted_at.timestamp())
+    return ", ".join(
+        f"{name} {' / '.join(f'{q * 1000:.0f}' for q in _quantiles(sorted(v)))}"
+        for name, v in cuts.items()
+        if v
     )
 
 

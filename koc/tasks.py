@@ -19,7 +19,8 @@ from koc.notifications import jobs as notifications
 from koc.privileges.catalogue import REFRESH_ELIGIBILITY, refresh_eligibility
 from koc.webhooks import delivery as webhook_delivery
 from koc.webhooks import dispatch as webhook_dispatch
-from koc.worker import periodic, task, tracked_task
+from koc.webhooks import sender as webhook_sender
+from koc.worker import periodic, task, tracked_task, worker_resource
 
 TRACKED = (
     (AWARD_QUALIFYING, award_to_qualifying),
@@ -51,6 +52,8 @@ def register_all() -> None:
         task(name)(work)
     for name, setting in PLAIN_SCHEDULES:
         periodic(name, every_setting=setting)
+    # A worker keeps its receivers' connections open (koc.webhooks.sender).
+    worker_resource(webhook_sender.kept_connections)
     for name, (setting, work) in schedules.SCHEDULED.items():
         task(name)(schedules.as_task(name, work))
         periodic(name, every_setting=setting)

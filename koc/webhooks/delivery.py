@@ -7,29 +7,24 @@ jitter (±20 %) over about a day: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h after
 eight attempts in all. A delivery whose attempts all failed, with no delivery to the same
 subscription succeeding meanwhile, disables the subscription with the reason shown.
 
-A slow or hostile receiver cannot hold a worker: connect and read timeouts, one wall-clock
-deadline over the whole request, redirects not followed, and at most
-``KOC_WEBHOOK_MAX_RESPONSE_BYTES`` of the response read (and kept in the log).
+Sending itself (timeouts, the response cap, the connections a worker keeps) is
+koc.webhooks.sender's.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import json
 import random
-import ssl
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 from tortoise.transactions import in_transaction
 
 from koc.auth.models import PartnerScope, PartnerToken
 from koc.auth.viewer import PartnerViewer
+from koc.db import fetch, query_rows
 from koc.errors import DomainError
+from koc.events.models import OutboxEvent
 from koc.settings import Settings, get_settings
 from koc.webhooks.models import (
     DeliveryStatus,
@@ -38,8 +33,9 @@ from koc.webhooks.models import (
     WebhookSubscription,
 )
 from koc.webhooks.render import render
+from koc.webhooks.sender import Outcome, send
 from koc.webhooks.signing import signed_headers
-from koc.webhooks.targets import Target, resolve_target
+from koc.webhooks.targets import resolve_target
 from koc.worker import enqueue
 
 RETRY_DELAYS = (
@@ -63,81 +59,11 @@ def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta | 
     return RETRY_DELAYS[attempts - 1] * (rng or random).uniform(1 - JITTER, 1 + JITTER)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status_code: int | None
-    latency_ms: int
-    body: str
-    error: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-def _pinned(target: Target) -> tuple[str, str]:
-    """The URL with its host replaced by the checked address, and the Host header."""
-    parts = urlsplit(target.url)
-    address = f"[{target.address}]" if ":" in target.address else target.address
-    netloc = f"{address}:{target.port}"
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit(parts._replace(netloc=netloc)), host
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One TLS context per process, shared by every attempt: building one loads the CA bundle,
-    about 90 ms of CPU, which was most of what an attempt cost (bench/events.py deliver)."""
-    return httpx.create_ssl_context()
-
-
-async def send(target: Target, headers: dict[str, str], body: bytes, settings: Settings) -> Outcome:
-    """POST ``body`` to the target, reading at most the response's first bytes."""
-    timeout = httpx.Timeout(
-        connect=settings.webhook_connect_timeout_seconds,
-        read=settings.webhook_read_timeout_seconds,
-        write=settings.webhook_read_timeout_seconds,
-        pool=settings.webhook_connect_timeout_seconds,
-    )
-    deadline = settings.webhook_connect_timeout_seconds + 2 * settings.webhook_read_timeout_seconds
-    url, host = _pinned(target)
-    extensions = {"sni_hostname": target.host} if url.startswith("https:") else {}
-    started = time.perf_counter()
-    cap = settings.webhook_max_response_bytes
-    try:
-        async with (
-            asyncio.timeout(deadline),
-            httpx.AsyncClient(
-                timeout=timeout, follow_redirects=False, trust_env=False, verify=tls_context()
-            ) as client,
-            client.stream(
-                "POST", url, content=body, headers={**headers, "host": host}, extensions=extensions
-            ) as response,
-        ):
-            kept = bytearray()
-            async for chunk in response.aiter_raw():
-                kept += chunk
-                if len(kept) >= cap:
-                    break
-            text = bytes(kept[:cap]).decode("utf-8", "replace")
-            return Outcome(response.status_code, _ms(started), text, None)
-    except TimeoutError:
-        return Outcome(None, _ms(started), "", f"No answer within {deadline:g} s.")
-    except httpx.TimeoutException as exc:
-        return Outcome(None, _ms(started), "", f"Timed out ({type(exc).__name__}).")
-    except httpx.HTTPError as exc:
-        return Outcome(None, _ms(started), "", f"{type(exc).__name__}: {exc}"[:500])
-
-
-def _ms(started: float) -> int:
-    return round((time.perf_counter() - started) * 1000)
-
-
-async def _partner(subscription: WebhookSubscription) -> PartnerViewer | None:
+async def _partner(partner_token_id: int | None) -> PartnerViewer | None:
     """Whose scopes the payload follows: the subscription's token while it is valid."""
-    if subscription.partner_token_id is None:
+    if partner_token_id is None:
         return None
-    token = await PartnerToken.get_or_none(id=subscription.partner_token_id)
+    token = await PartnerToken.get_or_none(id=partner_token_id)
     now = datetime.now(UTC)
     if token is None or token.revoked_at is not None or (token.expires_at or now) < now:
         return None
@@ -149,39 +75,96 @@ def payload_bytes(payload: dict) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+# What one attempt reads, in one fixed statement: the ORM's select_related built this query anew
+# for every attempt, a fifth of a worker's CPU (py-spy, bench/events.py latency).
+_DUE = (
+    "SELECT d.status, s.active, s.id, s.url, s.secret, s.partner_token_id,"
+    " e.id, e.type, e.data, e.position, e.occurred_at"
+    " FROM webhook_delivery d"
+    " JOIN webhook_subscription s ON s.id = d.subscription_id"
+    " JOIN event_outbox e ON e.id = d.event_id"
+    " WHERE d.id = ?"
+)
+
+
+@dataclass(frozen=True)
+class _Due:
+    subscription_id: int
+    url: str
+    secret: str
+    partner_token_id: int | None
+    event: OutboxEvent
+
+
+async def _due(delivery_id: int) -> _Due | None:
+    """The pending delivery's subscription and event; None when it is not to be sent (gone,
+    delivered or failed already, or its subscription disabled)."""
+    rows = await fetch(_DUE, [delivery_id])
+    if not rows:
+        return None
+    status, active, sub_id, url, secret, token_id, event_id, type_, data, position, at = rows[0]
+    if status != DeliveryStatus.PENDING or not active:
+        return None
+    if isinstance(data, str | bytes):  # JSON as text (SQLite, and asyncpg without a codec)
+        data = json.loads(data)
+    if isinstance(at, str):  # SQLite keeps timestamps as ISO text
+        at = datetime.fromisoformat(at)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    event = OutboxEvent(id=event_id, type=type_, data=data, position=position, occurred_at=at)
+    return _Due(sub_id, url, secret, token_id, event)
+
+
 async def attempt(
     delivery_id: int, settings: Settings, *, manual: bool = False
 ) -> WebhookAttempt | None:
     """Send the delivery once now and record what happened; None when there is nothing to send
     (delivered already, or its subscription is disabled or gone)."""
-    delivery = await WebhookDelivery.get_or_none(id=delivery_id).select_related(
-        "subscription", "event"
-    )
-    if delivery is None or delivery.status is not DeliveryStatus.PENDING:
-        return None
-    subscription = delivery.subscription
-    if not subscription.active:
+    due = await _due(delivery_id)
+    if due is None:
         return None
     now = datetime.now(UTC)
     [payload] = await render(
-        [delivery.event], partner=await _partner(subscription), reason=DELIVERY_READ_REASON
+        [due.event], partner=await _partner(due.partner_token_id), reason=DELIVERY_READ_REASON
     )
     body = payload_bytes(payload)
-    headers = signed_headers(subscription.secret, payload["id"], now, body)
+    headers = signed_headers(due.secret, payload["id"], now, body)
     try:
-        target = await resolve_target(subscription.url, settings)
+        target = await resolve_target(due.url, settings)
     except DomainError as exc:
         outcome = Outcome(None, 0, "", exc.message)
     else:
         outcome = await send(target, headers, body, settings)
-    return await _record(delivery.id, subscription.id, now, outcome, manual)
+    return await _record(delivery_id, due.subscription_id, now, outcome, manual)
+
+
+_COUNT = "attempts = attempts + 1, last_status_code = ?, last_error = ?"
 
 
 async def _record(
     delivery_id: int, subscription_id: int, at: datetime, outcome: Outcome, manual: bool
-) -> WebhookAttempt:
+) -> WebhookAttempt | None:
+    """Count the attempt on its delivery and log it, in one transaction: on success two fixed
+    statements; on failure, the retry's time and job, or the delivery failed for good."""
+    error = outcome.error or (None if outcome.ok else f"HTTP {outcome.status_code}")
     async with in_transaction():
-        delivery = await WebhookDelivery.get(id=delivery_id).select_for_update()
+        # The UPDATE locks the row, as SELECT ... FOR UPDATE did: two attempts of one delivery
+        # (a re-picked job beside a manual redelivery) count one after the other.
+        if outcome.ok:
+            counted = await query_rows(
+                f"UPDATE webhook_delivery SET {_COUNT}, status = ?, delivered_at = ?,"
+                " next_attempt_at = NULL WHERE id = ? RETURNING attempts",
+                [outcome.status_code, error, DeliveryStatus.SUCCEEDED.value, datetime.now(UTC)]
+                + [delivery_id],
+            )
+        else:
+            counted = await query_rows(
+                f"UPDATE webhook_delivery SET {_COUNT} WHERE id = ? RETURNING attempts",
+                [outcome.status_code, error, delivery_id],
+            )
+        if not counted:  # deleted meanwhile, with its subscription
+            return None
+        attempts = int(counted[0]["attempts"])
         row = await WebhookAttempt.create(
             delivery_id=delivery_id,
             attempted_at=at,
@@ -191,31 +174,26 @@ async def _record(
             error=outcome.error,
             manual=manual,
         )
-        delivery.attempts += 1
-        delivery.last_status_code = outcome.status_code
-        delivery.last_error = outcome.error or (
-            None if outcome.ok else f"HTTP {outcome.status_code}"
-        )
         if outcome.ok:
-            delivery.status = DeliveryStatus.SUCCEEDED
-            delivery.delivered_at = datetime.now(UTC)
-            delivery.next_attempt_at = None
-        elif (delay := retry_delay(delivery.attempts)) is not None:
-            delivery.next_attempt_at = at + delay
+            return row
+        if (delay := retry_delay(attempts)) is not None:
+            await WebhookDelivery.filter(id=delivery_id).update(next_attempt_at=at + delay)
             # The retry is a job of its own, written with this attempt's record.
-            await enqueue(DELIVER, run_after=delivery.next_attempt_at, delivery_id=delivery_id)
+            await enqueue(DELIVER, run_after=at + delay, delivery_id=delivery_id)
         else:
-            delivery.status = DeliveryStatus.FAILED
-            delivery.next_attempt_at = None
-            await _disable_if_failing(delivery, subscription_id)
-        await delivery.save()
+            await WebhookDelivery.filter(id=delivery_id).update(
+                status=DeliveryStatus.FAILED, next_attempt_at=None
+            )
+            await _disable_if_failing(delivery_id, attempts, error, subscription_id)
     return row
 
 
-async def _disable_if_failing(delivery: WebhookDelivery, subscription_id: int) -> None:
+async def _disable_if_failing(
+    delivery_id: int, attempts: int, last_error: str | None, subscription_id: int
+) -> None:
     """A delivery gave up: disable the subscription unless another delivery to it succeeded
     since this one's first attempt (then the receiver works, and only this event failed)."""
-    first = await WebhookAttempt.filter(delivery_id=delivery.id).order_by("id").first()
+    first = await WebhookAttempt.filter(delivery_id=delivery_id).order_by("id").first()
     since = first.attempted_at if first else datetime.now(UTC)
     if await WebhookAttempt.filter(
         delivery__subscription_id=subscription_id,
@@ -225,8 +203,8 @@ async def _disable_if_failing(delivery: WebhookDelivery, subscription_id: int) -
     ).exists():
         return
     reason = (
-        f"Disabled after {delivery.attempts} failed attempts since {since:%Y-%m-%d %H:%M} UTC; "
-        f"last: {delivery.last_error}"
+        f"Disabled after {attempts} failed attempts since {since:%Y-%m-%d %H:%M} UTC; "
+        f"last: {last_error}"
     )[:500]
     await WebhookSubscription.filter(id=subscription_id).update(
         active=False, disabled_reason=reason, disabled_at=datetime.now(UTC)

@@ -20,7 +20,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,7 +35,7 @@ from tortoise.connection import connections
 from koc.db import on_postgres
 from koc.worker import inbox
 from koc.worker.inbox import payload_of
-from koc.worker.registry import PERIODICS, TASKS, schedule_of, task_function
+from koc.worker.registry import PERIODICS, RESOURCES, TASKS, schedule_of, task_function
 
 logger = logging.getLogger("koc.worker")
 
@@ -189,8 +189,23 @@ async def engine_for_url(database_url: str, pool_size: int) -> AsyncIterator[PgQ
         yield PgQueuer.in_memory()
 
 
+@asynccontextmanager
+async def _resources() -> AsyncIterator[None]:
+    """Every worker resource (koc.worker.registry.worker_resource) open: the jobs' tasks are
+    created inside, so they see them."""
+    async with AsyncExitStack() as stack:
+        for factory in RESOURCES:
+            await stack.enter_async_context(factory())
+        yield
+
+
 async def serve(pgq: PgQueuer, options: EngineOptions, stop: asyncio.Event) -> None:
     """Run ``pgq`` until ``stop`` is set; on SQLite the inbox feeds it meanwhile."""
+    async with _resources():
+        await _serve(pgq, options, stop)
+
+
+async def _serve(pgq: PgQueuer, options: EngineOptions, stop: asyncio.Event) -> None:
     feeder = asyncio.create_task(inbox.Feeder(pgq).forever()) if not on_postgres() else None
     runner = asyncio.create_task(
         pgq.run(
@@ -215,6 +230,11 @@ async def serve(pgq: PgQueuer, options: EngineOptions, stop: asyncio.Event) -> N
 async def drain(pgq: PgQueuer, options: EngineOptions) -> None:
     """Run every due job of ``pgq`` to completion, including jobs those jobs enqueue, then
     stop. Jobs due later (``run_after``, a retry's backoff) stay queued."""
+    async with _resources():
+        await _drain(pgq, options)
+
+
+async def _drain(pgq: PgQueuer, options: EngineOptions) -> None:
     feeder = None if on_postgres() else inbox.Feeder(pgq)
     if feeder:
         await feeder.feed(due_only=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ class Periodic:
 
 TASKS: dict[str, TaskFunction] = {}
 PERIODICS: dict[str, Periodic] = {}
+RESOURCES: list[Callable[[], AbstractAsyncContextManager[Any]]] = []
 
 
 def task(name: str) -> Callable[[TaskFunction], TaskFunction]:
@@ -54,6 +56,13 @@ def periodic(name: str, every_setting: str) -> None:
     (``"KOC_SCHEDULE_REWARDS_ISSUE_DUE"`` or the field name ``schedule_rewards_issue_due``)."""
     setting = every_setting.removeprefix("KOC_").lower()
     PERIODICS[name] = Periodic(task=name, setting=setting)
+
+
+def worker_resource(factory: Callable[[], AbstractAsyncContextManager[Any]]) -> None:
+    """Hold ``factory()`` open while a worker runs jobs, its tasks running inside it: what they
+    share for the worker's life (the webhook sender's kept connections), closed when it stops."""
+    if factory not in RESOURCES:
+        RESOURCES.append(factory)
 
 
 def task_function(name: str) -> TaskFunction:

@@ -15,6 +15,7 @@ from typing import Any
 class Received:
     headers: dict[str, str]
     body: bytes
+    peer: tuple[str, int] = ("", 0)  # the sender's address and port: one per connection
 
 
 @dataclass
@@ -34,11 +35,18 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1, as receivers speak it: a connection may carry several deliveries.
+            protocol_version = "HTTP/1.1"
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 length = int(self.headers.get("content-length", 0))
                 body = self.rfile.read(length)
                 receiver.received.append(
-                    Received({k.lower(): v for k, v in self.headers.items()}, body)
+                    Received(
+                        {k.lower(): v for k, v in self.headers.items()},
+                        body,
+                        tuple(self.client_address[:2]),
+                    )
                 )
                 b = receiver.behaviour
                 status = b.statuses.popleft() if b.statuses else b.status
