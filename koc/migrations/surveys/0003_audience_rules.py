@@ -16,6 +16,8 @@ from tortoise.fields.base import OnDelete
 from tortoise.fields.data import JSON_DUMPS
 from tortoise.migrations import operations as ops
 
+from koc.migrations.operations import DropColumn
+
 
 def _iso(value: Any) -> str:
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
@@ -70,20 +72,6 @@ async def rows_to_rules(apps, schema_editor) -> None:
             await client.execute_query(update, [dumps(rule).decode(), survey["id"]])
 
 
-class DropColumn(ops.RemoveField):
-    """RemoveField, but on SQLite with ``ALTER TABLE ... DROP COLUMN`` (SQLite 3.35+) instead of
-    Tortoise's rebuild of the table: the rebuild drops the old ``survey`` table, and with foreign
-    keys on, dropping it cascades to every row that points at a survey (versions, questions,
-    responses, explicit audiences). tests/surveys/test_audience_migration.py caught it."""
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        if state_editor is None or state_editor.client.capabilities.dialect != "sqlite":
-            await super().database_forward(app_label, old_state, new_state, state_editor)
-            return
-        # Only the Survey model's columns are dropped here: its table is "survey".
-        await state_editor.client.execute_script(f'ALTER TABLE "survey" DROP COLUMN "{self.name}"')
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("core", "0003_segment_indexes"),
@@ -113,7 +101,7 @@ class Migration(migrations.Migration):
             ),
         ),
         ops.RunPython(rows_to_rules),
-        DropColumn(model_name="Survey", name="bought_from"),
-        DropColumn(model_name="Survey", name="bought_to"),
+        DropColumn(model_name="Survey", name="bought_from", table="survey"),
+        DropColumn(model_name="Survey", name="bought_to", table="survey"),
         ops.DeleteModel(name="SurveyAudienceRule"),
     ]
