@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from tortoise.expressions import Q
+from tortoise.expressions import Case, F, Q, When
+
+from koc.members.models import Member
 
 
 @dataclass(frozen=True)
@@ -102,4 +104,27 @@ async def conditions(audiences: Sequence[Audience], at: datetime) -> list[Q | No
             found.append(Q(id__in=[]))  # a deleted segment holds nobody
         else:
             found.append(None if rule is None else rule_condition(rule, at))
+    return found
+
+
+async def holders(
+    member_ids: Sequence[int], keyed: Sequence[tuple[int, Q | None]]
+) -> dict[int, set[int]]:
+    """Per member, the keys (a survey's, a campaign's id) whose condition holds them (None:
+    every member; an empty set for a member held by none, or unknown): one statement whatever
+    the number of keys and members."""
+    found: dict[int, set[int]] = {m: set() for m in member_ids}
+    if not found or not keyed:
+        return found
+    everyone = [key for key, condition in keyed if condition is None]
+    # the member's own id when held, NULL when not (a constant would be a parameter PostgreSQL
+    # cannot type)
+    held = {
+        f"held_{key}": Case(When(condition, then=F("id")))
+        for key, condition in keyed
+        if condition is not None
+    }
+    for row in await Member.filter(id__in=list(found)).annotate(**held).values("id", *held):
+        found[row["id"]].update(everyone)
+        found[row["id"]].update(int(k[5:]) for k in held if row[k] is not None)
     return found

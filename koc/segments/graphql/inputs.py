@@ -300,12 +300,17 @@ class AudienceInput:
     rule: SegmentRuleInput | None = strawberry.field(default=None, description="A rule.")
     segment_id: relay.GlobalID | None = strawberry.field(default=None, description="A Segment.")
 
-    def to_audience(self, path: str = "audience") -> Audience:
+    def to_audience(self, path: str = "audience", required: bool = True) -> Audience:
         """The audience with its global IDs decoded, errors naming the field inside ``path``
-        (``audience.rule.any[0].tags.any``). Whether the rule holds together and what it names
-        exists is the service's check (koc.members.audience.check)."""
+        (``audience.rule.any[0].tags.any``); neither rule nor segment is refused unless not
+        ``required`` (every member). Whether the rule holds together and what it names exists
+        is the service's check (koc.members.audience.check)."""
         at = f"{path}." if path else ""
-        if (self.rule is None) == (self.segment_id is None):
+        if (
+            self.rule is not None
+            and self.segment_id is not None
+            or (required and self.rule is None and self.segment_id is None)
+        ):
             raise DomainError(
                 SegmentErrorCode.INVALID, "Give a rule or a segmentId, not both.", path or None
             )

@@ -124,9 +124,12 @@ class Audience:
             return None
         return cls(rule=rule_json(rule) if rule is not None else None, segment_id=segment_id)
 
-    @strawberry.field(description="The saved segment that is the audience (its rule as it is now).")
+    @strawberry.field(
+        description="The saved segment that is the audience (its rule as it is now; staff only, "
+        "null for others)."
+    )
     async def segment(self, info: Info) -> Segment | None:
-        if self.segment_id is None:
+        if self.segment_id is None or not is_staff(info.context.viewer):
             return None
         row = await loader(info, load_segments).load(self.segment_id)
         return Segment.from_model(row) if row else None
