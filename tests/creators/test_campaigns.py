@@ -6,6 +6,7 @@ from koc.auth.models import StaffRole
 from koc.creators.models import CampaignParticipant
 from koc.events import CampaignSubmissionReviewed
 from koc.members.models import LifecycleStage, Member
+from tests.badges.factories import record_order
 from tests.conftest import gid
 from tests.creators.factories import (
     JOIN,
@@ -16,6 +17,7 @@ from tests.creators.factories import (
     later,
 )
 from tests.events_spy import published
+from tests.segments.factories import create_segment
 
 MEMBER_VIEW = """
 { me {
@@ -180,6 +182,31 @@ async def test_a_customer_in_the_audience_may_join(member_client, staff_client):
     )["campaign"]
     joined = (await customer.execute(JOIN, {"id": campaign["id"]}))["kocCampaignJoin"]
     assert joined["errors"] == []
+
+
+async def test_a_saved_segment_as_audience(member_client, staff_client, partner_client):
+    # given a campaign for the members of a segment of buyers
+    operator = await staff_client(StaffRole.OPERATOR)
+    buyer, stranger = await member_client(), await member_client()
+    await record_order(await partner_client(["orders:write"]), buyer.member_gid)
+    segment = await create_segment(operator, {"orders": {}}, name="Buyers")
+    campaign = (await create_campaign(operator, audience={"segmentId": segment["id"]}))["campaign"]
+    assert campaign["audience"]["segment"] == {"id": segment["id"]}
+
+    # then the buyer may join, the stranger may not
+    joined = (await buyer.execute(JOIN, {"id": campaign["id"]}))["kocCampaignJoin"]
+    assert joined["errors"] == []
+    refused = (await stranger.execute(JOIN, {"id": campaign["id"]}))["kocCampaignJoin"]
+    assert refused["errors"][0]["code"] == "NOT_IN_AUDIENCE"
+    view = (await buyer.execute(MEMBER_VIEW))["me"]["kocCampaignsAvailable"]
+    assert [c["id"] for c in view] == [campaign["id"]]
+
+    # and the segment cannot be deleted while the campaign uses it
+    deleted = await operator.execute(
+        "mutation($id: ID!) { segmentDelete(id: $id) { errors { field code } } }",
+        {"id": segment["id"]},
+    )
+    assert deleted["segmentDelete"]["errors"] == [{"field": "id", "code": "IN_USE"}]
 
 
 async def test_submitting_needs_a_sign_up_and_content(member_client, staff_client):
