@@ -9,6 +9,7 @@ gives it a fresh database on the engine under test and returns what it printed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -131,6 +132,16 @@ async def migrated_with_rows(
         return await read(Raw(postgres), filled)
     finally:
         await Tortoise.close_connections()
+
+
+def scenario_main(
+    before: str,
+    fill: Callable[[Raw], Awaitable[T]],
+    read: Callable[[Raw, T], Awaitable[dict[str, Any]]],
+) -> None:
+    """A scenario module's ``__main__``: ``migrated_with_rows`` over the database named by the
+    command line, printed as one JSON line."""
+    print(json.dumps(asyncio.run(migrated_with_rows(sys.argv[1], before, fill, read))))
 
 
 @dataclass(frozen=True)

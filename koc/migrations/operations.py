@@ -2,7 +2,50 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from orjson import dumps, loads
+from tortoise import fields
+from tortoise.fields.base import OnDelete
+from tortoise.fields.data import JSON_DUMPS
 from tortoise.migrations import operations as ops
+
+
+def add_audience(model_name: str) -> list[ops.AddField]:
+    """The two columns of an audience (koc.members.audience): a rule's JSON form, or a saved
+    segment, which cannot be deleted while it is used."""
+    return [
+        ops.AddField(
+            model_name=model_name,
+            name="audience_rule",
+            field=fields.JSONField(null=True, encoder=JSON_DUMPS, decoder=loads),
+        ),
+        ops.AddField(
+            model_name=model_name,
+            name="audience_segment",
+            field=fields.ForeignKeyField(
+                "segments.Segment",
+                source_field="audience_segment_id",
+                null=True,
+                db_constraint=True,
+                to_field="id",
+                related_name=False,
+                on_delete=OnDelete.RESTRICT,
+            ),
+        ),
+    ]
+
+
+async def write_rules(client: Any, table: str, rules: dict[int, Any]) -> None:
+    """Set ``audience_rule`` of the rows of ``table`` by id (None: leave it null)."""
+    update = (
+        f"UPDATE {table} SET audience_rule = $1::text::jsonb WHERE id = $2"
+        if client.capabilities.dialect == "postgres"
+        else f"UPDATE {table} SET audience_rule = ? WHERE id = ?"
+    )
+    for row_id, rule in rules.items():
+        if rule is not None:
+            await client.execute_query(update, [dumps(rule).decode(), row_id])
 
 
 class DropColumn(ops.RemoveField):

@@ -6,14 +6,11 @@ before and after, the rules written, and the participants (which the migration m
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from koc.creators.campaigns import open_ids
-from tests.audience_migration import NOW, Raw, insert_facts, migrated_with_rows
+from tests.audience_migration import NOW, Raw, insert_facts, scenario_main
 
 BEFORE = "creators.0002_unique_member"
 
@@ -108,9 +105,5 @@ async def _read(raw: Raw, filled: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def main(url: str) -> dict[str, Any]:
-    return await migrated_with_rows(url, BEFORE, _fill, _read)
-
-
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(sys.argv[1]))))
+    scenario_main(BEFORE, _fill, _read)

@@ -6,14 +6,12 @@ and after, the rules written, and the grants (which the migration must not touch
 
 from __future__ import annotations
 
-import asyncio
 import json
-import sys
 from typing import Any
 
 from koc.privileges.eligibility import eligible_members
 from koc.privileges.models import Privilege
-from tests.audience_migration import NOW, Raw, insert_facts, migrated_with_rows
+from tests.audience_migration import NOW, Raw, insert_facts, scenario_main
 
 BEFORE = "privileges.0002_unique_rsvp_grant"
 
@@ -144,9 +142,5 @@ async def _read(raw: Raw, filled: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def main(url: str) -> dict[str, Any]:
-    return await migrated_with_rows(url, BEFORE, _fill, _read)
-
-
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(sys.argv[1]))))
+    scenario_main(BEFORE, _fill, _read)

@@ -5,14 +5,10 @@ its members before and after, and the rules written.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
 from datetime import UTC, datetime
-from typing import Any
 
 from koc.surveys.audience import open_surveys_of
-from tests.audience_migration import NOW, Raw, insert_facts, migrated_with_rows
+from tests.audience_migration import NOW, Raw, insert_facts, scenario_main
 
 BEFORE = "surveys.0002_demand_index_member"
 
@@ -195,9 +191,5 @@ async def _read(raw: Raw, filled: tuple[list[int], dict[str, int], dict[int, set
     }
 
 
-async def main(url: str) -> dict[str, Any]:
-    return await migrated_with_rows(url, BEFORE, _fill, _read)
-
-
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(sys.argv[1]))))
+    scenario_main(BEFORE, _fill, _read)

@@ -10,13 +10,10 @@ its meaning when the code moves on.
 from collections import defaultdict
 from typing import Any
 
-from orjson import dumps, loads
-from tortoise import fields, migrations
-from tortoise.fields.base import OnDelete
-from tortoise.fields.data import JSON_DUMPS
+from tortoise import migrations
 from tortoise.migrations import operations as ops
 
-from koc.migrations.operations import DropColumn
+from koc.migrations.operations import DropColumn, add_audience, write_rules
 
 # A campaign flagged as listing stages (or tags) whose rows are all gone admitted nobody; the
 # language has no literal "nobody", so: not created since the epoch (no member).
@@ -39,7 +36,6 @@ def audience_rule(
 
 async def rows_to_rules(apps, schema_editor) -> None:
     client = schema_editor.client
-    postgres = client.capabilities.dialect == "postgres"
     stages: dict[int, list[str]] = defaultdict(list)
     for row in await client.execute_query_dict(
         "SELECT a.campaign_id, s.code FROM koc_campaign_audience_stage a "
@@ -51,19 +47,16 @@ async def rows_to_rules(apps, schema_editor) -> None:
         "SELECT campaign_id, tag_id FROM koc_campaign_audience_tag ORDER BY id"
     ):
         tags[row["campaign_id"]].append(row["tag_id"])
-    update = (
-        "UPDATE koc_campaign SET audience_rule = $1::text::jsonb WHERE id = $2"
-        if postgres
-        else "UPDATE koc_campaign SET audience_rule = ? WHERE id = ?"
-    )
-    for c in await client.execute_query_dict(
+    campaigns = await client.execute_query_dict(
         "SELECT id, has_stage_audience, has_tag_audience FROM koc_campaign"
-    ):
-        rule = audience_rule(
+    )
+    rules = {
+        c["id"]: audience_rule(
             bool(c["has_stage_audience"]), stages[c["id"]], bool(c["has_tag_audience"]), tags[c["id"]]
         )
-        if rule is not None:
-            await client.execute_query(update, [dumps(rule).decode(), c["id"]])
+        for c in campaigns
+    }
+    await write_rules(client, "koc_campaign", rules)
 
 
 class Migration(migrations.Migration):
@@ -76,24 +69,7 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(
-            model_name="KocCampaign",
-            name="audience_rule",
-            field=fields.JSONField(null=True, encoder=JSON_DUMPS, decoder=loads),
-        ),
-        ops.AddField(
-            model_name="KocCampaign",
-            name="audience_segment",
-            field=fields.ForeignKeyField(
-                "segments.Segment",
-                source_field="audience_segment_id",
-                null=True,
-                db_constraint=True,
-                to_field="id",
-                related_name=False,
-                on_delete=OnDelete.RESTRICT,
-            ),
-        ),
+        *add_audience("KocCampaign"),
         ops.RunPython(rows_to_rules),
         DropColumn(model_name="KocCampaign", name="has_stage_audience", table="koc_campaign"),
         DropColumn(model_name="KocCampaign", name="has_tag_audience", table="koc_campaign"),

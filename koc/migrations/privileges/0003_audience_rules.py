@@ -9,14 +9,12 @@ out here, not imported, so this migration keeps its meaning when the code moves 
 
 from typing import Any
 
-from orjson import dumps, loads
-from tortoise import fields, migrations
-from tortoise.fields.base import OnDelete
-from tortoise.fields.data import JSON_DUMPS
+from orjson import loads
+from tortoise import migrations
 from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
-from koc.migrations.operations import DropColumn
+from koc.migrations.operations import DropColumn, add_audience, write_rules
 
 # The KOC roles when this was written (koc.creators.models.KocRole). ``*`` admitted a member
 # holding any role: these, and any other role found held (the migration adds those).
@@ -63,18 +61,13 @@ def eligibility_rule(
 
 async def conditions_to_rules(apps, schema_editor) -> None:
     client = schema_editor.client
-    postgres = client.capabilities.dialect == "postgres"
     held = await client.execute_query_dict("SELECT DISTINCT role FROM badge_member_koc_role")
     any_role = sorted(set(KOC_ROLES) | {row["role"] for row in held})
-    update = (
-        "UPDATE privilege SET audience_rule = $1::text::jsonb WHERE id = $2"
-        if postgres
-        else "UPDATE privilege SET audience_rule = ? WHERE id = ?"
-    )
-    for p in await client.execute_query_dict(
+    privileges = await client.execute_query_dict(
         'SELECT id, "match", koc_roles, stages, badges, tag_ids FROM privilege'
-    ):
-        rule = eligibility_rule(
+    )
+    rules = {
+        p["id"]: eligibility_rule(
             p["match"],
             _list(p["koc_roles"]),
             _list(p["stages"]),
@@ -82,8 +75,9 @@ async def conditions_to_rules(apps, schema_editor) -> None:
             _list(p["tag_ids"]),
             any_role,
         )
-        if rule is not None:
-            await client.execute_query(update, [dumps(rule).decode(), p["id"]])
+        for p in privileges
+    }
+    await write_rules(client, "privilege", rules)
 
 
 class Migration(migrations.Migration):
@@ -96,24 +90,7 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(
-            model_name="Privilege",
-            name="audience_rule",
-            field=fields.JSONField(null=True, encoder=JSON_DUMPS, decoder=loads),
-        ),
-        ops.AddField(
-            model_name="Privilege",
-            name="audience_segment",
-            field=fields.ForeignKeyField(
-                "segments.Segment",
-                source_field="audience_segment_id",
-                null=True,
-                db_constraint=True,
-                to_field="id",
-                related_name=False,
-                on_delete=OnDelete.RESTRICT,
-            ),
-        ),
+        *add_audience("Privilege"),
         ops.RunPython(conditions_to_rules),
         *(
             DropColumn(model_name="Privilege", name=name, table="privilege")
