@@ -10,11 +10,12 @@ not change. What depends on it:
 - On an order, referral attribution (which publishes ``ReferralConverted``) runs before the
   rollup counts the order; the rollup's deltas commute with attribution's, so this is for
   reading, not for correctness.
-- On a KOC status change, badges record the member's roles first; privileges record them too
-  (idempotently), so grants do not depend on that order either.
+- On a KOC status change, badges record the member's roles first (the segment rules and the
+  privileges' automatic grants, re-evaluated by segments, read them).
 - On a member merge, each feature moves its own rows; none reads another's.
-- Segments come last for each event they react to: their tag and stage rules read what the
-  handlers before them wrote (KOC roles, badges, conversions).
+- Segments come last for each event they react to: their tag and stage rules, and the
+  privileges' automatic grants they re-evaluate, read what the handlers before them wrote (KOC
+  roles, badges, conversions).
 """
 
 from __future__ import annotations
@@ -100,17 +101,13 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
     each(MemberMerged, surveys.on_member_merged),
     each(MemberMerged, creators.on_member_merged),
     each(MemberMerged, advisory.on_member_merged),
-    batch(MemberStageChanged, privileges.on_stages_changed),
     batch(MemberStageChanged, segments.on_stages_changed),
-    each(MemberTagsChanged, privileges.on_tags_changed),
     each(MemberTagsChanged, segments.on_tags_changed),
-    each(MemberBadgesChanged, privileges.on_badges_changed),
     each(MemberBadgesChanged, segments.on_badges_changed),
     each(MemberBadgesChanged, notifications.on_badges_changed),
     each(ConsentChanged, discovery.on_consent_changed),
     # KOCs
     each(KocStatusChanged, badges.on_koc_status_changed),
-    each(KocStatusChanged, privileges.on_koc_status_changed),
     each(KocStatusChanged, referrals.on_koc_status_changed),
     each(KocStatusChanged, surveys.on_koc_status_changed),
     each(KocStatusChanged, segments.on_koc_status_changed),
@@ -144,6 +141,6 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
 def connect_all() -> None:
     """Install every handler above, in order. Idempotent: calling it again changes nothing."""
     install(SUBSCRIPTIONS)
-    # Member filters (the members list, bulk tag jobs) and audiences (surveys) may carry a
-    # segment rule or a saved segment: koc.members.audience.
+    # Member filters (the members list, bulk tag jobs) and audiences (surveys, privileges,
+    # campaigns) may carry a segment rule or a saved segment: koc.members.audience.
     use_language(SegmentLanguage())

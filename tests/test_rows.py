@@ -53,13 +53,12 @@ async def test_rows_by_key_returns_each_matching_row_once_as_the_orm_reads_it(ap
 
 
 async def test_json_booleans_and_enums_convert_as_the_orm_converts_them(app) -> None:
-    # Given a privilege with list criteria, inactive
+    # Given a privilege with a rule audience, inactive
     privilege = await Privilege.create(
         code="LOUNGE",
         name="Lounge",
         kind=PrivilegeKind.SERVICE,
-        koc_roles=["CONTENT"],
-        tag_ids=[3, 5],
+        audience_rule={"any": [{"koc": {"roles": ["CONTENT"]}}, {"tags": {"any": [3, 5]}}]},
         active=False,
         ends_at=datetime.now(UTC) + timedelta(days=3),
     )
@@ -69,7 +68,7 @@ async def test_json_booleans_and_enums_convert_as_the_orm_converts_them(app) -> 
 
     # Then its lists, flags, enums and times are the ORM's
     _same_as_model(row, await Privilege.get(id=privilege.id))
-    assert row.tag_ids == [3, 5] and row.active is False
+    assert row.audience_rule["any"][1] == {"tags": {"any": [3, 5]}} and row.active is False
 
 
 @pytest.mark.parametrize("key", ["member_id", "code"])

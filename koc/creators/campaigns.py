@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q, Subquery
+from tortoise.expressions import F, Q
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -17,8 +17,6 @@ from koc.auth.viewer import StaffViewer
 from koc.creators import rules, services
 from koc.creators.errors import KocCampaignErrorCode
 from koc.creators.models import (
-    CampaignAudienceStage,
-    CampaignAudienceTag,
     CampaignParticipant,
     CampaignSubmission,
     KocCampaign,
@@ -28,7 +26,8 @@ from koc.creators.models import (
 from koc.creators.signals import SCORE_COLUMNS, seen, update_signals
 from koc.errors import DomainError
 from koc.events import CampaignSubmissionReviewed, publish
-from koc.members.models import LifecycleStage, Member, MemberTag, Tag
+from koc.members.audience import Audience, check, conditions, holders
+from koc.members.models import Member
 
 MAX_CAPACITY = 1_000_000
 MAX_TEXT = 5000
@@ -53,8 +52,8 @@ class CampaignInput:
     role: KocRole
     starts_at: datetime
     ends_at: datetime
-    stages: list[str] = field(default_factory=list)
-    tag_ids: list[int] = field(default_factory=list)
+    # Who may join (neither rule nor segment: every member), with min_score for the role.
+    audience: Audience = field(default_factory=Audience)
     min_score: float | None = None
     capacity: int | None = None
 
@@ -79,40 +78,20 @@ def _check(data: CampaignInput) -> None:
 
 async def create_campaign(data: CampaignInput, *, actor: StaffViewer) -> KocCampaign:
     _check(data)
-    stage_codes = list(dict.fromkeys(data.stages))
-    tag_ids = list(dict.fromkeys(data.tag_ids))
+    await check(data.audience, "audience")
     async with in_transaction():
-        stages = await LifecycleStage.filter(code__in=stage_codes)
-        if len(stages) != len(stage_codes):
-            missing = sorted(set(stage_codes) - {s.code for s in stages})
-            raise DomainError(
-                KocCampaignErrorCode.STAGE_NOT_FOUND, f"No stage(s) {missing}.", "audience.stages"
-            )
-        found_tags = await Tag.filter(id__in=tag_ids).values_list("id", flat=True)
-        if len(found_tags) != len(tag_ids):
-            raise DomainError(
-                KocCampaignErrorCode.TAG_NOT_FOUND, "No such tag(s).", "audience.tagIds"
-            )
         campaign = await KocCampaign.create(
             title=data.title.strip(),
             brief=data.brief.strip(),
             role=data.role,
             starts_at=data.starts_at.astimezone(UTC),
             ends_at=data.ends_at.astimezone(UTC),
-            has_stage_audience=bool(stages),
-            has_tag_audience=bool(tag_ids),
+            audience_rule=data.audience.rule,
+            audience_segment_id=data.audience.segment_id,
             min_score=data.min_score,
             capacity=data.capacity,
             staff_id=actor.staff_id,
         )
-        if stages:
-            await CampaignAudienceStage.bulk_create(
-                [CampaignAudienceStage(campaign_id=campaign.id, stage_id=s.id) for s in stages]
-            )
-        if tag_ids:
-            await CampaignAudienceTag.bulk_create(
-                [CampaignAudienceTag(campaign_id=campaign.id, tag_id=t) for t in tag_ids]
-            )
         await audit.record(
             actor,
             "koc.campaign_create",
@@ -123,8 +102,7 @@ async def create_campaign(data: CampaignInput, *, actor: StaffViewer) -> KocCamp
                 "role": campaign.role.value,
                 "startsAt": campaign.starts_at.isoformat(),
                 "endsAt": campaign.ends_at.isoformat(),
-                "stages": stage_codes,
-                "tagIds": tag_ids,
+                "audience": {"rule": data.audience.rule, "segmentId": data.audience.segment_id},
                 "minScore": data.min_score,
                 "capacity": data.capacity,
             },
@@ -137,35 +115,36 @@ def running(now: datetime) -> Q:
     return Q(starts_at__lte=now, ends_at__gt=now)
 
 
-async def audience_filter(member_id: int) -> Q:
-    """Campaigns whose audience includes the member (stage, any of the tags, minimum score for
-    the campaign's role): one query for the member's stage and scores, the rest subqueries."""
-    member = await Member.get(id=member_id)
+async def _score_filter(member_id: int) -> Q:
+    """Campaigns whose minimum score for their role the member reaches (or that have none)."""
     scores = await MemberSignals.get_or_none(member_id=member_id)
-    stage_q = Q(has_stage_audience=False)
-    if member.stage_id is not None:
-        stage_q |= Q(
-            id__in=Subquery(
-                CampaignAudienceStage.filter(stage_id=member.stage_id).values("campaign_id")
-            )
-        )
-    tag_q = Q(has_tag_audience=False) | Q(
-        id__in=Subquery(
-            CampaignAudienceTag.filter(
-                tag_id__in=Subquery(MemberTag.filter(member_id=member_id).values("tag_id"))
-            ).values("campaign_id")
-        )
-    )
     score_q = Q(min_score__isnull=True)
     for role in KocRole:
         value = getattr(scores, SCORE_COLUMNS[role]) if scores else 0.0
         score_q |= Q(role=role, min_score__lte=value)
-    return stage_q & tag_q & score_q
+    return score_q
+
+
+async def open_ids(member_id: int, campaign_id: int | None = None) -> set[int]:
+    """Ids of the running campaigns (or of ``campaign_id`` alone, if running) the member may
+    join: the minimum score for the role, and the audience (koc.members.audience) holds them.
+    A constant number of statements: the scores, the campaigns, the rules of their saved
+    segments, one query over the member."""
+    now = _now()
+    campaigns = KocCampaign.filter(running(now)).filter(await _score_filter(member_id))
+    if campaign_id is not None:
+        campaigns = campaigns.filter(id=campaign_id)
+    rows = await campaigns.values_list("id", "audience_rule", "audience_segment_id")
+    if not rows:
+        return set()
+    audiences = [Audience(rule, segment) for _, rule, segment in rows]
+    keyed = list(zip([c for c, _, _ in rows], await conditions(audiences, now), strict=True))
+    return (await holders([member_id], keyed))[member_id]
 
 
 async def open_to_member(member_id: int) -> QuerySet[KocCampaign]:
     """Running campaigns the member may join."""
-    return KocCampaign.filter(running(_now())).filter(await audience_filter(member_id))
+    return KocCampaign.filter(id__in=sorted(await open_ids(member_id)))
 
 
 async def join(campaign_id: int, member_id: int) -> CampaignParticipant:
@@ -178,9 +157,7 @@ async def join(campaign_id: int, member_id: int) -> CampaignParticipant:
             )
         if not await KocCampaign.filter(id=campaign_id).filter(running(_now())).exists():
             raise DomainError(KocCampaignErrorCode.NOT_OPEN, "This campaign is not open.", None)
-        if not await (
-            KocCampaign.filter(id=campaign_id).filter(await audience_filter(member_id)).exists()
-        ):
+        if campaign_id not in await open_ids(member_id, campaign_id):
             raise DomainError(
                 KocCampaignErrorCode.NOT_IN_AUDIENCE, "This campaign is not open to you.", None
             )

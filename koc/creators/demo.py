@@ -15,6 +15,7 @@ from koc.auth.models import PartnerToken, StaffRole, StaffUser
 from koc.auth.viewer import StaffViewer
 from koc.creators import campaigns, services, signals
 from koc.creators.models import KocProfile, KocRole, MemberSignals
+from koc.members.audience import Audience
 from koc.members.models import LifecycleStage, Member, StageAutoRule
 from koc.orders.models import MemberEventKind
 from koc.orders.services import MemberRef, record_member_event
@@ -159,7 +160,7 @@ async def seed(rng: random.Random) -> str:
             role=KocRole.CO_CREATION,
             starts_at=now - timedelta(days=2),
             ends_at=now + timedelta(days=30),
-            stages=buyers,
+            audience=Audience({"stage": {"in": buyers}}) if buyers else Audience(),
             capacity=30,
         ),
         actor=operator,

@@ -36,11 +36,15 @@ class KocCampaignErrorCode(ErrorCode):
     INVALID = "INVALID", "A field's value is not acceptable; the message says why."
     CAMPAIGN_NOT_FOUND = "CAMPAIGN_NOT_FOUND", "No campaign has this ID."
     SUBMISSION_NOT_FOUND = "SUBMISSION_NOT_FOUND", "No submission has this ID."
-    STAGE_NOT_FOUND = (
-        "STAGE_NOT_FOUND",
-        "The audience names a lifecycle stage that does not exist.",
+    NOT_FOUND = (
+        "NOT_FOUND",
+        "The audience names a segment, tag, stage, badge, survey option or advisor that does not "
+        "exist (``field`` says which).",
     )
-    TAG_NOT_FOUND = "TAG_NOT_FOUND", "The audience names a tag that does not exist."
+    INVALID_RULE = (
+        "INVALID_RULE",
+        "The audience rule is malformed; ``field`` is the path inside the tree.",
+    )
     NOT_OPEN = "NOT_OPEN", "The campaign is not running (not started yet, or ended)."
     NOT_IN_AUDIENCE = "NOT_IN_AUDIENCE", "The campaign is not open to this member."
     FULL = "FULL", "The campaign has all the participants it takes."

@@ -197,8 +197,12 @@ class KocCampaign(Model):
     role = fields.CharEnumField(KocRole, max_length=16)
     starts_at = fields.DatetimeField()
     ends_at = fields.DatetimeField()
-    has_stage_audience = fields.BooleanField(default=False)
-    has_tag_audience = fields.BooleanField(default=False)
+    # Who may join: a rule of the segment language or a saved segment, neither for every
+    # member (koc.members.audience); the minimum score for the role applies as well.
+    audience_rule = fields.JSONField(null=True)
+    audience_segment = fields.ForeignKeyField(
+        "segments.Segment", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
     min_score = fields.FloatField(null=True, description="Minimum candidate score for the role")
     capacity = fields.IntField(null=True)
     participant_count = fields.IntField(default=0)
@@ -212,32 +216,6 @@ class KocCampaign(Model):
             Index(fields=("ends_at",), name="koc_campaign_ends_idx"),
             Index(fields=("role", "starts_at", "id"), name="koc_campaign_role_idx"),
         ]
-
-
-class CampaignAudienceStage(Model):
-    """A lifecycle stage a campaign is open to (none means every stage)."""
-
-    id = fields.IntField(primary_key=True)
-    campaign = fields.ForeignKeyField("creators.KocCampaign", related_name=False)
-    stage = fields.ForeignKeyField("core.LifecycleStage", related_name=False)
-
-    class Meta:
-        table = "koc_campaign_audience_stage"
-        unique_together = (("campaign_id", "stage_id"),)
-        indexes = [Index(fields=("stage_id", "campaign_id"), name="koc_campaign_stage_idx")]
-
-
-class CampaignAudienceTag(Model):
-    """A tag whose holders a campaign is open to (none means no tag is needed)."""
-
-    id = fields.IntField(primary_key=True)
-    campaign = fields.ForeignKeyField("creators.KocCampaign", related_name=False)
-    tag = fields.ForeignKeyField("core.Tag", related_name=False)
-
-    class Meta:
-        table = "koc_campaign_audience_tag"
-        unique_together = (("campaign_id", "tag_id"),)
-        indexes = [Index(fields=("tag_id", "campaign_id"), name="koc_campaign_tag_idx")]
 
 
 class CampaignParticipant(Model):

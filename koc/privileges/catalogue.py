@@ -13,10 +13,9 @@ from tortoise.transactions import in_transaction
 
 from koc.audit import services as audit
 from koc.auth.viewer import StaffViewer
-from koc.badges.models import Badge
 from koc.jobs import Progress
-from koc.members.models import LifecycleStage, Tag
-from koc.privileges.eligibility import criteria_of, refresh_grants
+from koc.members.audience import Audience, check
+from koc.privileges.eligibility import audience_of, refresh_grants
 from koc.privileges.errors import PrivilegeErrorCode as Code
 from koc.privileges.errors import fail
 from koc.privileges.models import (
@@ -29,7 +28,6 @@ from koc.privileges.models import (
     QuotaPeriod,
     RsvpStatus,
 )
-from koc.privileges.rules import Criteria
 from koc.worker import start_job
 from koc.worker.models import Job
 
@@ -45,7 +43,8 @@ class PrivilegeData:
     name: str
     kind: PrivilegeKind
     description: str = ""
-    criteria: Criteria = field(default_factory=Criteria)
+    # Who receives it automatically; neither rule nor segment: staff grants only.
+    audience: Audience = field(default_factory=Audience)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     total_stock: int | None = None
@@ -76,38 +75,17 @@ async def _validate(d: PrivilegeData) -> None:
         raise fail("quota is between 1 and 1000 uses per period.", "quota")
     if d.grant_days is not None and not 1 <= d.grant_days <= 3650:
         raise fail("grantDays is between 1 and 3650.", "grantDays")
-    problem = d.criteria.problem()
-    if problem:
-        raise fail(problem[1], problem[0])
-    c = d.criteria
-    if c.stages:
-        found = set(
-            await LifecycleStage.filter(code__in=list(c.stages)).values_list("code", flat=True)
-        )
-        if missing := sorted(set(c.stages) - found):
-            raise fail(f"No such stage(s): {missing}.", "eligibility.stages")
-    if c.badges:
-        found = set(await Badge.filter(code__in=list(c.badges)).values_list("code", flat=True))
-        if missing := sorted(set(c.badges) - found):
-            raise fail(f"No such badge(s): {missing}.", "eligibility.badges")
-    if c.tag_ids:
-        found_ids = set(await Tag.filter(id__in=list(c.tag_ids)).values_list("id", flat=True))
-        if missing_ids := sorted(set(c.tag_ids) - found_ids):
-            raise fail(f"No such tag(s): {missing_ids}.", "eligibility.tagIds")
+    await check(d.audience, "audience")
 
 
 def _fields(d: PrivilegeData) -> dict[str, Any]:
-    c = d.criteria
     return {
         "code": d.code,
         "name": d.name,
         "kind": d.kind,
         "description": d.description,
-        "match": c.match,
-        "koc_roles": list(dict.fromkeys(c.koc_roles)),
-        "stages": list(dict.fromkeys(c.stages)),
-        "badges": list(dict.fromkeys(c.badges)),
-        "tag_ids": list(dict.fromkeys(c.tag_ids)),
+        "audience_rule": d.audience.rule,
+        "audience_segment_id": d.audience.segment_id,
         "starts_at": d.starts_at,
         "ends_at": d.ends_at,
         "total_stock": d.total_stock,
@@ -125,7 +103,7 @@ def _data_of(p: Privilege) -> PrivilegeData:
         name=p.name,
         kind=PrivilegeKind(p.kind),
         description=p.description,
-        criteria=criteria_of(p),
+        audience=audience_of(p),
         starts_at=p.starts_at,
         ends_at=p.ends_at,
         total_stock=p.total_stock,
@@ -163,16 +141,14 @@ async def create_privilege(
     """Add a privilege; the job returned grants it to every member its eligibility admits."""
     async with in_transaction():
         privilege = await define_privilege(data, actor=actor)
-        job = await _refresh_later(privilege, actor)
+        job = await refresh_later(privilege, actor.staff_id if actor else None)
     return privilege, job
 
 
-async def _refresh_later(privilege: Privilege, actor: StaffViewer | None) -> Job:
-    return await start_job(
-        REFRESH_ELIGIBILITY,
-        staff_id=actor.staff_id if actor else None,
-        privilege_id=privilege.id,
-    )
+async def refresh_later(privilege: Privilege, staff_id: int | None) -> Job:
+    """Queue the job that makes the privilege's automatic grants match its audience (after a
+    change of the privilege, or of the saved segment that is its audience)."""
+    return await start_job(REFRESH_ELIGIBILITY, staff_id=staff_id, privilege_id=privilege.id)
 
 
 async def refresh_eligibility(progress: Progress, privilege_id: int) -> str:
@@ -226,7 +202,7 @@ async def update_privilege(
             before=_audit_view(before),
             after=_audit_view(_fields(data)),
         )
-        job = await _refresh_later(privilege, actor)
+        job = await refresh_later(privilege, actor.staff_id if actor else None)
     return privilege, job
 
 

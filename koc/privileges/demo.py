@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from koc.members.audience import Audience
 from koc.members.models import LifecycleStage, StageAutoRule
 from koc.privileges.catalogue import PrivilegeData, define_privilege, get_privilege
 from koc.privileges.eligibility import refresh_grants
@@ -20,18 +21,19 @@ from koc.privileges.models import (
     RedeemedVia,
 )
 from koc.privileges.redemption import redeem
-from koc.privileges.rules import ANY_ROLE, Criteria
 from koc.privileges.seats import reserve_seat
 
 
 async def seed(rng: random.Random) -> str:
     now = datetime.now(UTC).replace(microsecond=0)
-    # KOCs by role, or by the KOC stage of the pipeline (either is enough).
-    kocs = Criteria(
-        koc_roles=(ANY_ROLE,),
-        stages=tuple(
-            await LifecycleStage.filter(auto_rule=StageAutoRule.KOC).values_list("code", flat=True)
-        ),
+    # Active KOCs, or members on the KOC stage of the pipeline (either is enough).
+    koc_stages = await LifecycleStage.filter(auto_rule=StageAutoRule.KOC).values_list(
+        "code", flat=True
+    )
+    kocs = Audience(
+        {"any": [{"koc": {"statuses": ["ACTIVE"]}}, {"stage": {"in": list(koc_stages)}}]}
+        if koc_stages
+        else {"koc": {"statuses": ["ACTIVE"]}}
     )
     buyers = await LifecycleStage.filter(
         auto_rule__in=[StageAutoRule.FIRST_ORDER, StageAutoRule.REPEAT_ORDER, StageAutoRule.KOC]
@@ -42,7 +44,7 @@ async def seed(rng: random.Random) -> str:
             name="Spring KOC salon",
             kind=PrivilegeKind.EVENT,
             description="An evening with the product team at the Shanghai flagship store.",
-            criteria=kocs,
+            audience=kocs,
             starts_at=now + timedelta(days=21),
             ends_at=now + timedelta(days=21, hours=4),
             total_stock=30,
@@ -53,7 +55,7 @@ async def seed(rng: random.Random) -> str:
             name="Lifetime after-sales",
             kind=PrivilegeKind.AFTER_SALES,
             description="Free inspection and detailing, twice a year, for owners.",
-            criteria=Criteria(stages=tuple(buyers)),
+            audience=Audience({"stage": {"in": list(buyers)}}),
             quota=2,
             quota_period=QuotaPeriod.YEAR,
             channel=Channel.STORE,
@@ -63,7 +65,7 @@ async def seed(rng: random.Random) -> str:
             name="KOC accessory discount",
             kind=PrivilegeKind.DISCOUNT,
             description="15% off accessories in the mini-program shop, once a year.",
-            criteria=kocs,
+            audience=kocs,
             quota_period=QuotaPeriod.YEAR,
             channel=Channel.ONLINE,
         ),
@@ -72,7 +74,7 @@ async def seed(rng: random.Random) -> str:
             name="Spring Festival gift box",
             kind=PrivilegeKind.GIFT,
             description="Collect it at your store before the Lantern Festival.",
-            criteria=Criteria(badges=("AMBASSADOR_BRONZE", "KOC")),
+            audience=Audience({"badges": {"any": ["AMBASSADOR_BRONZE", "KOC"]}}),
             total_stock=200,
             grant_days=60,
         ),

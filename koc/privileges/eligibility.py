@@ -1,7 +1,8 @@
-"""Eligibility and automatic grants, evaluated in SQL: a privilege's conditions become
-sub-selects over KOC roles, stages, badge holdings and tags, so granting to every eligible
-member is a handful of statements per 5,000 members. Changes when what can make a member
-eligible changes; the handlers re-run it when one of those facts changes."""
+"""Eligibility and automatic grants, evaluated in SQL: a privilege's audience (a rule of the
+segment language or a saved segment, koc.members.audience) is one condition over members, so
+granting to every eligible member is a handful of statements per 5,000 members. Changes when
+what can make a member eligible changes. koc.segments.layering re-runs it for the members whose
+facts changed, on the path that re-layers tag rules (``refresh_member_grants``)."""
 
 from __future__ import annotations
 
@@ -9,35 +10,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from koc.badges.models import Badge, BadgeHolding, MemberKocRole
 from koc.events import PrivilegeGranted, publish_many
 from koc.events.memo import once_per_batch
 from koc.jobs import NO_PROGRESS, Progress
-from koc.members.models import LifecycleStage, Member, MemberTag
-from koc.privileges.models import (
-    EligibilityMatch,
-    GrantSource,
-    GrantStatus,
-    Privilege,
-    PrivilegeGrant,
-)
-from koc.privileges.rules import ANY_ROLE, Criteria, grant_expiry
+from koc.members.audience import Audience, conditions, facts_read
+from koc.members.models import Member
+from koc.privileges.models import GrantSource, GrantStatus, Privilege, PrivilegeGrant
+from koc.privileges.rules import grant_expiry
 
 CHUNK = 5000
 
 
-def criteria_of(p: Privilege) -> Criteria:
-    return Criteria(
-        match=EligibilityMatch(p.match),
-        koc_roles=tuple(p.koc_roles),
-        stages=tuple(p.stages),
-        badges=tuple(p.badges),
-        tag_ids=tuple(p.tag_ids),
-    )
+def audience_of(p: Privilege) -> Audience:
+    """Who ``p`` is for; everyone (neither rule nor segment) means staff grants only."""
+    return Audience(p.audience_rule, p.audience_segment_id)
 
 
 @dataclass(frozen=True)
@@ -46,25 +36,14 @@ class Refreshed:
     withdrawn: int = 0
 
 
-async def eligible_members(p: Privilege) -> QuerySet[Member] | None:
-    """The members ``p``'s conditions admit, as one query; None when it has no condition."""
-    c = criteria_of(p)
-    if not c.automatic:
+async def eligible_members(p: Privilege, now: datetime | None = None) -> QuerySet[Member] | None:
+    """The members ``p``'s audience holds, as one query; None when it has none (staff grants
+    only)."""
+    audience = audience_of(p)
+    if audience.everyone:
         return None
-    conditions: list[Q] = []
-    for role in c.koc_roles:
-        roles = MemberKocRole.all() if role == ANY_ROLE else MemberKocRole.filter(role=role)
-        conditions.append(Q(id__in=Subquery(roles.values("member_id"))))
-    for code in c.stages:
-        conditions.append(Q(stage_id__in=Subquery(LifecycleStage.filter(code=code).values("id"))))
-    badge_ids = dict(await Badge.filter(code__in=list(c.badges)).values_list("code", "id"))
-    for code in c.badges:
-        holders = BadgeHolding.filter(badge_id=badge_ids.get(code, -1), revoked_at=None)
-        conditions.append(Q(id__in=Subquery(holders.values("member_id"))))
-    for tag_id in c.tag_ids:
-        conditions.append(Q(id__in=Subquery(MemberTag.filter(tag_id=tag_id).values("member_id"))))
-    join = "OR" if c.match is EligibilityMatch.ANY else "AND"
-    return Member.filter(Q(*conditions, join_type=join))
+    (condition,) = await conditions([audience], now or datetime.now(UTC))
+    return Member.filter(condition)
 
 
 async def is_eligible(p: Privilege, member_id: int) -> bool:
@@ -84,7 +63,7 @@ async def refresh_grants(
     now = now or datetime.now(UTC)
     scope = {} if member_ids is None else {"member_id__in": list(member_ids)}
     auto = PrivilegeGrant.filter(privilege_id=p.id, source=GrantSource.AUTO, **scope)
-    eligible = await eligible_members(p) if p.active else None
+    eligible = await eligible_members(p, now) if p.active else None
     withdraw = {"status": GrantStatus.REVOKED, "revoked_at": now, "withdrawn": True}
     if eligible is None:
         return Refreshed(withdrawn=await auto.filter(status=GrantStatus.ACTIVE).update(**withdraw))
@@ -149,16 +128,18 @@ async def _announce(p: Privilege, grants: Sequence[PrivilegeGrant]) -> None:
     await publish_many([PrivilegeGranted(grant=g, privilege_code=p.code) for g in grants])
 
 
-async def refresh_member_grants(member_ids: Sequence[int], dimension: str | None = None) -> None:
-    """Re-evaluate the automatic grants of these members, only for privileges whose conditions
-    read ``dimension`` (roles, stages, badges, tags; None for all)."""
+async def refresh_member_grants(member_ids: Sequence[int], fact: str | None = None) -> None:
+    """Re-evaluate the automatic grants of these members, only for privileges whose audience
+    reads ``fact`` (a kind of koc.segments.rules.facts_read: tags, stage, koc, orders, ...;
+    None for all)."""
     active = await once_per_batch(
         "privileges.active", lambda: Privilege.filter(active=True).order_by("id")
     )
-    for p in active:
-        criteria = criteria_of(p)
-        if not criteria.automatic or (dimension and dimension not in criteria.dimensions()):
-            continue
+    automatic = [p for p in active if not audience_of(p).everyone]
+    if fact is not None and automatic:
+        reads = await facts_read([audience_of(p) for p in automatic])
+        automatic = [p for p, facts in zip(automatic, reads, strict=True) if fact in facts]
+    for p in automatic:
         for start in range(0, len(member_ids), CHUNK):
             await refresh_grants(p, member_ids[start : start + CHUNK])
 

@@ -3,7 +3,15 @@ from koc.errors import DomainError, ErrorCode
 
 class PrivilegeErrorCode(ErrorCode):
     INVALID = "INVALID", "A field's value is not acceptable; the message says why."
-    NOT_FOUND = "NOT_FOUND", "No privilege has this ID."
+    NOT_FOUND = (
+        "NOT_FOUND",
+        "No privilege has this ID, or the audience names a segment, tag, stage, badge, survey "
+        "option or advisor that does not exist (``field`` says which).",
+    )
+    INVALID_RULE = (
+        "INVALID_RULE",
+        "The audience rule is malformed; ``field`` is the path inside the tree.",
+    )
     MEMBER_NOT_FOUND = "MEMBER_NOT_FOUND", "No member has this ID."
     DUPLICATE = "DUPLICATE", "A privilege with this code exists."
     INACTIVE = "INACTIVE", "The privilege is no longer offered."

@@ -25,6 +25,9 @@ SEATED = frozenset({PrivilegeKind.EVENT, PrivilegeKind.TICKET})
 
 
 class EligibilityMatch(StrEnum):
+    """How a privilege's eligibility conditions combined before audience rules replaced them;
+    migrations 0001 and 0003 (which converts them into rules) still name it."""
+
     ANY = "ANY"
     ALL = "ALL"
 
@@ -66,19 +69,19 @@ class RsvpStatus(StrEnum):
 
 
 class Privilege(Model):
-    """An exclusive right. Eligibility lists are conditions combined by ``match``. A privilege
-    with no condition is granted by staff only."""
+    """An exclusive right. Who receives it automatically is its audience, a rule of the segment
+    language or a saved segment (koc.members.audience); with neither it is granted by staff
+    only."""
 
     id = fields.IntField(primary_key=True)
     code = fields.CharField(max_length=64, unique=True)
     name = fields.CharField(max_length=64)
     description = fields.TextField(default="")
     kind = fields.CharEnumField(PrivilegeKind, max_length=16)
-    match = fields.CharEnumField(EligibilityMatch, max_length=8, default=EligibilityMatch.ANY)
-    koc_roles = fields.JSONField(default=list)
-    stages = fields.JSONField(default=list)
-    badges = fields.JSONField(default=list)
-    tag_ids = fields.JSONField(default=list)
+    audience_rule = fields.JSONField(null=True)
+    audience_segment = fields.ForeignKeyField(
+        "segments.Segment", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
     starts_at = fields.DatetimeField(null=True)
     ends_at = fields.DatetimeField(null=True)
     total_stock = fields.IntField(null=True)

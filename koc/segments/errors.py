@@ -23,5 +23,6 @@ class SegmentErrorCode(ErrorCode):
     )
     IN_USE = (
         "IN_USE",
-        "The segment is used by a tag or stage rule or is a survey's audience; change those first.",
+        "The segment is used by a tag or stage rule or is the audience of a survey, a privilege or "
+        "a campaign; change those first.",
     )

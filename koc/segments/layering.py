@@ -28,6 +28,9 @@ from koc.members.models import LifecycleStage, Member, MemberTag, Tag, TagSource
 from koc.members.services import move_automatically
 from koc.members.stages import should_advance
 from koc.members.tag_removals import drop_member_tags
+from koc.privileges.catalogue import refresh_later
+from koc.privileges.eligibility import refresh_member_grants
+from koc.privileges.models import Privilege
 from koc.segments import rules as r
 from koc.segments import services
 from koc.segments.errors import SegmentErrorCode
@@ -174,20 +177,25 @@ async def delete_tag_rule(rule_id: int, *, actor: Actor) -> int:
 
 
 async def update_segment(segment_id: int, *, actor: Actor, **changes: object) -> Segment:
-    """``services.update_segment``, then: refuse a rule that makes a tag rule loop, and
-    re-layer every member for the tag rules of the segment."""
+    """``services.update_segment``, then: refuse a rule that makes a tag rule loop, re-layer
+    every member for the tag rules of the segment, and queue the re-evaluation of the grants of
+    the privileges whose audience it is (a job each, as when a privilege changes)."""
     async with in_transaction():
         segment = await services.update_segment(segment_id, actor=actor, **changes)  # type: ignore[arg-type]
         if changes.get("rule") is not None:
             await _refuse_loops()
             for rule in await TagRule.filter(segment_id=segment_id, active=True):
                 await apply_tag_rule(rule)
+            for privilege in await Privilege.filter(audience_segment_id=segment_id, active=True):
+                await refresh_later(privilege, actor.staff_id)
     return segment
 
 
 async def relayer(member_ids: Sequence[int], fact: str) -> None:
     """Re-evaluate the tag rules whose segments read ``fact`` for these members (their facts
-    of that kind changed). One pass per rule: a handful of statements each."""
+    of that kind changed), then the automatic grants of the privileges whose audience reads it:
+    the one path by which what follows a rule follows the facts. One pass per rule: a handful of
+    statements each."""
     if not member_ids:
         return
     rules = await once_per_batch(
@@ -198,6 +206,7 @@ async def relayer(member_ids: Sequence[int], fact: str) -> None:
         if fact in r.facts_read(services.rule_of(rule.segment)):
             for start in range(0, len(member_ids), BATCH):
                 await apply_tag_rule(rule, member_ids[start : start + BATCH])
+    await refresh_member_grants(member_ids, fact)
 
 
 async def recompute_all(now: datetime | None = None) -> Layered:

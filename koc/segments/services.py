@@ -17,8 +17,10 @@ from koc.audit import services as audit
 from koc.audit.services import Actor
 from koc.auth.models import StaffRole, StaffUser
 from koc.badges.models import Badge
+from koc.creators.models import KocCampaign
 from koc.errors import DomainError
 from koc.members.models import LifecycleStage, Member, Tag
+from koc.privileges.models import Privilege
 from koc.segments import rules as r
 from koc.segments.compile import members_matching, rule_condition, survey_option_ids, to_q
 from koc.segments.errors import SegmentErrorCode
@@ -137,7 +139,8 @@ async def update_segment(
 
 
 async def delete_segment(segment_id: int, *, actor: Actor) -> None:
-    """Delete a segment no rule and no survey audience uses. Its snapshots go with it."""
+    """Delete a segment no rule uses and that is no survey's, privilege's or campaign's
+    audience. Its snapshots go with it."""
     async with in_transaction():
         segment = await Segment.get_or_none(id=segment_id).select_for_update()
         if segment is None:
@@ -148,8 +151,15 @@ async def delete_segment(segment_id: int, *, actor: Actor) -> None:
             raise DomainError(
                 SegmentErrorCode.IN_USE, "A tag or stage rule uses this segment.", "id"
             )
-        if await Survey.exists(audience_segment_id=segment_id):
-            raise DomainError(SegmentErrorCode.IN_USE, "A survey's audience is this segment.", "id")
+        for model, what in (
+            (Survey, "survey"),
+            (Privilege, "privilege"),
+            (KocCampaign, "campaign"),
+        ):
+            if await model.exists(audience_segment_id=segment_id):
+                raise DomainError(
+                    SegmentErrorCode.IN_USE, f"A {what}'s audience is this segment.", "id"
+                )
         snapshots = Subquery(SegmentSnapshot.filter(segment_id=segment_id).values("id"))
         await SegmentSnapshotMember.filter(snapshot_id__in=snapshots).delete()
         await SegmentSnapshot.filter(segment_id=segment_id).delete()
@@ -219,6 +229,12 @@ class SegmentLanguage:
     """koc.segments as the audience language of the features below it (koc.members.audience)."""
 
     condition = staticmethod(rule_condition)
+
+    def facts_read(self, rule: dict[str, Any]) -> set[str]:
+        return r.facts_read(r.parse_rule(rule))
+
+    async def check(self, rule: dict[str, Any] | None, segment_id: int | None, path: str) -> None:
+        await audience_rule(rule, segment_id, path)
 
     async def segment_rules(self, segment_ids: Collection[int]) -> dict[int, dict[str, Any]]:
         rows = await Segment.filter(id__in=list(segment_ids)).values_list("id", "rule")

@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from tortoise.expressions import Case, F, Q, Subquery, When
+from tortoise.expressions import Q, Subquery
 
-from koc.members.audience import Audience, conditions
-from koc.members.models import Member
+from koc.members.audience import Audience, conditions, holders
 from koc.surveys.models import AudienceMode, Survey, SurveyAudienceMember, SurveyStatus
 
 
@@ -43,19 +42,10 @@ async def open_surveys_of(
     if not rows:
         return found
     audiences = [Audience(rule, segment) for _, _, rule, segment in rows]
-    everyone: list[int] = []
-    held = {}
-    for (survey, mode, _, _), condition in zip(rows, await conditions(audiences, now), strict=True):
-        if mode == AudienceMode.EXPLICIT:
-            condition = _explicit(survey)
-        if condition is None:
-            everyone.append(survey)
-        else:
-            # the member's own id when held, NULL when not (a constant would be a parameter
-            # PostgreSQL cannot type)
-            held[f"survey_{survey}"] = Case(When(condition, then=F("id")))
-    members = Member.filter(id__in=list(found)).annotate(**held)
-    for row in await members.values("id", *held):
-        found[row["id"]].update(everyone)
-        found[row["id"]].update(int(k[7:]) for k in held if row[k] is not None)
-    return found
+    keyed = [
+        (survey, _explicit(survey) if mode == AudienceMode.EXPLICIT else condition)
+        for (survey, mode, _, _), condition in zip(
+            rows, await conditions(audiences, now), strict=True
+        )
+    ]
+    return await holders(member_ids, keyed)

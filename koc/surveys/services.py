@@ -21,6 +21,7 @@ from koc.auth.viewer import StaffViewer
 from koc.consent.tags import apply_automatic_tags
 from koc.errors import DomainError, DomainErrors
 from koc.events import KocStatusChanged, MemberMerged, SurveyResponded, publish
+from koc.members.audience import Audience, check
 from koc.members.models import Member, Tag, TagSource
 from koc.surveys import rules
 from koc.surveys.audience import open_surveys_for
@@ -62,10 +63,18 @@ def effective_status(survey: Survey, now: datetime) -> SurveyStatus:
 
 
 async def _check_references(spec: rules.SurveySpec) -> None:
-    """Tags and members named by the definition exist (an audience rule or segment is checked
-    by the caller, which can reach koc.segments: koc.members.audience)."""
+    """Tags and members named by the definition exist, and its audience rule holds together
+    and names what exists, or its saved segment exists (koc.members.audience.check): every
+    problem at once, each at its field."""
     errors: list[DomainError] = []
     audience = spec.audience
+    if audience.member_ids is None:
+        try:
+            await check(Audience(audience.rule, audience.segment_id), "audience")
+        except DomainErrors as many:
+            errors.extend(many.errors)
+        except DomainError as one:
+            errors.append(one)
     tag_ids: set[int] = set()
     for q in spec.questions:
         for o in q.options:

@@ -50,7 +50,7 @@ CAMPAIGN_CREATE = """
 mutation($input: KocCampaignCreateInput!) {
   kocCampaignCreate(input: $input) {
     campaign { id title role status capacity participantCount spotsLeft
-               audience { minScore stages { code } } }
+               audience { minScore rule segment { id } } }
     errors { field code message }
   }
 }

@@ -6,6 +6,8 @@ from koc.auth.models import StaffRole
 from koc.creators.models import CampaignParticipant
 from koc.events import CampaignSubmissionReviewed
 from koc.members.models import LifecycleStage, Member
+from tests.badges.factories import record_order
+from tests.conftest import gid
 from tests.creators.factories import (
     JOIN,
     SUBMISSION_REVIEW,
@@ -15,6 +17,7 @@ from tests.creators.factories import (
     later,
 )
 from tests.events_spy import published
+from tests.segments.factories import create_segment
 
 MEMBER_VIEW = """
 { me {
@@ -149,12 +152,13 @@ async def test_joining_twice_beyond_capacity_or_outside_the_audience_is_refused(
 
     # a campaign for customers only, with a minimum score, is not open to a stranger
     customers = await create_campaign(
-        operator, audience={"stages": ["CUSTOMER", "REPEAT"], "minScore": 1}
+        operator, audience={"rule": {"stage": {"in": ["CUSTOMER", "REPEAT"]}}, "minScore": 1}
     )
-    assert customers["campaign"]["audience"]["stages"] == [
-        {"code": "CUSTOMER"},
-        {"code": "REPEAT"},
-    ]
+    assert customers["campaign"]["audience"] == {
+        "minScore": 1,
+        "rule": {"stage": {"in": ["CUSTOMER", "REPEAT"]}},
+        "segment": None,
+    }
     stranger = await member_client()
     refused = await stranger.execute(JOIN, {"id": customers["campaign"]["id"]})
     assert refused["kocCampaignJoin"]["errors"][0]["code"] == "NOT_IN_AUDIENCE"
@@ -173,9 +177,36 @@ async def test_a_customer_in_the_audience_may_join(member_client, staff_client):
     stage = await LifecycleStage.get(code="CUSTOMER")
     customer = await member_client()
     await Member.filter(id=customer.member_id).update(stage_id=stage.id)
-    campaign = (await create_campaign(operator, audience={"stages": ["CUSTOMER"]}))["campaign"]
+    campaign = (
+        await create_campaign(operator, audience={"rule": {"stage": {"in": ["CUSTOMER"]}}})
+    )["campaign"]
     joined = (await customer.execute(JOIN, {"id": campaign["id"]}))["kocCampaignJoin"]
     assert joined["errors"] == []
+
+
+async def test_a_saved_segment_as_audience(member_client, staff_client, partner_client):
+    # given a campaign for the members of a segment of buyers
+    operator = await staff_client(StaffRole.OPERATOR)
+    buyer, stranger = await member_client(), await member_client()
+    await record_order(await partner_client(["orders:write"]), buyer.member_gid)
+    segment = await create_segment(operator, {"orders": {}}, name="Buyers")
+    campaign = (await create_campaign(operator, audience={"segmentId": segment["id"]}))["campaign"]
+    assert campaign["audience"]["segment"] == {"id": segment["id"]}
+
+    # then the buyer may join, the stranger may not
+    joined = (await buyer.execute(JOIN, {"id": campaign["id"]}))["kocCampaignJoin"]
+    assert joined["errors"] == []
+    refused = (await stranger.execute(JOIN, {"id": campaign["id"]}))["kocCampaignJoin"]
+    assert refused["errors"][0]["code"] == "NOT_IN_AUDIENCE"
+    view = (await buyer.execute(MEMBER_VIEW))["me"]["kocCampaignsAvailable"]
+    assert [c["id"] for c in view] == [campaign["id"]]
+
+    # and the segment cannot be deleted while the campaign uses it
+    deleted = await operator.execute(
+        "mutation($id: ID!) { segmentDelete(id: $id) { errors { field code } } }",
+        {"id": segment["id"]},
+    )
+    assert deleted["segmentDelete"]["errors"] == [{"field": "id", "code": "IN_USE"}]
 
 
 async def test_submitting_needs_a_sign_up_and_content(member_client, staff_client):
@@ -207,8 +238,20 @@ async def test_campaign_input_is_validated(staff_client):
     assert backwards["errors"][0]["field"] == "endsAt"
     past = await create_campaign(operator, startsAt=ago(9), endsAt=ago(2))
     assert past["errors"][0]["field"] == "endsAt"
-    no_stage = await create_campaign(operator, audience={"stages": ["NOPE"]})
-    assert no_stage["errors"][0]["code"] == "STAGE_NOT_FOUND"
+    no_stage = await create_campaign(operator, audience={"rule": {"stage": {"in": ["NOPE"]}}})
+    assert no_stage["errors"] == [
+        {"field": "audience.rule.stage.in", "code": "NOT_FOUND", "message": "No stage 'NOPE'."}
+    ]
+    no_segment = await create_campaign(operator, audience={"segmentId": gid("Segment", 999)})
+    assert no_segment["errors"][0]["field"] == "audience.segmentId"
+    both = await create_campaign(
+        operator, audience={"rule": {"stage": {"in": ["CUSTOMER"]}}, "segmentId": gid("Segment", 1)}
+    )
+    assert both["errors"][0] == {
+        "field": "audience",
+        "code": "INVALID",
+        "message": "Give a rule or a segmentId, not both.",
+    }
     capacity = await create_campaign(operator, capacity=0)
     assert capacity["errors"][0]["field"] == "capacity"
     untitled = await create_campaign(operator, title="  ")

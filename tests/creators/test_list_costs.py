@@ -12,13 +12,13 @@ query($first: Int) { kocApplications(first: $first) { edges { node {
 """
 CAMPAIGNS = """
 query($first: Int) { kocCampaigns(first: $first) { edges { node {
-  title status joined spotsLeft audience { minScore stages { code } }
+  title status joined spotsLeft audience { minScore rule }
   mySubmissions { text }
 } } } }
 """
 STAFF_CAMPAIGNS = """
 query($first: Int) { kocCampaigns(first: $first) { edges { node {
-  title audience { tags { name } stages { code } }
+  title audience { minScore rule segment { name memberCount } }
 } } } }
 """
 

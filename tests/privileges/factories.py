@@ -15,7 +15,7 @@ ERRORS = "errors { field code message }"
 PRIVILEGE_CREATE = f"""
 mutation($input: PrivilegeCreateInput!) {{
   privilegeCreate(input: $input) {{
-    privilege {{ id code kind remainingStock totalStock eligibility {{ match automatic }} }}
+    privilege {{ id code kind remainingStock totalStock audience {{ rule segment {{ id }} }} }}
     job {{ id status }} {ERRORS}
   }}
 }}"""

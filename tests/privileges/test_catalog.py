@@ -33,18 +33,27 @@ async def test_bad_privileges_are_refused_field_by_field(staff_client):
     assert await _errors(
         staff, startsAt=now.isoformat(), endsAt=(now - timedelta(days=1)).isoformat()
     ) == [("endsAt", "INVALID")]
-    assert await _errors(staff, eligibility={"stages": ["NO_SUCH_STAGE"]}) == [
-        ("eligibility.stages", "INVALID")
+    # an audience naming what does not exist, or malformed, is refused where it is wrong
+    stage = {"stage": {"in": ["NO_SUCH_STAGE"]}}
+    assert await _errors(
+        staff, audience={"rule": {"any": [{"koc": {"statuses": ["ACTIVE"]}}, stage]}}
+    ) == [("audience.rule.any[1].stage.in", "NOT_FOUND")]
+    assert await _errors(staff, audience={"rule": {"badges": {"any": ["NO_SUCH_BADGE"]}}}) == [
+        ("audience.rule.badges.any", "NOT_FOUND")
     ]
-    assert await _errors(staff, eligibility={"badges": ["NO_SUCH_BADGE"]}) == [
-        ("eligibility.badges", "INVALID")
+    assert await _errors(staff, audience={"rule": {"tags": {"any": [gid("Tag", 99999)]}}}) == [
+        ("audience.rule.tags.any", "NOT_FOUND")
     ]
-    assert await _errors(staff, eligibility={"tagIds": [gid("Tag", 99999)]}) == [
-        ("eligibility.tagIds", "INVALID")
+    assert await _errors(staff, audience={"rule": {"tags": {"any": [gid("Member", 1)]}}}) == [
+        ("audience.rule.tags.any", "INVALID")
     ]
-    assert await _errors(staff, eligibility={"tagIds": [gid("Member", 1)]}) == [
-        ("eligibility.tagIds", "INVALID")
+    assert await _errors(staff, audience={"rule": {"orders": {"countAtLeast": 0}}}) == [
+        ("audience.rule.orders.countAtLeast", "INVALID_RULE")
     ]
+    assert await _errors(staff, audience={"segmentId": gid("Segment", 99999)}) == [
+        ("audience.segmentId", "NOT_FOUND")
+    ]
+    assert await _errors(staff, audience={}) == [("audience", "INVALID")]
     assert (await staff.execute(LIST, {"all": True}))["privileges"]["totalCount"] == 0
 
 

@@ -38,19 +38,24 @@ async def test_creating_a_privilege_grants_it_to_every_eligible_member(staff_cli
 
     # when a privilege for VIPs is created
     payload = await create_privilege(
-        staff, code="VIP_GIFT", eligibility={"tagIds": [gid("Tag", vip.id)]}
+        staff, code="VIP_GIFT", audience={"rule": {"tags": {"any": [gid("Tag", vip.id)]}}}
     )
 
     # then all of them (and only they) hold it
     assert await job_summary(staff, payload) == "Granted VIP_GIFT to 30 members, withdrew it from 0"
-    assert payload["privilege"]["eligibility"] == {"match": "ANY", "automatic": True}
+    assert payload["privilege"]["audience"] == {
+        "rule": {"tags": {"any": [gid("Tag", vip.id)]}},
+        "segment": None,
+    }
     assert await my_codes(outsider) == []
 
 
 async def test_tags_added_and_removed_by_staff_grant_and_withdraw(staff_client, member_client):
     vip = await a_tag("VIP")
     staff = await staff_client(StaffRole.OPERATOR)
-    await create_privilege(staff, code="VIP_LOUNGE", eligibility={"tagIds": [gid("Tag", vip.id)]})
+    await create_privilege(
+        staff, code="VIP_LOUNGE", audience={"rule": {"tags": {"any": [gid("Tag", vip.id)]}}}
+    )
     member = await member_client()
     tag_input = {"memberIds": [member.member_gid], "tagIds": [gid("Tag", vip.id)]}
 
@@ -70,7 +75,9 @@ async def test_stage_changes_by_staff_and_by_a_first_order_grant(
     staff_client, member_client, partner_client
 ):
     staff = await staff_client(StaffRole.OPERATOR)
-    await create_privilege(staff, code="CUSTOMER_CARE", eligibility={"stages": ["CUSTOMER"]})
+    await create_privilege(
+        staff, code="CUSTOMER_CARE", audience={"rule": {"stage": {"in": ["CUSTOMER"]}}}
+    )
     buyer, promoted = await member_client(), await member_client()
 
     await record_order(await partner_client(["orders:write"]), buyer.member_gid)
@@ -89,8 +96,15 @@ async def test_stage_changes_by_staff_and_by_a_first_order_grant(
 
 async def test_koc_roles_grant_while_active(staff_client, member_client):
     staff = await staff_client(StaffRole.OPERATOR)
-    await create_privilege(staff, code="KOC_SALON", eligibility={"kocRoles": ["*"]})
-    await create_privilege(staff, code="CREATOR_KIT", eligibility={"kocRoles": ["CONTENT"]})
+    await create_privilege(
+        # any KOC role (what the any-role marker of before became)
+        staff,
+        code="KOC_SALON",
+        audience={"rule": {"koc": {"roles": ["CONTENT", "EXPERIENCE", "CO_CREATION"]}}},
+    )
+    await create_privilege(
+        staff, code="CREATOR_KIT", audience={"rule": {"koc": {"roles": ["CONTENT"]}}}
+    )
     member = await member_client()
     row = await Member.get(id=member.member_id)
 
@@ -109,7 +123,9 @@ async def test_koc_roles_grant_while_active(staff_client, member_client):
 async def test_badge_awards_and_revokes_grant_and_withdraw(staff_client, member_client):
     staff = await staff_client(StaffRole.OPERATOR)
     badge = (await create_badge(staff, code="GOLD"))["badge"]
-    await create_privilege(staff, code="GOLD_SERVICE", eligibility={"badges": ["GOLD"]})
+    await create_privilege(
+        staff, code="GOLD_SERVICE", audience={"rule": {"badges": {"any": ["GOLD"]}}}
+    )
     member = await member_client()
     input = {"memberId": member.member_gid, "badgeId": badge["id"], "reason": "Gold member"}
 
@@ -131,7 +147,7 @@ async def test_all_of_needs_every_condition(staff_client, member_client):
     payload = await create_privilege(
         staff,
         code="INNER_CIRCLE",
-        eligibility={"match": "ALL", "tagIds": [gid("Tag", vip.id), gid("Tag", owner.id)]},
+        audience={"rule": {"tags": {"all": [gid("Tag", vip.id), gid("Tag", owner.id)]}}},
     )
 
     assert (
@@ -145,7 +161,9 @@ async def test_a_redeemed_grant_stays_when_eligibility_is_lost(staff_client, mem
     vip = await a_tag("VIP")
     staff = await staff_client(StaffRole.OPERATOR)
     privilege = (
-        await create_privilege(staff, code="ONE_GIFT", eligibility={"tagIds": [gid("Tag", vip.id)]})
+        await create_privilege(
+            staff, code="ONE_GIFT", audience={"rule": {"tags": {"any": [gid("Tag", vip.id)]}}}
+        )
     )["privilege"]
     member = await member_client()
     tag_input = {"memberIds": [member.member_gid], "tagIds": [gid("Tag", vip.id)]}
@@ -165,12 +183,12 @@ async def test_changing_eligibility_regrants_and_withdraws(staff_client, member_
     vip_member, fan_member = await member_client(), await member_client()
     await put_tag(await Member.get(id=vip_member.member_id), vip)
     await put_tag(await Member.get(id=fan_member.member_id), fan)
-    privilege = (await create_privilege(staff, eligibility={"tagIds": [gid("Tag", vip.id)]}))[
-        "privilege"
-    ]
+    privilege = (
+        await create_privilege(staff, audience={"rule": {"tags": {"any": [gid("Tag", vip.id)]}}})
+    )["privilege"]
 
     payload = await update_privilege(
-        staff, id=privilege["id"], eligibility={"tagIds": [gid("Tag", fan.id)]}
+        staff, id=privilege["id"], audience={"rule": {"tags": {"any": [gid("Tag", fan.id)]}}}
     )
 
     assert payload["errors"] == []

@@ -20,7 +20,10 @@ async def test_member_grants_cost_does_not_depend_on_page_size(staff_client):
     staff = await staff_client(StaffRole.OPERATOR)
     for kind in ("GIFT", "EVENT"):
         await create_privilege(
-            staff, kind=kind, totalStock=50, eligibility={"tagIds": [gid("Tag", vip.id)]}
+            staff,
+            kind=kind,
+            totalStock=50,
+            audience={"rule": {"tags": {"any": [gid("Tag", vip.id)]}}},
         )
 
     with count_statements() as small:

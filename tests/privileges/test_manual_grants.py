@@ -32,7 +32,7 @@ async def test_a_manual_grant_survives_losing_eligibility(staff_client, member_c
     staff = await staff_client(StaffRole.OPERATOR)
     privilege = (
         await create_privilege(
-            staff, code="VIP_DINNER", eligibility={"tagIds": [gid("Tag", vip.id)]}
+            staff, code="VIP_DINNER", audience={"rule": {"tags": {"any": [gid("Tag", vip.id)]}}}
         )
     )["privilege"]
     member = await member_client()
@@ -86,9 +86,9 @@ async def test_a_manual_grant_can_carry_its_own_expiry(staff_client, member_clie
 async def test_staff_revoke_and_rules_do_not_restore(staff_client, member_client):
     vip = await a_tag("VIP")
     staff = await staff_client(StaffRole.OPERATOR)
-    privilege = (await create_privilege(staff, eligibility={"tagIds": [gid("Tag", vip.id)]}))[
-        "privilege"
-    ]
+    privilege = (
+        await create_privilege(staff, audience={"rule": {"tags": {"any": [gid("Tag", vip.id)]}}})
+    )["privilege"]
     member = await member_client()
     await put_tag(await Member.get(id=member.member_id), vip)
     await update_privilege(staff, id=privilege["id"], name="Re-run")

@@ -1,9 +1,9 @@
-"""Pure privilege logic: quota periods, grant expiry, the shape of eligibility criteria."""
+"""Pure privilege logic: quota periods, grant expiry."""
 
 from datetime import UTC, datetime, timedelta
 
-from koc.privileges.models import EligibilityMatch, QuotaPeriod
-from koc.privileges.rules import Criteria, grant_expiry, period_key
+from koc.privileges.models import QuotaPeriod
+from koc.privileges.rules import grant_expiry, period_key
 
 NOW = datetime(2025, 3, 9, 12, tzinfo=UTC)
 
@@ -21,17 +21,3 @@ def test_a_grant_expires_after_its_days_but_never_after_the_window():
     assert grant_expiry(NOW, None, 30) == NOW + timedelta(days=30)
     assert grant_expiry(NOW, ends, 30) == ends
     assert grant_expiry(NOW, ends, 3) == NOW + timedelta(days=3)
-
-
-def test_criteria_without_conditions_are_manual_only():
-    assert not Criteria().automatic
-    criteria = Criteria(EligibilityMatch.ALL, koc_roles=("*",), tag_ids=(4,))
-    assert criteria.automatic
-    assert criteria.dimensions() == {"roles", "tags"}
-
-
-def test_criteria_problems_name_the_field():
-    assert Criteria(koc_roles=("bad role!",)).problem()[0] == "eligibility.kocRoles"
-    assert Criteria(stages=("",)).problem()[0] == "eligibility.stages"
-    assert Criteria(tag_ids=tuple(range(51))).problem()[0] == "eligibility"
-    assert Criteria(koc_roles=("*", "CONTENT"), stages=("KOC",)).problem() is None

@@ -96,7 +96,7 @@ async def seed(
     answers = [
         await record_order(partner, referee.member_id),
         await apply(referrer, ["CONTENT"]),
-        await create_privilege(admin, eligibility={"kocRoles": ["*"]}),
+        await create_privilege(admin, audience={"rule": {"koc": {"statuses": ["ACTIVE"]}}}),
         await create_badge(admin),
         await create_campaign(admin),
         await open_survey(admin),

@@ -201,7 +201,7 @@ async def test_a_member_journey_end_to_end(live_server: str, wechat_server: WeCh
                 "code": "KOC_CAR_WASH",
                 "name": "Free car wash",
                 "kind": "SERVICE",
-                "eligibility": {"kocRoles": ["*"]},
+                "audience": {"rule": {"koc": {"statuses": ["ACTIVE"]}}},
             },
         )
     )["privilegeCreate"]

@@ -1,23 +1,14 @@
 """The survey audiences of before migration surveys/0003, and who they held, against the rules
-that replaced them: run as ``python -m tests.surveys.audience_migration DATABASE_URL`` on an
-empty database, in a process of its own (the migration tool initialises its own ORM context).
-Prints one JSON line: per survey, its members before and after, and the rules written.
+that replaced them: a scenario of tests/audience_migration.py. Prints one JSON line: per survey,
+its members before and after, and the rules written.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
 from datetime import UTC, datetime
-from typing import Any
 
-from tortoise import Tortoise, connections
-from tortoise.migrations.api import migrate
-
-from koc.db import APPS, tortoise_config
 from koc.surveys.audience import open_surveys_of
-from koc.wiring import connect_all
+from tests.audience_migration import NOW, Raw, insert_facts, scenario_main
 
 BEFORE = "surveys.0002_demand_index_member"
 
@@ -105,88 +96,21 @@ MEMBERS: list[tuple[str | None, list[str], list[str], list[tuple[str, int, str]]
 ]
 
 
-class Raw:
-    """Plain SQL on either engine: ``?`` placeholders, times as each driver takes them."""
-
-    def __init__(self, postgres: bool) -> None:
-        self.postgres = postgres
-        self.db = connections.get("default")
-
-    def _params(self, sql: str, params: list[Any]) -> tuple[str, list[Any]]:
-        if self.postgres:
-            parts = sql.split("?")
-            sql = parts[0] + "".join(f"${i}{p}" for i, p in enumerate(parts[1:], 1))
-        else:
-            params = [p.isoformat(sep=" ") if isinstance(p, datetime) else p for p in params]
-        return sql, params
-
-    async def insert(self, sql: str, *params: Any) -> int:
-        sql, values = self._params(sql + " RETURNING id", list(params))
-        return (await self.db.execute_query_dict(sql, values))[0]["id"]
-
-    async def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
-        sql, values = self._params(sql, list(params))
-        return await self.db.execute_query_dict(sql, values)
-
-
 async def _old_shape(raw: Raw) -> tuple[list[int], dict[str, int]]:
     """Stages, tags, members with their facts, and the surveys above; their ids."""
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    stages = {}
-    for position, code in enumerate(("INTENT", "CUSTOMER", "REPEAT"), 1):
-        stages[code] = await raw.insert(
-            "INSERT INTO lifecycle_stage (code, name, position, description) VALUES (?, ?, ?, '')",
-            code,
-            code.title(),
-            position,
-        )
-    group = await raw.insert(
-        "INSERT INTO tag_group (name, family, exclusive, description, created_at) "
-        "VALUES ('Needs', 'CONSUMPTION', FALSE, '', ?)",
-        now,
+    facts = await insert_facts(
+        raw,
+        ("INTENT", "CUSTOMER", "REPEAT"),
+        ("family car", "charger"),
+        [(stage, tag_names, roles) for stage, tag_names, roles, _ in MEMBERS],
     )
-    tags = {}
-    for name in ("family car", "charger"):
-        tags[name] = await raw.insert(
-            "INSERT INTO tag (name, member_visible, description, created_at, group_id) "
-            "VALUES (?, FALSE, '', ?, ?)",
-            name,
-            now,
-            group,
-        )
+    tags, members = facts.tags, facts.members
     partner = await raw.insert(
         "INSERT INTO partner_token (name, prefix, token_hash, scopes, created_at) "
         "VALUES ('dealer', 'p', 'h', '[]', ?)",
-        now,
+        NOW,
     )
-    members = []
-    for i, (stage, tag_names, roles, orders) in enumerate(MEMBERS):
-        member = await raw.insert(
-            "INSERT INTO member (nickname, avatar_url, gender, region, source_channel, "
-            "order_count, created_at, stage_id) VALUES (?, '', 'UNKNOWN', '', '', 0, ?, ?)",
-            f"m{i}",
-            now,
-            stages.get(stage or ""),
-        )
-        members.append(member)
-        for name in tag_names:
-            await raw.insert(
-                "INSERT INTO member_tag (source, cause, created_at, member_id, tag_id) "
-                "VALUES ('MANUAL', '', ?, ?, ?)",
-                now,
-                member,
-                tags[name],
-            )
-        for role in roles:  # the KOC status hook keeps both tables
-            await raw.insert(
-                "INSERT INTO survey_koc_role (role, member_id) VALUES (?, ?)", role, member
-            )
-            await raw.insert(
-                "INSERT INTO badge_member_koc_role (role, member_id, created_at) VALUES (?, ?, ?)",
-                role,
-                member,
-                now,
-            )
+    for i, (member, (_, _, _, orders)) in enumerate(zip(members, MEMBERS, strict=True)):
         for j, (category, year, status) in enumerate(orders):
             refunded = {"PAID": 0, "PARTIALLY_REFUNDED": 1000, "REFUNDED": 5000}[status]
             await raw.insert(
@@ -198,7 +122,7 @@ async def _old_shape(raw: Raw) -> tuple[list[int], dict[str, int]]:
                 category,
                 status,
                 datetime(year, 6, 1, tzinfo=UTC),
-                now,
+                NOW,
                 member,
                 partner,
             )
@@ -212,7 +136,7 @@ async def _old_shape(raw: Raw) -> tuple[list[int], dict[str, int]]:
             mode,
             start,
             end,
-            now,
+            NOW,
         )
         surveys[title] = survey
         for kind, value in rules:
@@ -229,7 +153,7 @@ async def _old_shape(raw: Raw) -> tuple[list[int], dict[str, int]]:
             "INSERT INTO survey_version (survey_id, number, definition_hash, created_at) "
             "VALUES (?, 1, '', ?)",
             survey,
-            now,
+            NOW,
         )
     for member in members[:2]:
         await raw.insert(
@@ -240,50 +164,32 @@ async def _old_shape(raw: Raw) -> tuple[list[int], dict[str, int]]:
     return members, surveys
 
 
-async def main(url: str) -> dict[str, Any]:
-    config = tortoise_config(url)
-    postgres = not url.startswith("sqlite")
-    # given every app migrated, surveys only to the migration before audience rules
-    await migrate(config=config, target=BEFORE)
-    await Tortoise.close_connections()
-    for app in APPS:
-        if app != "surveys":
-            await migrate(config=config, target=f"{app}.__latest__")
-            await Tortoise.close_connections()
-    # and rows of the old shape, and who each old audience held
-    await Tortoise.init(config=config)
-    raw = Raw(postgres)
+async def _fill(raw: Raw) -> tuple[list[int], dict[str, int], dict[int, set[int]]]:
+    """The old shape, and who each old audience held."""
     members, surveys = await _old_shape(raw)
     before: dict[int, set[int]] = {s: set() for s in surveys.values()}
     for row in await raw.rows(OLD_AUDIENCES):
         before[row["survey_id"]].add(row["member_id"])
-    await Tortoise.close_connections()
-    # when every migration runs
-    await migrate(config=config)
-    await Tortoise.close_connections()
-    # then the same members are in each survey's audience
-    await Tortoise.init(config=config)
-    connect_all()
+    return members, surveys, before
+
+
+async def _read(raw: Raw, filled: tuple[list[int], dict[str, int], dict[int, set[int]]]) -> dict:
+    members, surveys, before = filled
     after: dict[int, set[int]] = {s: set() for s in surveys.values()}
     held = await open_surveys_of(members, datetime.now(UTC))
     for member, in_surveys in held.items():
         for survey in in_surveys:
             after[survey].add(member)
-    versions = (await Raw(postgres).rows("SELECT COUNT(*) AS n FROM survey_version"))[0]["n"]
-    rules = {
-        row["title"]: row["audience_rule"]
-        for row in await Raw(postgres).rows("SELECT title, audience_rule FROM survey")
-    }
-    await Tortoise.close_connections()
+    versions = (await raw.rows("SELECT COUNT(*) AS n FROM survey_version"))[0]["n"]
     return {
-        "surveys": {
+        "held": {
             title: {"before": sorted(before[s]), "after": sorted(after[s])}
             for title, s in surveys.items()
         },
         "versions": {"before": len(SURVEYS), "after": versions},
-        "rules": {k: json.loads(v) if isinstance(v, str) else v for k, v in rules.items()},
+        "rules": await raw.json_column("SELECT title AS key, audience_rule AS value FROM survey"),
     }
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(sys.argv[1]))))
+    scenario_main(BEFORE, _fill, _read)

@@ -3,9 +3,15 @@ audience is a rule of the segment language or a saved segment (or an explicit li
 
 from __future__ import annotations
 
-from koc.auth.models import StaffRole
+import pytest
+
+from koc.auth.models import StaffRole, StaffUser
+from koc.auth.viewer import StaffViewer
+from koc.errors import DomainErrors
 from koc.events import KocStatusChanged, publish
 from koc.members.models import LifecycleStage, MemberTag, Tag, TagFamily, TagGroup, TagSource
+from koc.surveys import rules, services
+from koc.surveys.models import QuestionKind, Survey, SurveyPurpose
 from tests.conftest import gid, make_member
 from tests.segments.factories import SEGMENT_UPDATE, create_segment
 from tests.surveys.helpers import (
@@ -211,3 +217,28 @@ async def test_a_bad_audience_is_refused_where_it_is_written(staff_client):
         data = await staff.execute(CREATE, {"input": survey_input(audience=audience)})
         errors = data["surveyCreate"]["errors"]
         assert [(e["field"], e["code"]) for e in errors] == [(field, code)], audience
+
+
+async def test_the_service_checks_the_audience_itself(app):
+    # given a survey definition made without the GraphQL adapter (a script, a job), whose
+    # audience is a saved segment that does not exist, or a rule naming an unknown stage
+    staff = await StaffUser.create(username="script", password_hash="x", role=StaffRole.OPERATOR)
+    actor = StaffViewer(staff_id=staff.id, username=staff.username, role=StaffRole.OPERATOR)
+    question = rules.QuestionSpec(key="q", kind=QuestionKind.TEXT, prompt="Why?", max_length=500)
+    cases = [
+        (rules.AudienceSpec(segment_id=99999), "audience.segmentId"),
+        (rules.AudienceSpec(rule={"stage": {"in": ["NOPE"]}}), "audience.rule.stage.in"),
+    ]
+    for audience, field in cases:
+        spec = rules.SurveySpec(
+            title="Scripted", purpose=SurveyPurpose.OTHER, questions=[question], audience=audience
+        )
+        # when it is created through the service
+        with pytest.raises(DomainErrors) as refused:
+            await services.create_survey(spec, actor=actor)
+        # then it is refused at the field with a typed code, not a failed insert, and nothing
+        # is written
+        assert [(e.field, str(e.code.value)) for e in refused.value.errors] == [
+            (field, "NOT_FOUND")
+        ]
+    assert await Survey.all().count() == 0

@@ -45,7 +45,7 @@ async def test_a_rule_grant_is_announced_to_partners_and_to_the_member(
             operator,
             code="VIP_LOUNGE",
             name="贵宾休息室",
-            eligibility={"tagIds": [gid("Tag", vip.id)]},
+            audience={"rule": {"tags": {"any": [gid("Tag", vip.id)]}}},
         )
     )["privilege"]
     member = await member_client()
@@ -83,7 +83,9 @@ async def test_a_privilege_created_for_many_announces_each_grant(
         await put_tag(m, vip)
     # when a privilege for VIPs is created (its job grants it to all of them)
     operator = await staff_client(StaffRole.OPERATOR)
-    await create_privilege(operator, code="VIP_GIFT", eligibility={"tagIds": [gid("Tag", vip.id)]})
+    await create_privilege(
+        operator, code="VIP_GIFT", audience={"rule": {"tags": {"any": [gid("Tag", vip.id)]}}}
+    )
     # then one privilege.granted per member reaches partners
     events = await _privilege_events(partner_client)
     assert sorted(e["data"]["member"]["id"] for e in events) == sorted(

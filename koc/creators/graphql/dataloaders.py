@@ -8,8 +8,6 @@ from typing import Any, NamedTuple
 
 from koc.creators import rules, signals
 from koc.creators.models import (
-    CampaignAudienceStage,
-    CampaignAudienceTag,
     CampaignParticipant,
     CampaignSubmission,
     KocApplication,
@@ -87,20 +85,6 @@ async def load_latest_applications(member_ids: Sequence[int]) -> list[KocApplica
 
 async def load_campaigns(ids: Sequence[int]) -> list[KocCampaign | None]:
     return by_key(await KocCampaign.filter(id__in=list(ids)), ids, lambda c: c.id)
-
-
-async def load_audience_stage_ids(campaign_ids: Sequence[int]) -> list[list[int]]:
-    rows = await CampaignAudienceStage.filter(campaign_id__in=list(campaign_ids)).values_list(
-        "campaign_id", "stage_id"
-    )
-    return [[r[1] for r in g] for g in group_by_key(rows, campaign_ids, lambda r: r[0])]
-
-
-async def load_audience_tag_ids(campaign_ids: Sequence[int]) -> list[list[int]]:
-    rows = await CampaignAudienceTag.filter(campaign_id__in=list(campaign_ids)).values_list(
-        "campaign_id", "tag_id"
-    )
-    return [[r[1] for r in g] for g in group_by_key(rows, campaign_ids, lambda r: r[0])]
 
 
 async def load_participations(member_ids: Sequence[int]) -> list[list[CampaignParticipant]]:

@@ -13,7 +13,7 @@ from koc.creators.graphql.types import KocRole, KocScoringSignal, KocStatus
 from koc.creators.models import KocRole as Role
 from koc.graphql.boundary import MaxLength
 from koc.graphql.enums import enum_type
-from koc.graphql.ids import decode_ids
+from koc.segments.graphql.inputs import AudienceInput
 
 
 @strawberry.input(description="A member applies to become a KOC.")
@@ -77,14 +77,11 @@ class KocRolesSetInput:
     reason: str = strawberry.field(description="Why, 1-500 characters; kept in the history.")
 
 
-@strawberry.input(description="Who a campaign is open to; every given condition must hold.")
-class KocCampaignAudienceInput:
-    stages: list[str] = strawberry.field(
-        default_factory=list, description="Stage codes, any of (empty: every stage)."
-    )
-    tag_ids: list[relay.GlobalID] = strawberry.field(
-        default_factory=list, description="Tags, any of (empty: no tag needed)."
-    )
+@strawberry.input(
+    description="Who a campaign is open to: members a rule or a saved segment holds (neither: "
+    "every member), who also reach minScore for the campaign's role when given."
+)
+class KocCampaignAudienceInput(AudienceInput):
     min_score: float | None = strawberry.field(
         default=None, description="Minimum candidate score for the campaign's role."
     )
@@ -110,16 +107,15 @@ class KocCampaignCreateInput:
     )
 
     def to_input(self) -> campaigns.CampaignInput:
-        audience = self.audience or KocCampaignAudienceInput()
+        given = self.audience or KocCampaignAudienceInput()
         return campaigns.CampaignInput(
             title=self.title,
             brief=self.brief,
             role=Role(self.role),
             starts_at=self.starts_at,
             ends_at=self.ends_at,
-            stages=list(audience.stages),
-            tag_ids=decode_ids(audience.tag_ids, "Tag", "audience.tagIds"),
-            min_score=audience.min_score,
+            audience=given.to_audience("audience", required=False),
+            min_score=given.min_score,
             capacity=self.capacity,
         )
 

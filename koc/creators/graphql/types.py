@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -26,6 +26,7 @@ from koc.graphql.loaders import loader
 from koc.graphql.permissions import forbidden
 from koc.members.graphql import dataloaders as member_dl
 from koc.members.graphql import types as member_types
+from koc.segments.graphql.types import Audience, rule_json
 
 if TYPE_CHECKING:
     from koc.members.graphql.types import LifecycleStage, Member, Tag
@@ -453,25 +454,15 @@ class KocSubmission(relay.Node):
         return [cls.from_model(r) if r else None for r in rows]
 
 
-@strawberry.type(description="Who a campaign is open to; every given condition must hold.")
-class KocCampaignAudience:
+@strawberry.type(
+    description="Who a campaign is open to: members its rule or saved segment holds (neither: "
+    "every member) who reach minScore for its role. The rule and the segment are shown to staff "
+    "only (null for others)."
+)
+class KocCampaignAudience(Audience):
     min_score: float | None = strawberry.field(
         description="Minimum candidate score for the campaign's role."
     )
-    stage_ids: strawberry.Private[list[int]]
-    tag_ids: strawberry.Private[list[int]]
-
-    @strawberry.field(description="Lifecycle stages, any of (empty: every stage).")
-    async def stages(self, info: Info) -> list[LazyStage]:
-        rows = await loader(info, member_dl.load_stages).load_many(self.stage_ids)
-        return [member_types.LifecycleStage.from_model(s) for s in rows if s]
-
-    @strawberry.field(description="Tags, holding any of them (empty: no tag needed; staff only).")
-    async def tags(self, info: Info) -> list[LazyTag]:
-        if not is_staff(info.context.viewer):
-            raise forbidden()
-        rows = await loader(info, member_dl.load_tags).load_many(self.tag_ids)
-        return [member_types.Tag.from_model(t) for t in rows if t]
 
 
 @strawberry.type(description="A recruitment campaign for one KOC role, e.g. a content challenge.")
@@ -486,8 +477,8 @@ class KocCampaign(relay.Node):
     participant_count: int = strawberry.field(description="Members signed up.")
     created_at: datetime = strawberry.field(description="When it was created (UTC).")
     min_score: strawberry.Private[float | None]
-    has_stages: strawberry.Private[bool]
-    has_tags: strawberry.Private[bool]
+    audience_rule: strawberry.Private[dict[str, Any] | None]
+    audience_segment_id: strawberry.Private[int | None]
 
     @classmethod
     def from_model(cls, c: models.KocCampaign) -> KocCampaign:
@@ -502,8 +493,8 @@ class KocCampaign(relay.Node):
             participant_count=c.participant_count,
             created_at=c.created_at,
             min_score=c.min_score,
-            has_stages=c.has_stage_audience,
-            has_tags=c.has_tag_audience,
+            audience_rule=c.audience_rule,
+            audience_segment_id=c.audience_segment_id,
         )
 
     @strawberry.field(description="UPCOMING, OPEN or ENDED, from the time window.")
@@ -518,14 +509,13 @@ class KocCampaign(relay.Node):
         return None if self.capacity is None else max(0, self.capacity - self.participant_count)
 
     @strawberry.field(description="Who the campaign is open to.")
-    async def audience(self, info: Info) -> KocCampaignAudience:
-        stage_ids = (
-            await loader(info, dl.load_audience_stage_ids).load(self.id) if self.has_stages else []
+    def audience(self, info: Info) -> KocCampaignAudience:
+        staff = is_staff(info.context.viewer)
+        return KocCampaignAudience(
+            min_score=self.min_score,
+            rule=rule_json(self.audience_rule) if staff and self.audience_rule else None,
+            segment_id=self.audience_segment_id if staff else None,
         )
-        tag_ids = (
-            await loader(info, dl.load_audience_tag_ids).load(self.id) if self.has_tags else []
-        )
-        return KocCampaignAudience(min_score=self.min_score, stage_ids=stage_ids, tag_ids=tag_ids)
 
     @strawberry.field(description="For a signed-in member: whether they joined.")
     async def joined(self, info: Info) -> bool:

@@ -10,11 +10,10 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from orjson import dumps, loads
-from tortoise import fields, migrations
-from tortoise.fields.base import OnDelete
-from tortoise.fields.data import JSON_DUMPS
+from tortoise import migrations
 from tortoise.migrations import operations as ops
+
+from koc.migrations.operations import DropColumn, add_audience, write_rules
 
 
 def _iso(value: Any) -> str:
@@ -50,7 +49,6 @@ def audience_rule(rows: list[tuple[str, Any, Any]], bought_from: Any, bought_to:
 
 async def rows_to_rules(apps, schema_editor) -> None:
     client = schema_editor.client
-    postgres = client.capabilities.dialect == "postgres"
     surveys = await client.execute_query_dict(
         "SELECT id, bought_from, bought_to FROM survey WHERE audience_mode = 'RULES'"
     )
@@ -59,29 +57,11 @@ async def rows_to_rules(apps, schema_editor) -> None:
         "SELECT survey_id, kind, value, tag_id FROM survey_audience_rule ORDER BY id"
     ):
         rows[row["survey_id"]].append((row["kind"], row["value"], row["tag_id"]))
-    update = (
-        "UPDATE survey SET audience_rule = $1::text::jsonb WHERE id = $2"
-        if postgres
-        else "UPDATE survey SET audience_rule = ? WHERE id = ?"
+    await write_rules(
+        client,
+        "survey",
+        {s["id"]: audience_rule(rows[s["id"]], s["bought_from"], s["bought_to"]) for s in surveys},
     )
-    for survey in surveys:
-        rule = audience_rule(rows[survey["id"]], survey["bought_from"], survey["bought_to"])
-        if rule is not None:
-            await client.execute_query(update, [dumps(rule).decode(), survey["id"]])
-
-
-class DropColumn(ops.RemoveField):
-    """RemoveField, but on SQLite with ``ALTER TABLE ... DROP COLUMN`` (SQLite 3.35+) instead of
-    Tortoise's rebuild of the table: the rebuild drops the old ``survey`` table, and with foreign
-    keys on, dropping it cascades to every row that points at a survey (versions, questions,
-    responses, explicit audiences). tests/surveys/test_audience_migration.py caught it."""
-
-    async def database_forward(self, app_label, old_state, new_state, state_editor=None) -> None:
-        if state_editor is None or state_editor.client.capabilities.dialect != "sqlite":
-            await super().database_forward(app_label, old_state, new_state, state_editor)
-            return
-        # Only the Survey model's columns are dropped here: its table is "survey".
-        await state_editor.client.execute_script(f'ALTER TABLE "survey" DROP COLUMN "{self.name}"')
 
 
 class Migration(migrations.Migration):
@@ -94,26 +74,9 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
-        ops.AddField(
-            model_name="Survey",
-            name="audience_rule",
-            field=fields.JSONField(null=True, encoder=JSON_DUMPS, decoder=loads),
-        ),
-        ops.AddField(
-            model_name="Survey",
-            name="audience_segment",
-            field=fields.ForeignKeyField(
-                "segments.Segment",
-                source_field="audience_segment_id",
-                null=True,
-                db_constraint=True,
-                to_field="id",
-                related_name=False,
-                on_delete=OnDelete.RESTRICT,
-            ),
-        ),
+        *add_audience("Survey"),
         ops.RunPython(rows_to_rules),
-        DropColumn(model_name="Survey", name="bought_from"),
-        DropColumn(model_name="Survey", name="bought_to"),
+        DropColumn(model_name="Survey", name="bought_from", table="survey"),
+        DropColumn(model_name="Survey", name="bought_to", table="survey"),
         ops.DeleteModel(name="SurveyAudienceRule"),
     ]

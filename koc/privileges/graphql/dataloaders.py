@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from koc.graphql.loaders import by_key, group_by_key
 from koc.privileges.models import (
     Channel,
-    EligibilityMatch,
     GrantSource,
     GrantStatus,
     Privilege,
@@ -23,18 +22,15 @@ from koc.rows import RowsByKey
 
 
 class PrivilegeRow(NamedTuple):
-    """What the Privilege type and the eligibility criteria read of a privilege."""
+    """What the Privilege type reads of a privilege."""
 
     id: int
     code: str
     name: str
     description: str
     kind: PrivilegeKind
-    match: EligibilityMatch
-    koc_roles: list[str]
-    stages: list[str]
-    badges: list[str]
-    tag_ids: list[int]
+    audience_rule: dict[str, Any] | None
+    audience_segment_id: int | None
     starts_at: datetime | None
     ends_at: datetime | None
     total_stock: int | None

@@ -8,35 +8,10 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from koc.graphql.ids import decode_ids
+from koc.members.audience import Audience
 from koc.privileges.catalogue import PrivilegeData
-from koc.privileges.graphql.types import Channel, EligibilityMatch, PrivilegeKind, QuotaPeriod
-from koc.privileges.rules import Criteria
-
-
-@strawberry.input(
-    description="Who receives a privilege automatically. Each role, stage, badge and tag is "
-    "one condition; leave all empty for a privilege granted by staff only."
-)
-class EligibilityInput:
-    match: EligibilityMatch = strawberry.field(  # type: ignore[valid-type]
-        default=EligibilityMatch.ANY, description="ANY or ALL of the conditions."
-    )
-    koc_roles: list[str] = strawberry.field(
-        default_factory=list, description="KOC role codes; * means any KOC role."
-    )
-    stages: list[str] = strawberry.field(default_factory=list, description="Stage codes.")
-    badges: list[str] = strawberry.field(default_factory=list, description="Badge codes.")
-    tag_ids: list[relay.GlobalID] = strawberry.field(default_factory=list, description="Tags.")
-
-    def to_criteria(self) -> Criteria:
-        return Criteria(
-            match=self.match,
-            koc_roles=tuple(self.koc_roles),
-            stages=tuple(self.stages),
-            badges=tuple(self.badges),
-            tag_ids=tuple(decode_ids(self.tag_ids, "Tag", "eligibility.tagIds")),
-        )
+from koc.privileges.graphql.types import Channel, PrivilegeKind, QuotaPeriod
+from koc.segments.graphql.inputs import AudienceInput
 
 
 @strawberry.input(description="A new privilege.")
@@ -45,8 +20,10 @@ class PrivilegeCreateInput:
     name: str = strawberry.field(description="Display name, 1-64 characters.")
     kind: PrivilegeKind = strawberry.field(description="What sort of privilege.")  # type: ignore[valid-type]
     description: str = strawberry.field(default="", description="What the member gets.")
-    eligibility: EligibilityInput | None = strawberry.field(
-        default=None, description="Who receives it automatically; omit for staff grants only."
+    audience: AudienceInput | None = strawberry.field(
+        default=None,
+        description="Who receives it automatically (and loses it when they stop matching): a "
+        "rule or a saved segment. Omit for staff grants only.",
     )
     starts_at: datetime | None = strawberry.field(default=None, description="Usable from.")
     ends_at: datetime | None = strawberry.field(default=None, description="Usable until.")
@@ -70,7 +47,7 @@ class PrivilegeCreateInput:
             name=self.name,
             kind=self.kind,
             description=self.description,
-            criteria=self.eligibility.to_criteria() if self.eligibility else Criteria(),
+            audience=self.audience.to_audience() if self.audience else Audience(),
             starts_at=self.starts_at,
             ends_at=self.ends_at,
             total_stock=self.total_stock,
@@ -86,15 +63,15 @@ CLEARABLE = ("starts_at", "ends_at", "total_stock", "grant_days")
 
 
 @strawberry.input(
-    description="Changes to a privilege; omitted fields stay. Eligibility is replaced as a "
+    description="Changes to a privilege; omitted fields stay. The audience is replaced as a "
     "whole, and every member's automatic grant is re-evaluated."
 )
 class PrivilegeUpdateInput:
     id: relay.GlobalID = strawberry.field(description="The Privilege.")
     name: str | None = strawberry.field(default=strawberry.UNSET, description="Display name.")
     description: str | None = strawberry.field(default=strawberry.UNSET, description="Text.")
-    eligibility: EligibilityInput | None = strawberry.field(
-        default=strawberry.UNSET, description="New eligibility; null: staff grants only."
+    audience: AudienceInput | None = strawberry.field(
+        default=strawberry.UNSET, description="New audience; null: staff grants only."
     )
     starts_at: datetime | None = strawberry.field(
         default=strawberry.UNSET, description="Usable from; null clears."
@@ -139,8 +116,8 @@ class PrivilegeUpdateInput:
             if value is strawberry.UNSET or (value is None and name not in CLEARABLE):
                 continue
             found[name] = value
-        if self.eligibility is not strawberry.UNSET:
-            found["criteria"] = self.eligibility.to_criteria() if self.eligibility else Criteria()
+        if self.audience is not strawberry.UNSET:
+            found["audience"] = self.audience.to_audience() if self.audience else Audience()
         return found
 
 

@@ -153,7 +153,7 @@ class Mutation:
     @mutation(
         allow=IsOperator,
         description="Change a privilege; the payload's job makes automatic grants follow the new "
-        "eligibility.",
+        "audience.",
     )
     async def privilege_update(
         self, viewer: StaffViewer, input: PrivilegeUpdateInput

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -16,11 +17,11 @@ from koc.graphql.errors import error_type, errors_of
 from koc.graphql.loaders import loader
 from koc.privileges import models
 from koc.privileges.codes import CodeCheck
-from koc.privileges.eligibility import criteria_of
 from koc.privileges.errors import PrivilegeErrorCode
 from koc.privileges.graphql import dataloaders as dl
 from koc.privileges.rules import period_key
 from koc.privileges.usable import effective_status
+from koc.segments.graphql.types import Audience
 
 PrivilegeKind = enum_type(
     models.PrivilegeKind,
@@ -33,12 +34,6 @@ PrivilegeKind = enum_type(
     TICKET="A conference ticket, with seats.",
     SERVICE="A service.",
     OTHER="Anything else.",
-)
-EligibilityMatch = enum_type(
-    models.EligibilityMatch,
-    "How a privilege's eligibility conditions combine.",
-    ANY="One listed condition is enough.",
-    ALL="Every listed condition must hold.",
 )
 Channel = enum_type(
     models.Channel,
@@ -92,20 +87,6 @@ def _privileged_reader(info: Info) -> bool:
     return is_staff(viewer) or is_partner_with(viewer, PartnerScope.PRIVILEGES_REDEEM)
 
 
-@strawberry.type(
-    description="Who a privilege is for. Each role, stage, badge and tag is one condition."
-)
-class Eligibility:
-    match: EligibilityMatch = strawberry.field(description="ANY or ALL of the conditions.")  # type: ignore[valid-type]
-    koc_roles: list[str] = strawberry.field(description="KOC role codes; * means any role.")
-    stages: list[str] = strawberry.field(description="Lifecycle stage codes.")
-    badges: list[str] = strawberry.field(description="Badge codes (held, not revoked).")
-    tag_ids: list[relay.GlobalID] = strawberry.field(description="Tags (Tag IDs).")
-    automatic: bool = strawberry.field(
-        description="False when no condition is set: granted by staff only."
-    )
-
-
 @strawberry.type(description="An exclusive right (专属特权) for KOCs or certain member layers.")
 class Privilege(relay.Node):
     id: relay.NodeID[int]
@@ -113,7 +94,6 @@ class Privilege(relay.Node):
     name: str = strawberry.field(description="Display name.")
     description: str = strawberry.field(description="What the member gets.")
     kind: PrivilegeKind = strawberry.field(description="What sort of privilege.")  # type: ignore[valid-type]
-    eligibility: Eligibility = strawberry.field(description="Who receives it automatically.")
     starts_at: datetime | None = strawberry.field(description="Usable from (UTC), null: now.")
     ends_at: datetime | None = strawberry.field(description="Usable until (UTC), null: open.")
     total_stock: int | None = strawberry.field(
@@ -128,24 +108,26 @@ class Privilege(relay.Node):
     )
     active: bool = strawberry.field(description="False: withdrawn from the catalog.")
     created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    audience_rule: strawberry.Private[dict[str, Any] | None]
+    audience_segment_id: strawberry.Private[int | None]
+
+    @strawberry.field(
+        description="Who receives it automatically, and loses it when they no longer match: a "
+        "rule or a saved segment. Null: granted by staff only (and for callers other than staff)."
+    )
+    def audience(self, info: Info) -> Audience | None:
+        if not is_staff(info.context.viewer):
+            return None
+        return Audience.of(self.audience_rule, self.audience_segment_id)
 
     @classmethod
     def from_model(cls, p: models.Privilege | dl.PrivilegeRow) -> Privilege:
-        criteria = criteria_of(p)
         return cls(
             id=p.id,
             code=p.code,
             name=p.name,
             description=p.description,
             kind=p.kind,
-            eligibility=Eligibility(
-                match=criteria.match,
-                koc_roles=list(criteria.koc_roles),
-                stages=list(criteria.stages),
-                badges=list(criteria.badges),
-                tag_ids=[relay.GlobalID("Tag", str(t)) for t in criteria.tag_ids],
-                automatic=criteria.automatic,
-            ),
             starts_at=p.starts_at,
             ends_at=p.ends_at,
             total_stock=p.total_stock,
@@ -156,6 +138,8 @@ class Privilege(relay.Node):
             grant_days=p.grant_days,
             active=p.active,
             created_at=p.created_at,
+            audience_rule=p.audience_rule,
+            audience_segment_id=p.audience_segment_id,
         )
 
     @classmethod

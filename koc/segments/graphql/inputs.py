@@ -15,9 +15,12 @@ import strawberry
 from strawberry import relay
 
 from koc.creators.graphql.types import KocStatus
+from koc.errors import DomainError
 from koc.graphql.boundary import MaxLength
 from koc.graphql.ids import decode_id, decode_ids
+from koc.members.audience import Audience
 from koc.orders.graphql.types import MemberEventKind
+from koc.segments.errors import SegmentErrorCode
 
 CODE = [MaxLength(chars=64)]
 SHORT_CODE = [MaxLength(chars=32)]  # stage codes, KOC roles
@@ -289,15 +292,32 @@ class SegmentUpdateInput:
     )
 
 
-@strawberry.input(description="Who to list or change: a rule, or a saved segment (not both).")
+@strawberry.input(
+    description="Who something is for: a rule, or a saved segment (its rule as it is when used); "
+    "one of them, not both."
+)
 class AudienceInput:
     rule: SegmentRuleInput | None = strawberry.field(default=None, description="A rule.")
     segment_id: relay.GlobalID | None = strawberry.field(default=None, description="A Segment.")
 
-    def to_ids(self) -> tuple[dict[str, Any] | None, int | None]:
-        """(the rule's JSON form, the segment id): exactly one is set."""
-        segment = decode_id(self.segment_id, "Segment", "segmentId") if self.segment_id else None
-        return (self.rule.to_json() if self.rule else None), segment
+    def to_audience(self, path: str = "audience", required: bool = True) -> Audience:
+        """The audience with its global IDs decoded, errors naming the field inside ``path``
+        (``audience.rule.any[0].tags.any``); neither rule nor segment is refused unless not
+        ``required`` (every member). Whether the rule holds together and what it names exists
+        is the service's check (koc.members.audience.check)."""
+        at = f"{path}." if path else ""
+        if (
+            self.rule is not None
+            and self.segment_id is not None
+            or (required and self.rule is None and self.segment_id is None)
+        ):
+            raise DomainError(
+                SegmentErrorCode.INVALID, "Give a rule or a segmentId, not both.", path or None
+            )
+        segment = (
+            decode_id(self.segment_id, "Segment", f"{at}segmentId") if self.segment_id else None
+        )
+        return Audience(self.rule.to_json(f"{at}rule") if self.rule else None, segment)
 
 
 @strawberry.input(description="A tag rule: members of the segment carry the tag, automatically.")

@@ -78,7 +78,8 @@ class Mutation:
 
     @mutation(
         allow=IsOperator,
-        description="Delete a segment no tag or stage rule and no survey audience uses.",
+        description="Delete a segment no tag or stage rule uses and that is no survey's, "
+        "privilege's or campaign's audience.",
     )
     async def segment_delete(self, viewer: StaffViewer, id: NodeId) -> SegmentDeletePayload:
         await services.delete_segment(decode_id(id, "Segment", "id"), actor=viewer)

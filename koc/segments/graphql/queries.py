@@ -40,9 +40,9 @@ class Query:
     async def segment_members(
         self, audience: AudienceInput, first: First = None, after: After = None
     ) -> Connection[Member]:
-        rule, segment_id = audience.to_ids()
+        given = audience.to_audience("")
         return await paginate(
-            await services.audience_members(rule, segment_id),
+            await services.audience_members(given.rule, given.segment_id),
             first=first,
             after=after,
             to_node=Member.from_model,

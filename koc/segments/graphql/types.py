@@ -107,6 +107,34 @@ class Segment(relay.Node):
         return [cls.from_model(r) if r else None for r in rows]
 
 
+@strawberry.type(
+    description="Who something is for (a privilege, a campaign): a rule or a saved segment."
+)
+class Audience:
+    rule: JSON | None = strawberry.field(
+        description="The rule, in the shape of SegmentRuleInput (can be sent back as one); null "
+        "when a saved segment is the audience."
+    )
+    segment_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, rule: dict[str, Any] | None, segment_id: int | None) -> Audience | None:
+        """The audience of a stored rule or segment id; None when neither is set."""
+        if rule is None and segment_id is None:
+            return None
+        return cls(rule=rule_json(rule) if rule is not None else None, segment_id=segment_id)
+
+    @strawberry.field(
+        description="The saved segment that is the audience (its rule as it is now; staff only, "
+        "null for others)."
+    )
+    async def segment(self, info: Info) -> Segment | None:
+        if self.segment_id is None or not is_staff(info.context.viewer):
+            return None
+        row = await loader(info, load_segments).load(self.segment_id)
+        return Segment.from_model(row) if row else None
+
+
 @strawberry.type(description="Who a segment held when something used it.")
 class SegmentSnapshot:
     used_for: str = strawberry.field(description="What used it, e.g. survey:12.")

@@ -10,7 +10,6 @@ from strawberry import relay
 from koc.graphql.boundary import MaxLength
 from koc.graphql.ids import decode_id, decode_ids
 from koc.segments.graphql.inputs import SegmentRuleInput
-from koc.segments.services import audience_rule
 from koc.surveys import rules
 from koc.surveys.graphql.types import (
     SurveyInterest,
@@ -38,19 +37,13 @@ class SurveyAudienceInput:
         default=None, description="An explicit list of members instead of a rule."
     )
 
-    async def to_spec(self) -> rules.AudienceSpec:
-        """The audience, its rule or segment checked against the brand's data."""
-        rule = self.rule.to_json("audience.rule") if self.rule is not None else None
-        segment = (
-            decode_id(self.segment_id, "Segment", "audience.segmentId")
-            if self.segment_id is not None
-            else None
-        )
-        if rule is not None or segment is not None:
-            await audience_rule(rule, segment, "audience")
+    def to_spec(self) -> rules.AudienceSpec:
+        """The audience with its global IDs decoded (the service checks it against the data)."""
         return rules.AudienceSpec(
-            rule=rule,
-            segment_id=segment,
+            rule=self.rule.to_json("audience.rule") if self.rule is not None else None,
+            segment_id=decode_id(self.segment_id, "Segment", "audience.segmentId")
+            if self.segment_id is not None
+            else None,
             member_ids=decode_ids(self.member_ids, "Member", "audience.memberIds")
             if self.member_ids is not None
             else None,
@@ -176,7 +169,7 @@ class SurveyCreateInput:
             anonymous=self.anonymous,
             closes_at=self.closes_at,
             response_cap=self.response_cap,
-            audience=await self.audience.to_spec() if self.audience else rules.AudienceSpec(),
+            audience=self.audience.to_spec() if self.audience else rules.AudienceSpec(),
         )
 
 
