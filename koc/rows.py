@@ -27,9 +27,10 @@ from typing import Any, Generic, TypeVar
 
 from tortoise.models import Model
 
-from koc.db import db_value, fetch, table_of
+from koc.db import db_value, fetch, on_postgres, table_of
 
 R = TypeVar("R", bound=tuple[Any, ...])
+M = TypeVar("M", bound=Model)
 
 
 def _bucket(size: int) -> int:
@@ -183,3 +184,59 @@ class RowsByKey(Generic[R]):
         make = row_maker(self.row)
         params = [db_value(v) for v in self.equal.values()]
         return [make(r) for r in await fetch_by_keys(self.statement, keys, params)]
+
+
+# --- whole rows as model instances, without building the statement each time ------------------
+#
+# For the writes of an order batch, which read a few rows by key, change them and write them
+# back (``koc.db.update_rows``), or insert new ones: the model's constructor turns the driver's
+# values into Python's as the ORM's own reads do, but such an instance is not known to the ORM
+# as stored: read and write it through these helpers and ``update_rows``, never ``save()``.
+
+
+@functools.cache
+def _columns(model: type[Model]) -> tuple[str, list[str], list[str]]:
+    """The table, its field names and their columns, the primary key first."""
+    table, described = table_of(model)
+    return table, [c["name"] for c in described], [f'"{c["db_column"]}"' for c in described]
+
+
+async def fetch_models(
+    model: type[M], key: str, keys: Sequence[Any], *, lock: bool = False
+) -> list[M]:
+    """Every column of the rows of ``model`` whose ``key`` column is one of ``keys``, as
+    instances ordered by ``key``; with ``lock``, locked for update (PostgreSQL; SQLite's one
+    writer needs no row lock)."""
+    table, names, columns = _columns(model)
+    sql = f'SELECT {", ".join(columns)} FROM "{table}" WHERE "{key}" IN ({{keys}}) ORDER BY "{key}"'
+    if lock and on_postgres():
+        sql += " FOR UPDATE"
+    return [model(**dict(zip(names, row, strict=True))) for row in await fetch_by_keys(sql, keys)]
+
+
+async def insert_models(instances: Sequence[M]) -> list[M]:
+    """Insert these new rows of one model (their primary key generated), those that conflict
+    with a unique constraint left out: the ones inserted come back as stored, with their
+    keys. One statement (``INSERT ... ON CONFLICT DO NOTHING RETURNING``) per 500 rows."""
+    if not instances:
+        return []
+    model = type(instances[0])
+    table, names, columns = _columns(model)
+    one = "(" + ", ".join("?" * (len(names) - 1)) + ")"  # the primary key first: generated
+    stored: list[M] = []
+    for start in range(0, len(instances), 500):
+        chunk = instances[start : start + 500]
+        sql = (
+            f'INSERT INTO "{table}" ({", ".join(columns[1:])}) VALUES'
+            f" {', '.join([one] * len(chunk))}"
+            f" ON CONFLICT DO NOTHING RETURNING {', '.join(columns)}"
+        )
+        params = [_to_db(getattr(i, name)) for i in chunk for name in names[1:]]
+        stored += [model(**dict(zip(names, row, strict=True))) for row in await fetch(sql, params)]
+    return stored
+
+
+def _to_db(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        raise TypeError("insert_models does not write JSON columns")
+    return db_value(value)
