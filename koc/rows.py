@@ -195,33 +195,49 @@ class RowsByKey(Generic[R]):
 
 
 @functools.cache
-def _columns(model: type[Model]) -> tuple[str, list[str], list[str]]:
-    """The table, its field names and their columns, the primary key first."""
+def _columns(model: type[Model]) -> tuple[str, list[str], list[str], frozenset[str]]:
+    """The table, its field names and their quoted columns (the primary key first), and the
+    fields an insert stamps with the time (``auto_now``, ``auto_now_add``) when they are unset."""
     table, described = table_of(model)
-    return table, [c["name"] for c in described], [f'"{c["db_column"]}"' for c in described]
+    stamped = frozenset(c["name"] for c in described if c.get("auto_now") or c.get("auto_now_add"))
+    return (
+        table,
+        [c["name"] for c in described],
+        [f'"{c["db_column"]}"' for c in described],
+        stamped,
+    )
 
 
 async def fetch_models(
-    model: type[M], key: str, keys: Sequence[Any], *, lock: bool = False
+    model: type[M], key: str, keys: Sequence[Any], *, lock: bool = False, order_by: str = ""
 ) -> list[M]:
     """Every column of the rows of ``model`` whose ``key`` column is one of ``keys``, as
-    instances ordered by ``key``; with ``lock``, locked for update (PostgreSQL; SQLite's one
-    writer needs no row lock)."""
-    table, names, columns = _columns(model)
-    sql = f'SELECT {", ".join(columns)} FROM "{table}" WHERE "{key}" IN ({{keys}}) ORDER BY "{key}"'
+    instances ordered by ``order_by`` (by default ``key``); with ``lock``, locked for update
+    (PostgreSQL; SQLite's one writer needs no row lock)."""
+    table, names, columns, _ = _columns(model)
+    sql = (
+        f'SELECT {", ".join(columns)} FROM "{table}" WHERE "{key}" IN ({{keys}})'
+        f' ORDER BY "{order_by or key}"'
+    )
     if lock and on_postgres():
         sql += " FOR UPDATE"
     return [model(**dict(zip(names, row, strict=True))) for row in await fetch_by_keys(sql, keys)]
 
 
-async def insert_models(instances: Sequence[M]) -> list[M]:
-    """Insert these new rows of one model (their primary key generated), those that conflict
-    with a unique constraint left out: the ones inserted come back as stored, with their
-    keys. One statement (``INSERT ... ON CONFLICT DO NOTHING RETURNING``) per 500 rows."""
+async def insert_models(instances: Sequence[M], *, ignore_conflicts: bool = False) -> list[M]:
+    """Insert these new rows of one model (their primary key generated); they come back as
+    stored, with their keys. A row that breaks a unique constraint fails the statement
+    (``IntegrityError``) or, with ``ignore_conflicts``, is left out. One statement
+    (``INSERT ... RETURNING``) per 500 rows."""
     if not instances:
         return []
     model = type(instances[0])
-    table, names, columns = _columns(model)
+    table, names, columns, stamped = _columns(model)
+    now = datetime.now(UTC)
+    for instance in instances:
+        for name in stamped:
+            if getattr(instance, name) is None:
+                setattr(instance, name, now)
     one = "(" + ", ".join("?" * (len(names) - 1)) + ")"  # the primary key first: generated
     stored: list[M] = []
     for start in range(0, len(instances), 500):
@@ -229,7 +245,8 @@ async def insert_models(instances: Sequence[M]) -> list[M]:
         sql = (
             f'INSERT INTO "{table}" ({", ".join(columns[1:])}) VALUES'
             f" {', '.join([one] * len(chunk))}"
-            f" ON CONFLICT DO NOTHING RETURNING {', '.join(columns)}"
+            f"{' ON CONFLICT DO NOTHING' if ignore_conflicts else ''}"
+            f" RETURNING {', '.join(columns)}"
         )
         params = [_to_db(getattr(i, name)) for i in chunk for name in names[1:]]
         stored += [model(**dict(zip(names, row, strict=True))) for row in await fetch(sql, params)]
@@ -237,6 +254,6 @@ async def insert_models(instances: Sequence[M]) -> list[M]:
 
 
 def _to_db(value: Any) -> Any:
-    if isinstance(value, dict | list):
-        raise TypeError("insert_models does not write JSON columns")
+    if isinstance(value, dict | list):  # a JSON column: both engines take its text
+        return json.dumps(value, separators=(",", ":"))
     return db_value(value)

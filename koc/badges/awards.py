@@ -37,7 +37,7 @@ from koc.events.memo import once_per_batch
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import Member
 from koc.orders.models import Order, OrderStatus
-from koc.rows import fetch_by_keys
+from koc.rows import fetch_by_keys, insert_models
 
 # Members handled per statement when a rule is applied to everyone.
 CHUNK = 5000
@@ -95,7 +95,7 @@ async def _give_many(
         ]
     )
     reasons = {(m, b.id): reason for m, b, reason in awards}
-    await BadgeAwardEvent.bulk_create(
+    await insert_models(
         [
             BadgeAwardEvent(
                 member_id=member_id,

@@ -80,7 +80,8 @@ def apply_scores(row: MemberSignals, weights: Mapping[Signal, SignalWeight], now
 
 async def _locked_rows(member_ids: Sequence[int]) -> dict[int, MemberSignals]:
     return {
-        r.member_id: r for r in await fetch_models(MemberSignals, "member_id", member_ids, lock=True)
+        r.member_id: r
+        for r in await fetch_models(MemberSignals, "member_id", member_ids, lock=True)
     }
 
 
@@ -120,7 +121,8 @@ async def update_signals_many(changes: Sequence[tuple[int, Change]]) -> dict[int
             )
         }
         created = await insert_models(
-            [MemberSignals(member_id=m, is_koc=m in ranked_out) for m in missing]
+            [MemberSignals(member_id=m, is_koc=m in ranked_out) for m in missing],
+            ignore_conflicts=True,
         )
         rows.update((r.member_id, r) for r in created)
         if len(created) < len(missing):  # a concurrent signal created those first

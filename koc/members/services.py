@@ -36,6 +36,7 @@ from koc.members.models import (
 )
 from koc.members.stages import TEMPLATES, auto_rule_for_order_count, should_advance
 from koc.members.tag_removals import drop_member_tags
+from koc.rows import insert_models
 
 # A bulk tag change by filter touches at most this many members in one call.
 BULK_LIMIT = 100_000
@@ -184,8 +185,7 @@ async def count_orders(changes: Sequence[tuple[Member, int]]) -> None:
             )
             member.stage_id = stage.id
             moved[member.id] = member
-    if transitions:
-        await StageTransition.bulk_create(transitions)
+    await insert_models(transitions)
     await update_rows([member for member, _ in changes], ["order_count", "stage_id"])
     await publish_many([MemberStageChanged(member=m) for m in moved.values()])
 

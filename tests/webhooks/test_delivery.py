@@ -193,7 +193,9 @@ async def test_replay_from_a_position_sends_the_same_events_again(
     (_, first_id), (second_position, second_id) = by_position
     assert sorted(first) == sorted([first_id, second_id])
     # when the subscription is replayed from the second order's position
-    replayed = await admin.execute(REPLAY, {"input": {"id": sub_id, "fromPosition": second_position}})
+    replayed = await admin.execute(
+        REPLAY, {"input": {"id": sub_id, "fromPosition": second_position}}
+    )
     assert replayed["webhookSubscriptionReplay"] == {"replayedCount": 1, "errors": []}
     await run_due(local_settings)
     # then that event is sent again, with its webhook-id of the first time
