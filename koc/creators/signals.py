@@ -40,7 +40,7 @@ from koc.events import (
     SurveyResponded,
     after_handlers,
 )
-from koc.events.memo import once_per_batch
+from koc.events.memo import once_per_version
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import Member
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
@@ -68,7 +68,7 @@ async def load_weights() -> dict[Signal, SignalWeight]:
         row = await ScoringConfig.get_or_none(id=1)
         return weights_from_json(row.weights if row else None)
 
-    return await once_per_batch("creators.weights", load)
+    return await once_per_version("creators.weights", load)
 
 
 def apply_scores(row: MemberSignals, weights: Mapping[Signal, SignalWeight], now: datetime) -> None:

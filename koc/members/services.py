@@ -20,6 +20,7 @@ from koc.events import (
     publish,
     publish_many,
 )
+from koc.events.memo import once_per_version
 from koc.members.errors import MemberErrorCode, TagErrorCode
 from koc.members.filters import MemberFilter, filter_members
 from koc.members.models import (
@@ -163,7 +164,7 @@ async def count_orders(changes: Sequence[tuple[Member, int]]) -> None:
     sent once per member that moved, with its final stage."""
     if not changes:
         return
-    stages = await LifecycleStage.all()
+    stages = await once_per_version("members.stages", lambda: LifecycleStage.all())
     transitions: list[StageTransition] = []
     moved: dict[int, Member] = {}
     for member, delta in changes:

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from koc.db import update_rows
 from koc.events import ReferralConverted, ReferralReversed, publish, publish_many
+from koc.events.memo import once_per_version
 from koc.orders.models import MemberEvent, MemberEventKind, Order
 from koc.referrals import rules
 from koc.referrals.ledger import ensure_accounts, lock_accounts
@@ -59,7 +60,8 @@ async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion |
     ]
     if not candidates:
         return converted
-    program = await get_program()
+    # Read-only here (get_program hands out the row staff edit): kept while unchanged.
+    program = await once_per_version("referrals.program", get_program)
     qualifying = program_rules(program)
     active = {
         referral_id
