@@ -242,14 +242,22 @@ async def insert_models(instances: Sequence[M], *, ignore_conflicts: bool = Fals
     stored: list[M] = []
     for start in range(0, len(instances), 500):
         chunk = instances[start : start + 500]
+        # One row (a single order's): only its key comes back, set on the instance given.
+        # Several: the rows come back whole, in no promised order, as new instances.
         sql = (
             f'INSERT INTO "{table}" ({", ".join(columns[1:])}) VALUES'
             f" {', '.join([one] * len(chunk))}"
             f"{' ON CONFLICT DO NOTHING' if ignore_conflicts else ''}"
-            f" RETURNING {', '.join(columns)}"
+            f" RETURNING {columns[0] if len(chunk) == 1 else ', '.join(columns)}"
         )
         params = [_to_db(getattr(i, name)) for i in chunk for name in names[1:]]
-        stored += [model(**dict(zip(names, row, strict=True))) for row in await fetch(sql, params)]
+        rows = await fetch(sql, params)
+        if len(chunk) == 1:
+            for (key,), instance in zip(rows, chunk, strict=False):
+                instance.pk = key
+                stored.append(instance)
+        else:
+            stored += [model(**dict(zip(names, row, strict=True))) for row in rows]
     return stored
 
 
