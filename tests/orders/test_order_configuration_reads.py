@@ -149,3 +149,35 @@ async def test_the_memo_ends_with_its_block_even_when_it_raises():
         first = await once_per_batch("k", load)
         raise ValueError
     assert await once_per_batch("k", load) is not first
+
+
+# What a single converting orderRecord costs once the configuration is kept (here no automatic
+# badge exists, so badge rules read nothing): the token, the externalId, the buyer, the order,
+# the configuration's version, the stage transition and the buyer's count, the privileges and
+# tag rules the stage change reads (read every batch), 3 outbox rows, the attribution (referral,
+# active conversions, account, ordinals, conversion, milestone, step, reward), the referrer's
+# badge signal, one rollup statement and one signals update for both members (consent, rows,
+# ranking, first signals, update). 27 when written; a change that adds a statement to every
+# order fails here.
+CONVERTING_ORDER_STATEMENTS = 27
+
+
+async def test_a_single_converting_order_costs_a_fixed_number_of_statements(
+    member_client, partner_client
+):
+    # given the program stored and one order already recorded (the configuration is kept)
+    await get_program()
+    partner = await partner_client([PartnerScope.ORDERS_WRITE])
+    referrer = await member_client()
+    first, second = await member_client(), await member_client()
+    await bind(first, await code_of(referrer))
+    await bind(second, await code_of(referrer))
+    await record_order(partner, first.member_id)
+
+    # when the next referee's first order arrives alone
+    with count_statements() as counter:
+        await record_order(partner, second.member_id)
+
+    # then it converted, within the statements it is known to need
+    assert any('INSERT INTO "referral_conversion"' in s for s in counter.statements)
+    assert counter.count <= CONVERTING_ORDER_STATEMENTS, "\n".join(counter.statements)
