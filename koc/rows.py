@@ -27,7 +27,7 @@ from typing import Any, Generic, TypeVar
 
 from tortoise.models import Model
 
-from koc.db import db_value, fetch, on_postgres, table_of
+from koc.db import db_value, fetch, on_postgres, query_rows, table_of
 
 R = TypeVar("R", bound=tuple[Any, ...])
 M = TypeVar("M", bound=Model)
@@ -251,7 +251,8 @@ async def insert_models(instances: Sequence[M], *, ignore_conflicts: bool = Fals
             f" RETURNING {columns[0] if len(chunk) == 1 else ', '.join(columns)}"
         )
         params = [_to_db(getattr(i, name)) for i in chunk for name in names[1:]]
-        rows = await fetch(sql, params)
+        # As dicts: PostgreSQL's client returns the rows of an INSERT only this way.
+        rows = [list(row.values()) for row in await query_rows(sql, params)]
         if len(chunk) == 1:
             for (key,), instance in zip(rows, chunk, strict=False):
                 instance.pk = key

@@ -78,8 +78,11 @@ async def _version() -> int | None:
 
 async def once_per_version(key: str, load: Callable[[], Awaitable[T]]) -> T:
     """``once_per_batch(key, load)``, and what it gave in an earlier batch of this process as
-    long as no table of ``VERSIONED_TABLES`` changed since. ``load`` reads only those tables;
-    what it gives is shared by every reader of every batch: readers must not change it."""
+    long as no table of ``VERSIONED_TABLES`` changed since; outside a ``batch_memo`` block
+    always ``await load()``, as ``once_per_batch`` does. ``load`` reads only those tables; what
+    it gives is shared by every reader of every batch: readers must not change it."""
+    if _memo.get() is None:
+        return await load()
 
     async def load_unless_kept() -> T:
         version = await once_per_batch("config.version", _version)
