@@ -27,9 +27,10 @@ from typing import Any, Generic, TypeVar
 
 from tortoise.models import Model
 
-from koc.db import db_value, fetch, table_of
+from koc.db import db_value, fetch, on_postgres, query_rows, table_of
 
 R = TypeVar("R", bound=tuple[Any, ...])
+M = TypeVar("M", bound=Model)
 
 
 def _bucket(size: int) -> int:
@@ -183,3 +184,85 @@ class RowsByKey(Generic[R]):
         make = row_maker(self.row)
         params = [db_value(v) for v in self.equal.values()]
         return [make(r) for r in await fetch_by_keys(self.statement, keys, params)]
+
+
+# --- whole rows as model instances, without building the statement each time ------------------
+#
+# For the writes of an order batch, which read a few rows by key, change them and write them
+# back (``koc.db.update_rows``), or insert new ones: the model's constructor turns the driver's
+# values into Python's as the ORM's own reads do, but such an instance is not known to the ORM
+# as stored: read and write it through these helpers and ``update_rows``, never ``save()``.
+
+
+@functools.cache
+def _columns(model: type[Model]) -> tuple[str, list[str], list[str], frozenset[str]]:
+    """The table, its field names and their quoted columns (the primary key first), and the
+    fields an insert stamps with the time (``auto_now``, ``auto_now_add``) when they are unset."""
+    table, described = table_of(model)
+    stamped = frozenset(c["name"] for c in described if c.get("auto_now") or c.get("auto_now_add"))
+    return (
+        table,
+        [c["name"] for c in described],
+        [f'"{c["db_column"]}"' for c in described],
+        stamped,
+    )
+
+
+async def fetch_models(
+    model: type[M], key: str, keys: Sequence[Any], *, lock: bool = False, order_by: str = ""
+) -> list[M]:
+    """Every column of the rows of ``model`` whose ``key`` column is one of ``keys``, as
+    instances ordered by ``order_by`` (by default ``key``); with ``lock``, locked for update
+    (PostgreSQL; SQLite's one writer needs no row lock)."""
+    table, names, columns, _ = _columns(model)
+    sql = (
+        f'SELECT {", ".join(columns)} FROM "{table}" WHERE "{key}" IN ({{keys}})'
+        f' ORDER BY "{order_by or key}"'
+    )
+    if lock and on_postgres():
+        sql += " FOR UPDATE"
+    return [model(**dict(zip(names, row, strict=True))) for row in await fetch_by_keys(sql, keys)]
+
+
+async def insert_models(instances: Sequence[M], *, ignore_conflicts: bool = False) -> list[M]:
+    """Insert these new rows of one model (their primary key generated); they come back as
+    stored, with their keys. A row that breaks a unique constraint fails the statement
+    (``IntegrityError``) or, with ``ignore_conflicts``, is left out. One statement
+    (``INSERT ... RETURNING``) per 500 rows."""
+    if not instances:
+        return []
+    model = type(instances[0])
+    table, names, columns, stamped = _columns(model)
+    now = datetime.now(UTC)
+    for instance in instances:
+        for name in stamped:
+            if getattr(instance, name) is None:
+                setattr(instance, name, now)
+    one = "(" + ", ".join("?" * (len(names) - 1)) + ")"  # the primary key first: generated
+    stored: list[M] = []
+    for start in range(0, len(instances), 500):
+        chunk = instances[start : start + 500]
+        # One row (a single order's): only its key comes back, set on the instance given.
+        # Several: the rows come back whole, in no promised order, as new instances.
+        sql = (
+            f'INSERT INTO "{table}" ({", ".join(columns[1:])}) VALUES'
+            f" {', '.join([one] * len(chunk))}"
+            f"{' ON CONFLICT DO NOTHING' if ignore_conflicts else ''}"
+            f" RETURNING {columns[0] if len(chunk) == 1 else ', '.join(columns)}"
+        )
+        params = [_to_db(getattr(i, name)) for i in chunk for name in names[1:]]
+        # As dicts: PostgreSQL's client returns the rows of an INSERT only this way.
+        rows = [list(row.values()) for row in await query_rows(sql, params)]
+        if len(chunk) == 1:
+            for (key,), instance in zip(rows, chunk, strict=False):
+                instance.pk = key
+                stored.append(instance)
+        else:
+            stored += [model(**dict(zip(names, row, strict=True))) for row in rows]
+    return stored
+
+
+def _to_db(value: Any) -> Any:
+    if isinstance(value, dict | list):  # a JSON column: both engines take its text
+        return json.dumps(value, separators=(",", ":"))
+    return db_value(value)

@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -24,6 +25,7 @@ from koc.auth.tokens import (
 from koc.auth.viewer import MemberViewer, PartnerViewer, StaffViewer
 from koc.db import query_rows
 from koc.errors import DomainError
+from koc.rows import RowsByKey
 from koc.settings import Settings
 
 PARTNER_TOKEN_PREFIX = "koc_pt_"
@@ -344,9 +346,22 @@ async def revoke_partner_token(token_id: int, *, actor: StaffViewer | None) -> P
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+class _Token(NamedTuple):
+    id: int
+    name: str
+    scopes: list[str]
+    revoked_at: datetime | None
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+_TOKENS = RowsByKey(PartnerToken, _Token, "token_hash")
+
+
 async def authenticate_partner(secret: str) -> PartnerViewer | None:
     """The partner a bearer secret belongs to, or None when unknown, revoked or expired."""
-    token = await PartnerToken.get_or_none(token_hash=hash_opaque_token(secret))
+    found = await _TOKENS.fetch([hash_opaque_token(secret)])  # every partner request: fixed SQL
+    token = found[0] if found else None
     now = _now()
     if token is None or token.revoked_at is not None:
         return None

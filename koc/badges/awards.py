@@ -33,11 +33,11 @@ from koc.badges.signals import load_signals, spec_of
 from koc.db import query_rows
 from koc.errors import DomainError
 from koc.events import BadgeAwarded, MemberBadgesChanged, publish, publish_many
-from koc.events.memo import once_per_batch
+from koc.events.memo import once_per_version
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import Member
 from koc.orders.models import Order, OrderStatus
-from koc.rows import fetch_by_keys
+from koc.rows import fetch_by_keys, insert_models
 
 # Members handled per statement when a rule is applied to everyone.
 CHUNK = 5000
@@ -95,7 +95,7 @@ async def _give_many(
         ]
     )
     reasons = {(m, b.id): reason for m, b, reason in awards}
-    await BadgeAwardEvent.bulk_create(
+    await insert_models(
         [
             BadgeAwardEvent(
                 member_id=member_id,
@@ -133,7 +133,7 @@ async def evaluate_members(
     each award). Returns the badges awarded by member, for members awarded something."""
     now = now or datetime.now(UTC)
     ids = list(dict.fromkeys(member_ids))
-    badges = await once_per_batch(
+    badges = await once_per_version(
         "badges.automatic",
         lambda: (
             Badge.filter(active=True).exclude(rule=BadgeRule.MANUAL).order_by("family", "level")

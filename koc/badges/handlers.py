@@ -28,6 +28,7 @@ from koc.events import (
     ReferralReversed,
 )
 from koc.orders.models import MemberEventKind
+from koc.rows import insert_models
 
 
 async def on_orders_recorded(events: Sequence[OrderRecorded]) -> None:
@@ -50,7 +51,7 @@ async def on_member_event_recorded(e: MemberEventRecorded) -> None:
 async def on_referrals_converted(events: Sequence[ReferralConverted]) -> None:
     # Each order counts once (the unique source key ignores a repeat); evaluating a referrer
     # whose count did not move awards nothing new.
-    await MemberSignal.bulk_create(
+    await insert_models(
         [
             MemberSignal(
                 member_id=e.referrer_id,

@@ -38,12 +38,13 @@ from koc.events import (
     ReferralConverted,
     ReferralReversed,
     SurveyResponded,
+    after_handlers,
 )
-from koc.events.memo import once_per_batch
+from koc.events.memo import once_per_version
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.models import Member
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
-from koc.rows import fetch_by_keys
+from koc.rows import fetch_by_keys, fetch_models, insert_models
 
 BATCH = 500
 
@@ -67,7 +68,7 @@ async def load_weights() -> dict[Signal, SignalWeight]:
         row = await ScoringConfig.get_or_none(id=1)
         return weights_from_json(row.weights if row else None)
 
-    return await once_per_batch("creators.weights", load)
+    return await once_per_version("creators.weights", load)
 
 
 def apply_scores(row: MemberSignals, weights: Mapping[Signal, SignalWeight], now: datetime) -> None:
@@ -78,8 +79,10 @@ def apply_scores(row: MemberSignals, weights: Mapping[Signal, SignalWeight], now
 
 
 async def _locked_rows(member_ids: Sequence[int]) -> dict[int, MemberSignals]:
-    query = MemberSignals.filter(member_id__in=member_ids).order_by("member_id")
-    return {r.member_id: r for r in await query.select_for_update()}
+    return {
+        r.member_id: r
+        for r in await fetch_models(MemberSignals, "member_id", member_ids, lock=True)
+    }
 
 
 Change = Callable[[MemberSignals], None]
@@ -117,11 +120,13 @@ async def update_signals_many(changes: Sequence[tuple[int, Change]]) -> dict[int
                 statuses,
             )
         }
-        await MemberSignals.bulk_create(
+        created = await insert_models(
             [MemberSignals(member_id=m, is_koc=m in ranked_out) for m in missing],
             ignore_conflicts=True,
         )
-        rows.update(await _locked_rows(missing))
+        rows.update((r.member_id, r) for r in created)
+        if len(created) < len(missing):  # a concurrent signal created those first
+            rows.update(await _locked_rows([m for m in missing if m not in rows]))
     for member_id, change in changes:
         change(rows[member_id])
     weights, now = await load_weights(), _now()
@@ -166,7 +171,9 @@ def _ordered(order: Order) -> Change:
 
 
 async def on_orders_recorded(events: Sequence[OrderRecorded]) -> None:
-    await update_signals_many([(e.member.id, _ordered(e.order)) for e in events])
+    # With the referrers' changes of the conversions these orders caused: one read, one
+    # rescoring and one write for the whole batch.
+    await after_handlers(update_signals_many, [(e.member.id, _ordered(e.order)) for e in events])
 
 
 async def on_order_refunded(e: OrderRefunded) -> None:
@@ -231,7 +238,7 @@ def _converted(r: MemberSignals) -> None:
 
 
 async def on_referrals_converted(events: Sequence[ReferralConverted]) -> None:
-    await update_signals_many([(e.referrer_id, _converted) for e in events])
+    await after_handlers(update_signals_many, [(e.referrer_id, _converted) for e in events])
 
 
 async def on_referral_reversed(e: ReferralReversed) -> None:

@@ -1,7 +1,15 @@
 """Typed domain events: what features publish inside their transactions (``publish``), and the
 catalog of events. Which feature reacts to which event, in what order, is koc/wiring.py."""
 
-from koc.events.bus import Event, NotWired, Subscription, installed, publish, publish_many
+from koc.events.bus import (
+    Event,
+    NotWired,
+    Subscription,
+    after_handlers,
+    installed,
+    publish,
+    publish_many,
+)
 from koc.events.catalog import (
     PUBLIC_EVENTS,
     BadgeAwarded,
@@ -69,6 +77,7 @@ __all__ = [
     "RewardIssued",
     "Subscription",
     "SurveyResponded",
+    "after_handlers",
     "installed",
     "publish",
     "publish_many",

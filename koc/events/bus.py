@@ -19,8 +19,9 @@ A handler either takes one event, or (a batch handler) the list of every event o
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from koc.events import outbox
 from koc.events.memo import batch_memo
@@ -83,13 +84,48 @@ async def publish(event: Event) -> None:
     await publish_many([event])
 
 
+T = TypeVar("T")
+Flush = Callable[[list[Any]], Awaitable[Any]]
+
+# What handlers left for the end of the outermost ``publish_many`` running in this task.
+_deferred: ContextVar[dict[Flush, list[Any]] | None] = ContextVar("koc_deferred", default=None)
+
+
 async def publish_many(events: Sequence[Event]) -> None:
     """Run the handlers of many events: per event type (in order of first appearance), a batch
-    handler gets all the events of that type in one call, a plain handler one call per event."""
+    handler gets all the events of that type in one call, a plain handler one call per event.
+    Then, in the outermost call, what the handlers deferred (``after_handlers``)."""
     if _table is None:
         raise NotWired("koc.wiring.connect_all() must run before any event is published")
-    with batch_memo():  # handlers of this batch (and of the events they cause) share config
-        await _run_handlers(_table, events)
+    if _deferred.get() is not None:  # published by a handler: the outermost call flushes
+        with batch_memo():
+            await _run_handlers(_table, events)
+        return
+    deferred: dict[Flush, list[Any]] = {}
+    token = _deferred.set(deferred)
+    try:
+        with batch_memo():  # handlers of this batch (and of the events they cause) share config
+            await _run_handlers(_table, events)
+            while deferred:
+                flush = next(iter(deferred))
+                await flush(deferred.pop(flush))
+    finally:
+        _deferred.reset(token)
+
+
+async def after_handlers(flush: Callable[[list[T]], Awaitable[Any]], items: Sequence[T]) -> None:
+    """``await flush(items)`` once every handler of the outermost ``publish_many`` running has
+    run, in one call with the items every other handler gave the same ``flush``; at once when
+    no ``publish_many`` runs. Still inside the transaction of the change.
+
+    For a write that several events of one batch make to the same rows: an order's buyer and,
+    through the conversion it causes, the referrer each change their discovery signals, read,
+    rescored and written in one go instead of twice. Only for writes no later handler reads."""
+    deferred = _deferred.get()
+    if deferred is None:
+        await flush(list(items))
+    else:
+        deferred.setdefault(flush, []).extend(items)
 
 
 async def _run_handlers(

@@ -20,6 +20,7 @@ from koc.events import (
     publish,
     publish_many,
 )
+from koc.events.memo import once_per_version
 from koc.members.errors import MemberErrorCode, TagErrorCode
 from koc.members.filters import MemberFilter, filter_members
 from koc.members.models import (
@@ -36,6 +37,7 @@ from koc.members.models import (
 )
 from koc.members.stages import TEMPLATES, auto_rule_for_order_count, should_advance
 from koc.members.tag_removals import drop_member_tags
+from koc.rows import insert_models
 
 # A bulk tag change by filter touches at most this many members in one call.
 BULK_LIMIT = 100_000
@@ -162,7 +164,7 @@ async def count_orders(changes: Sequence[tuple[Member, int]]) -> None:
     sent once per member that moved, with its final stage."""
     if not changes:
         return
-    stages = await LifecycleStage.all()
+    stages = await once_per_version("members.stages", lambda: LifecycleStage.all())
     transitions: list[StageTransition] = []
     moved: dict[int, Member] = {}
     for member, delta in changes:
@@ -184,8 +186,7 @@ async def count_orders(changes: Sequence[tuple[Member, int]]) -> None:
             )
             member.stage_id = stage.id
             moved[member.id] = member
-    if transitions:
-        await StageTransition.bulk_create(transitions)
+    await insert_models(transitions)
     await update_rows([member for member, _ in changes], ["order_count", "stage_id"])
     await publish_many([MemberStageChanged(member=m) for m in moved.values()])
 

@@ -27,6 +27,7 @@ from koc.notifications.models import (
     SubscribeMessage,
     TemplateMapping,
 )
+from koc.rows import insert_models
 from koc.settings import get_settings
 
 BATCH = 1000  # rows per statement for a large audience
@@ -86,10 +87,10 @@ async def notify(
                     created_at=now,
                 )
             )
-        await Notification.bulk_create(rows, ignore_conflicts=True)
-        fresh = await _existing(
-            kind, [r for r in chunk if (r.member_id, r.key[:128]) not in existing]
-        )
+        # RETURNING tells which rows are new (one that a concurrent call inserted first is not)
+        fresh = {
+            (n.member_id, n.key): n.id for n in await insert_models(rows, ignore_conflicts=True)
+        }
         made += fresh.values()
         if mapping is not None and fresh:
             await SubscribeMessage.bulk_create(

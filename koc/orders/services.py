@@ -29,7 +29,7 @@ from koc.members.services import count_order, count_orders
 from koc.orders.errors import IngestionErrorCode
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
 from koc.orders.prospects import create_prospect
-from koc.rows import fetch_by_keys
+from koc.rows import fetch_by_keys, insert_models
 
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
@@ -199,7 +199,8 @@ async def _insert_once(model: Any, **fields: Any) -> Recorded:
     first, the unique index decides and the caller gets that row as a replay (or a conflict)."""
     try:
         async with in_transaction():
-            return Recorded(await model.create(**fields), replayed=False)
+            (created,) = await insert_models([model(**fields)])
+            return Recorded(created, replayed=False)
     except IntegrityError:
         existing = await _replay_or_conflict(
             model, fields["partner_id"], fields["external_id"], fields["fingerprint"]

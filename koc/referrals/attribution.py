@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 from koc.db import update_rows
 from koc.events import ReferralConverted, ReferralReversed, publish, publish_many
+from koc.events.memo import once_per_version
 from koc.orders.models import MemberEvent, MemberEventKind, Order
 from koc.referrals import rules
 from koc.referrals.ledger import ensure_accounts, lock_accounts
@@ -33,7 +34,7 @@ from koc.referrals.policy import policy
 from koc.referrals.program import get_program, program_rules, program_tiers
 from koc.referrals.rewards import withdraw_rewards
 from koc.referrals.steps import add_step
-from koc.rows import fetch_by_keys, row_maker
+from koc.rows import fetch_by_keys, fetch_models, insert_models, row_maker
 
 
 async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion | None]:
@@ -46,9 +47,9 @@ async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion |
         return converted
     referrals = {
         r.referee_id: r
-        for r in await Referral.filter(referee_id__in={o.member_id for o in orders})
-        .order_by("id")
-        .select_for_update()
+        for r in await fetch_models(
+            Referral, "referee_id", [o.member_id for o in orders], lock=True, order_by="id"
+        )
     }
     candidates = [
         (index, order, referral)
@@ -59,7 +60,8 @@ async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion |
     ]
     if not candidates:
         return converted
-    program = await get_program()
+    # Read-only here (get_program hands out the row staff edit): kept while unchanged.
+    program = await once_per_version("referrals.program", get_program)
     qualifying = program_rules(program)
     active = {
         referral_id
@@ -111,11 +113,7 @@ async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion |
                 ordinal=ordinal,
             )
         )
-    await ReferralConversion.bulk_create(rows)
-    stored = {
-        c.order_id: c
-        for c in await ReferralConversion.filter(order_id__in=[o.id for _, o, _ in converting])
-    }
+    stored = {c.order_id: c for c in await insert_models(rows)}
     rewards: list[ReferralReward] = []
     for index, order, referral in converting:
         conversion = converted[index] = stored[order.id]
@@ -125,13 +123,13 @@ async def attribute_orders(orders: Sequence[Order]) -> list[ReferralConversion |
     await update_rows(
         list({r.id: r for _, _, r in converting}.values()), ["milestone", "milestone_at"]
     )
-    await ReferralStep.bulk_create(
+    await insert_models(
         [
             ReferralStep(referral_id=r.id, kind=StepKind.CONVERTED, at=o.occurred_at, order_id=o.id)
             for _, o, r in converting
         ]
     )
-    await ReferralReward.bulk_create(rewards)
+    await insert_models(rewards)
     await publish_many(
         [
             ReferralConverted(referrer_id=r.referrer_id, referee_id=r.referee_id, order=o)
