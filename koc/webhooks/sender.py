@@ -20,6 +20,7 @@ import asyncio
 import functools
 import ssl
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -31,7 +32,8 @@ import httpx
 from koc.settings import Settings
 from koc.webhooks.targets import Target
 
-# Clients one worker keeps at most (one per receiver address); past it, one client a request.
+# Clients one worker keeps at most (one per receiver address); past it, the least recently
+# used is closed, so an address a receiver moved away from does not keep its sockets open.
 MAX_KEPT_CLIENTS = 256
 
 
@@ -69,21 +71,32 @@ def _new_client() -> httpx.AsyncClient:
 
 
 class KeptClients:
-    """The clients of one worker, one per (scheme, host, port, checked address)."""
+    """The clients of one worker, one per (scheme, host, port, checked address), the most
+    recently used last."""
 
     def __init__(self) -> None:
-        self.clients: dict[tuple[str, str, int, str], httpx.AsyncClient] = {}
+        self.clients: OrderedDict[tuple[str, str, int, str], httpx.AsyncClient] = OrderedDict()
+        self.closing: set[asyncio.Task[None]] = set()
 
-    def for_target(self, target: Target) -> httpx.AsyncClient | None:
+    def for_target(self, target: Target) -> httpx.AsyncClient:
         key = (urlsplit(target.url).scheme, target.host, target.port, target.address)
         client = self.clients.get(key)
-        if client is None and len(self.clients) < MAX_KEPT_CLIENTS:
-            client = self.clients[key] = _new_client()
+        if client is not None:
+            self.clients.move_to_end(key)
+            return client
+        if len(self.clients) >= MAX_KEPT_CLIENTS:
+            # Least recently used: after 255 other receivers' requests, none of its own is
+            # still in flight; one that were would fail and be retried with its webhook-id.
+            _, oldest = self.clients.popitem(last=False)
+            closing = asyncio.get_running_loop().create_task(oldest.aclose())
+            self.closing.add(closing)
+            closing.add_done_callback(self.closing.discard)
+        client = self.clients[key] = _new_client()
         return client
 
     async def aclose(self) -> None:
-        clients, self.clients = list(self.clients.values()), {}
-        await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
+        clients, self.clients = list(self.clients.values()), OrderedDict()
+        await asyncio.gather(*(c.aclose() for c in clients), *self.closing, return_exceptions=True)
 
 
 _kept: ContextVar[KeptClients | None] = ContextVar("webhook_kept_clients", default=None)
@@ -106,9 +119,8 @@ async def kept_connections() -> AsyncIterator[KeptClients]:
 @asynccontextmanager
 async def _client(target: Target) -> AsyncIterator[httpx.AsyncClient]:
     kept = _kept.get()
-    client = kept.for_target(target) if kept is not None else None
-    if client is not None:
-        yield client
+    if kept is not None:
+        yield kept.for_target(target)
         return
     async with _new_client() as client:
         yield client

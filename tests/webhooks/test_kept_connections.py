@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from koc.settings import Settings
 from koc.webhooks.sender import kept_connections, send
 from koc.webhooks.targets import resolve_target
@@ -37,3 +39,24 @@ async def test_outside_a_worker_every_request_has_its_own_connection(
     await _send_twice(receiver, local_settings)
     # then each had a connection of its own
     assert len({request.peer for request in receiver.received}) == 2
+
+
+async def test_past_its_limit_a_worker_closes_the_client_used_longest_ago(
+    receiver: WebhookReceiver, local_settings: Settings, monkeypatch
+):
+    # given a worker that keeps one receiver's connections at most
+    monkeypatch.setattr("koc.webhooks.sender.MAX_KEPT_CLIENTS", 1)
+    other = WebhookReceiver().start()
+    try:
+        async with kept_connections() as kept:
+            await _send_twice(receiver, local_settings)
+            (first,) = kept.clients.values()
+            # when a delivery goes to another receiver
+            await _send_twice(other, local_settings)
+            # then the first receiver's client is closed and only the other one is kept
+            await asyncio.gather(*kept.closing)
+            assert first.is_closed
+            assert len(kept.clients) == 1 and first not in kept.clients.values()
+    finally:
+        other.stop()
+    assert len(other.received) == 2
