@@ -1,4 +1,8 @@
-"""Migration operations koc's migrations share."""
+"""Migration operations koc's migrations share.
+
+Applied migrations (surveys/0003, privileges/0003, creators/0003) run these on every fresh
+database, so what a function here does is frozen once a migration uses it: a change of meaning
+is a new function beside the old one, never an edit of it."""
 
 from __future__ import annotations
 

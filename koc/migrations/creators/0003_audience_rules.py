@@ -28,7 +28,9 @@ def audience_rule(
     if has_stages:
         parts.append({"stage": {"in": stage_codes}} if stage_codes else NOBODY)
     if has_tags:
-        parts.append({"tags": {"any": tag_ids}} if tag_ids else NOBODY)
+        # The language takes at most 100 values a list; campaigns had no such cap.
+        chunks = [{"tags": {"any": tag_ids[i : i + 100]}} for i in range(0, len(tag_ids), 100)]
+        parts.append(NOBODY if not chunks else chunks[0] if len(chunks) == 1 else {"any": chunks})
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else {"all": parts}
