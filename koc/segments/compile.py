@@ -30,7 +30,7 @@ from tortoise.queryset import QuerySet
 
 from koc.badges.models import Badge, BadgeHolding, MemberKocRole
 from koc.creators.models import KocProfile
-from koc.db import execute, on_postgres
+from koc.db import execute, on_postgres, table_of
 from koc.members.models import LifecycleStage, Member, MemberTag
 from koc.orders.models import MemberEvent, Order, OrderStatus
 from koc.referrals.models import ReferralConversion
@@ -76,8 +76,10 @@ class _Exists(Q):
         return QueryModifier(where_criterion=_ExistsCriterion(self.query))
 
 
-# The outer member of a correlated sub-select: every condition here filters the member table.
-_MEMBER_ID = RawSQL(f'"{Member._meta.db_table}"."id"')
+def _member_id() -> RawSQL:
+    """The outer member of a correlated sub-select: every condition here filters the member
+    table. (Read when a rule is compiled: Tortoise describes a model fully once it is set up.)"""
+    return RawSQL(f'"{table_of(Member)[0]}"."id"')
 
 
 def _in(ids: QuerySet[Any], column: str = "member_id", negated: bool = False) -> Q:
@@ -85,7 +87,7 @@ def _in(ids: QuerySet[Any], column: str = "member_id", negated: bool = False) ->
     start from, or (``negated``: the rule wants members WITHOUT such a row) a correlated EXISTS
     probed per member; the caller applies the NOT."""
     if negated:
-        return Q(_Exists(ids.filter(**{column: _MEMBER_ID}).values(column)))
+        return Q(_Exists(ids.filter(**{column: _member_id()}).values(column)))
     return Q(id__in=Subquery(ids.values(column)))
 
 
@@ -278,7 +280,7 @@ async def refresh_statistics() -> None:
     if on_postgres():
         return
     for model in _FACT_MODELS:
-        await execute(f'ANALYZE "{model._meta.db_table}"', [])
+        await execute(f'ANALYZE "{table_of(model)[0]}"', [])
 
 
 def members_matching(rule: r.Rule, now: datetime) -> QuerySet[Member]:
