@@ -260,7 +260,12 @@ class ReadOnlySqliteClient(SqliteClient):
     async def create_connection(self, with_db: bool) -> None:
         if self._connection:
             return
-        uri = f"file:{quote(self.filename)}?mode=ro"
+        # A URL's path may start with two slashes (``sqlite:////var/koc.db``), which a file:
+        # URI would read as a host name: one slash names the same file.
+        path = self.filename
+        if path.startswith("/"):
+            path = "/" + path.lstrip("/")
+        uri = f"file:{quote(path)}?mode=ro"
         connection = sqlite3.connect(
             uri, uri=True, isolation_level=None, check_same_thread=False, timeout=0
         )

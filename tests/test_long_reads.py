@@ -9,6 +9,7 @@ reports runs whole (its Python too) on the report thread (``koc.db.off_loop``).
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 
@@ -20,6 +21,7 @@ from koc.creators.models import MemberSignals
 from koc.db import fetch, long_reads
 from koc.members.models import Member
 from koc.privacy.models import AccessRecord
+from koc.sqlite import ReadOnlySqliteClient
 from tests.conftest import engine_name
 
 # A statement that keeps the database busy for a while and needs no data: counting to N.
@@ -158,3 +160,20 @@ async def test_a_report_run_off_the_loop_still_records_the_unmasked_reads(
     # Then the read is on record, written by the process's writer
     records = await AccessRecord.filter(member_id=candidate.id).values_list("actor", "reason")
     assert records == [("ada", "Call")]
+
+
+async def test_the_read_connection_opens_a_path_given_with_two_leading_slashes(tmp_path) -> None:
+    # given a database file named as `sqlite:////abs/path` names it (a path starting with //)
+    path = tmp_path / "x.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (v INTEGER)")
+        db.execute("INSERT INTO t VALUES (7)")
+    reader = ReadOnlySqliteClient("/" + str(path), busy_timeout=1.0, connection_name="reader")
+    # when a long read runs on it
+    await reader.create_connection(with_db=True)
+    try:
+        rows = await reader.execute_query_dict("SELECT v FROM t")
+    finally:
+        await reader.close()
+    # then it reads the file (not "invalid uri authority")
+    assert rows == [{"v": 7}]
