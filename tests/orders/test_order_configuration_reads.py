@@ -47,11 +47,9 @@ async def test_a_converting_order_reads_each_configuration_row_once(member_clien
     assert reads == dict.fromkeys(CONFIGURATION, 1), reads
 
 
-async def test_the_next_order_reads_only_the_version_of_the_configuration_kept(
-    member_client, partner_client
-):
-    # given the referral program stored (its first use creates the row, a change) and one
-    # converting order recorded (its batch read the configuration)
+async def next_converting_order(member_client, partner_client):  # type: ignore[no-untyped-def]
+    """Store the program, record one referee's converting order, then count the statements of
+    a second referee's converting order (the configuration kept from the first)."""
     await get_program()
     partner = await partner_client([PartnerScope.ORDERS_WRITE])
     referrer = await member_client()
@@ -59,10 +57,18 @@ async def test_the_next_order_reads_only_the_version_of_the_configuration_kept(
     await bind(first, await code_of(referrer))
     await bind(second, await code_of(referrer))
     await record_order(partner, first.member_id)
-
-    # when the next one converts, nothing in between having changed the configuration
     with count_statements() as counter:
         await record_order(partner, second.member_id)
+    return counter
+
+
+async def test_the_next_order_reads_only_the_version_of_the_configuration_kept(
+    member_client, partner_client
+):
+    # given the referral program stored (its first use creates the row, a change) and one
+    # converting order recorded (its batch read the configuration)
+    # when the next one converts, nothing in between having changed the configuration
+    counter = await next_converting_order(member_client, partner_client)
 
     # then it converted, reading none of the rows kept, only their version, once
     assert any('INSERT INTO "referral_conversion"' in s for s in counter.statements)
@@ -167,17 +173,8 @@ async def test_a_single_converting_order_costs_a_fixed_number_of_statements(
     member_client, partner_client
 ):
     # given the program stored and one order already recorded (the configuration is kept)
-    await get_program()
-    partner = await partner_client([PartnerScope.ORDERS_WRITE])
-    referrer = await member_client()
-    first, second = await member_client(), await member_client()
-    await bind(first, await code_of(referrer))
-    await bind(second, await code_of(referrer))
-    await record_order(partner, first.member_id)
-
     # when the next referee's first order arrives alone
-    with count_statements() as counter:
-        await record_order(partner, second.member_id)
+    counter = await next_converting_order(member_client, partner_client)
 
     # then it converted, within the statements it is known to need
     assert any('INSERT INTO "referral_conversion"' in s for s in counter.statements)
