@@ -15,7 +15,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from koc.events import PrivilegeGranted, publish_many
-from koc.events.memo import once_per_batch
+from koc.events.memo import once_per_version
 from koc.jobs import NO_PROGRESS, Progress
 from koc.members.audience import Audience, conditions, facts_read
 from koc.members.models import Member
@@ -128,18 +128,41 @@ async def _announce(p: Privilege, grants: Sequence[PrivilegeGrant]) -> None:
     await publish_many([PrivilegeGranted(grant=g, privilege_code=p.code) for g in grants])
 
 
+# What is kept of a privilege between batches (koc.events.memo.once_per_version): what granting
+# reads, not its stock, which each redemption changes without moving config_version (migration
+# events 0003). The instances are partial (``.only``): a reader of another field fails loudly.
+_KEPT_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "kind",
+    "audience_rule",
+    "audience_segment_id",
+    "starts_at",
+    "ends_at",
+    "grant_days",
+    "active",
+)
+
+
+async def _automatic_privileges() -> list[tuple[Privilege, set[str]]]:
+    """The active privileges granted by their audience, each with the kinds of facts that
+    audience reads (a saved segment's rule as it is now)."""
+    active = await Privilege.filter(active=True).order_by("id").only(*_KEPT_FIELDS)
+    automatic = [p for p in active if not audience_of(p).everyone]
+    reads = await facts_read([audience_of(p) for p in automatic]) if automatic else []
+    return list(zip(automatic, reads, strict=True))
+
+
 async def refresh_member_grants(member_ids: Sequence[int], fact: str | None = None) -> None:
     """Re-evaluate the automatic grants of these members, only for privileges whose audience
     reads ``fact`` (a kind of koc.segments.rules.facts_read: tags, stage, koc, orders, ...;
-    None for all)."""
-    active = await once_per_batch(
-        "privileges.active", lambda: Privilege.filter(active=True).order_by("id")
-    )
-    automatic = [p for p in active if not audience_of(p).everyone]
-    if fact is not None and automatic:
-        reads = await facts_read([audience_of(p) for p in automatic])
-        automatic = [p for p, facts in zip(automatic, reads, strict=True) if fact in facts]
-    for p in automatic:
+    None for all). The privileges and their audiences' segments are kept while their tables
+    are unchanged (``once_per_version``)."""
+    automatic = await once_per_version("privileges.automatic", _automatic_privileges)
+    for p, facts in automatic:
+        if fact is not None and fact not in facts:
+            continue
         for start in range(0, len(member_ids), CHUNK):
             await refresh_grants(p, member_ids[start : start + CHUNK])
 

@@ -23,7 +23,7 @@ from koc.consent.services import may_process
 from koc.consent.tags import apply_automatic_tags
 from koc.errors import DomainError
 from koc.events import MemberTagsChanged, publish
-from koc.events.memo import once_per_batch
+from koc.events.memo import once_per_version
 from koc.members.models import LifecycleStage, Member, MemberTag, Tag, TagSource
 from koc.members.services import move_automatically
 from koc.members.stages import should_advance
@@ -198,15 +198,18 @@ async def relayer(member_ids: Sequence[int], fact: str) -> None:
     statements each."""
     if not member_ids:
         return
-    rules = await once_per_batch(
-        "segments.tag_rules",
-        lambda: TagRule.filter(active=True).select_related("segment").order_by("id"),
-    )
-    for rule in rules:
-        if fact in r.facts_read(services.rule_of(rule.segment)):
+    for rule, facts in await once_per_version("segments.tag_rules", _active_tag_rules):
+        if fact in facts:
             for start in range(0, len(member_ids), BATCH):
                 await apply_tag_rule(rule, member_ids[start : start + BATCH])
     await refresh_member_grants(member_ids, fact)
+
+
+async def _active_tag_rules() -> list[tuple[TagRule, set[str]]]:
+    """The active tag rules, each with the kinds of facts its segment's rule reads: kept
+    between batches while the tag rules and segments are unchanged (``once_per_version``)."""
+    rules = await TagRule.filter(active=True).select_related("segment").order_by("id")
+    return [(rule, r.facts_read(services.rule_of(rule.segment))) for rule in rules]
 
 
 async def recompute_all(now: datetime | None = None) -> Layered:

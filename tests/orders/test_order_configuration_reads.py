@@ -1,6 +1,7 @@
 """A converting order reads each configuration row once, however many handlers use it, and the
-rows kept between batches (stages, automatic badges, program, weights) not at all while their
-tables are unchanged; a change staff make between two orders is seen by the next one."""
+rows kept between batches (stages, automatic badges, program, weights, active privileges, tag
+rules and segments) not at all while their tables are unchanged; a change staff make between two
+orders is seen by the next one."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import pytest
 
 from koc.auth.models import PartnerScope
 from koc.creators.models import ScoringConfig
-from koc.db import fetch, on_postgres
+from koc.db import execute, fetch, on_postgres, table_of
 from koc.events.memo import VERSIONED_TABLES, batch_memo, once_per_batch
 from koc.members.models import LifecycleStage, StageAutoRule
+from koc.privileges.models import Privilege, PrivilegeKind
 from koc.referrals.program import get_program
+from koc.segments.models import Segment, TagRule
 from tests.referrals.helpers import bind, code_of, record_order
+from tests.segments.factories import tag
 from tests.sqlcount import count_statements
 
 # Configuration several of an order's handlers read: the scoring weights (the buyer's and the
@@ -20,11 +24,25 @@ from tests.sqlcount import count_statements
 # and the tag rules (the stage the first order reaches, then the order itself).
 CONFIGURATION = ("koc_scoring_config", "badge", "privilege", "segment_tag_rule")
 # Those kept by the process while config_version does not change (koc.events.memo).
-KEPT = ("lifecycle_stage", "badge", "referral_program", "koc_scoring_config")
+KEPT = (
+    "lifecycle_stage",
+    "badge",
+    "referral_program",
+    "koc_scoring_config",
+    "privilege",
+    "segment_tag_rule",
+    "segment",
+)
 
 
 def _reads_of(statements: list[str], table: str) -> int:
     return sum(f'FROM "{table}"' in s or f"FROM {table} " in s for s in statements)
+
+
+def _active_privilege_reads(statements: list[str]) -> int:
+    """Reads of the active privileges (not of one granted privilege, which its notification
+    reads by id)."""
+    return sum('FROM "privilege" WHERE "active"' in s for s in statements)
 
 
 async def test_a_converting_order_reads_each_configuration_row_once(member_client, partner_client):
@@ -96,6 +114,81 @@ async def test_a_stage_renamed_by_any_statement_is_seen_by_the_next_order(
         assert _reads_of(counter.statements, "lifecycle_stage") == 1
     finally:
         await LifecycleStage.filter(id=stage.id).update(name=stage.name)
+
+
+@pytest.mark.parametrize(
+    ("table", "change"),
+    [
+        ("privilege", "UPDATE privilege SET name = name || ' (renamed)'"),
+        ("segment", "UPDATE segment SET description = description || ' (edited)'"),
+        ("segment_tag_rule", "UPDATE segment_tag_rule SET active = active"),
+    ],
+)
+async def test_privileges_and_tag_rules_changed_by_any_statement_are_seen_by_the_next_order(
+    member_client, partner_client, table, change
+):
+    # given a privilege granted by a segment, a tag rule over that segment, and one order
+    # recorded (the privileges and tag rules are kept)
+    segment = await Segment.create(name="buyers", rule={"orders": {"countAtLeast": 1}})
+    await TagRule.create(segment=segment, tag=await tag("buyer (rule)"))
+    await Privilege.create(
+        code="buyers-lounge", name="Lounge", kind=PrivilegeKind.EVENT, audience_segment=segment
+    )
+    partner = await partner_client([PartnerScope.ORDERS_WRITE])
+    await record_order(partner, (await member_client()).member_id)
+    with count_statements() as counter:
+        await record_order(partner, (await member_client()).member_id)
+    assert _active_privilege_reads(counter.statements) == 0
+    assert _reads_of(counter.statements, "segment_tag_rule") == 0
+
+    # when one of their rows changes by a plain statement no koc service made
+    await execute(change, [])
+    with count_statements() as counter:
+        await record_order(partner, (await member_client()).member_id)
+
+    # then the next order read the privileges and the tag rules again
+    assert _active_privilege_reads(counter.statements) == 1
+    assert _reads_of(counter.statements, "segment_tag_rule") == 1
+
+
+async def test_a_redemption_taking_stock_keeps_the_privileges(member_client, partner_client):
+    # given a privilege with stock and one order recorded (the privileges are kept)
+    await Privilege.create(
+        code="gift",
+        name="Gift",
+        kind=PrivilegeKind.GIFT,
+        audience_rule={"orders": {"countAtLeast": 1}},
+        total_stock=10,
+        remaining_stock=10,
+    )
+    partner = await partner_client([PartnerScope.ORDERS_WRITE])
+    await record_order(partner, (await member_client()).member_id)
+
+    # when a unit of its stock is taken, as a redemption does
+    await execute("UPDATE privilege SET remaining_stock = remaining_stock - 1", [])
+    with count_statements() as counter:
+        await record_order(partner, (await member_client()).member_id)
+
+    # then the next order read none of the configuration kept (it granted the privilege)
+    assert _active_privilege_reads(counter.statements) == 0
+    assert any('INSERT INTO "privilege_grant"' in s for s in counter.statements)
+    kept = [table for table in KEPT if table != "privilege"]
+    assert {t: _reads_of(counter.statements, t) for t in kept} == dict.fromkeys(kept, 0)
+
+
+async def test_the_privilege_trigger_names_every_column_but_the_stock():
+    # A column added to privilege by a later migration must be added to its trigger: a change
+    # to it would otherwise leave the kept privileges stale.
+    columns = {c["db_column"] for c in table_of(Privilege)[1]}
+    if on_postgres():
+        sql = "SELECT event_object_column FROM information_schema.triggered_update_columns"
+        sql += " WHERE trigger_name = 'koc_config_changed' AND event_object_table = 'privilege'"
+        named = {column for (column,) in await fetch(sql)}
+    else:
+        sql = "SELECT sql FROM sqlite_master WHERE name = 'koc_config_privilege_update'"
+        ((text,),) = await fetch(sql)
+        named = {c for c in columns if f'"{c}"' in text}
+    assert named == columns - {"remaining_stock"}
 
 
 async def test_every_table_kept_between_batches_has_its_trigger_in_the_migrated_database():
