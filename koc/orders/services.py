@@ -29,7 +29,7 @@ from koc.members.services import count_order, count_orders
 from koc.orders.errors import IngestionErrorCode
 from koc.orders.models import MemberEvent, MemberEventKind, Order, OrderStatus, Refund
 from koc.orders.prospects import create_prospect
-from koc.rows import fetch_by_keys, insert_models
+from koc.rows import fetch_by_keys, fetch_models, insert_models
 
 EXTERNAL_ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
@@ -137,7 +137,8 @@ async def resolve_members(
 ) -> list[Member | DomainError]:
     """``resolve_member`` for many valid references at once: one statement per kind of
     reference used, then one insert per prospect to create. Each reference gets its member
-    or the error that names it."""
+    or the error that names it. A member found by id, unionid or phone is read as
+    ``koc.rows.fetch_models`` reads it: write it back with ``update_rows``, never ``save()``."""
     ids = {r.member_id for r in refs if r.member_id is not None}
     unionids = {r.unionid for r in refs if r.unionid is not None}
     phones = {normalize_phone(r.phone) for r in refs if r.phone is not None}
@@ -145,11 +146,10 @@ async def resolve_members(
     for r in refs:
         if r.openid is not None:
             openids.setdefault(r.appid or default_appid, set()).add(r.openid)
-    by_id = {m.id: m for m in await Member.filter(id__in=ids)} if ids else {}
-    by_unionid = (
-        {m.unionid: m for m in await Member.filter(unionid__in=unionids)} if unionids else {}
-    )
-    by_phone = {m.phone: m for m in await Member.filter(phone__in=phones)} if phones else {}
+    # Fixed statements (koc.rows): the ORM builds each of these anew for every order.
+    by_id = {m.id: m for m in await fetch_models(Member, "id", list(ids))}
+    by_unionid = {m.unionid: m for m in await fetch_models(Member, "unionid", list(unionids))}
+    by_phone = {m.phone: m for m in await fetch_models(Member, "phone", list(phones))}
     by_openid: dict[tuple[str, str], Member] = {}
     for appid, names in openids.items():
         for identity in await MemberIdentity.filter(appid=appid, openid__in=names).select_related(
