@@ -163,29 +163,41 @@ def on_postgres() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
 
-def _for_engine(sql: str) -> str:
-    """``sql`` written with ``?`` placeholders, for the default connection's engine."""
-    if on_postgres():
-        counter = itertools.count(1)
-        sql = re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+def _for_engine(sql: str, client: Any = None) -> str:
+    """``sql`` written with ``?`` placeholders, for the engine of ``client`` (by default the
+    default connection)."""
+    client = client or connections.get("default")
+    if client.capabilities.dialect == "postgres":
+        return _numbered(sql)
     return sql
+
+
+@functools.lru_cache(maxsize=256)
+def _numbered(sql: str) -> str:
+    """``sql`` with ``$1, $2, ...`` for its ``?`` placeholders. Cached: the hot statements are
+    a few fixed texts (batch sizes are padded to powers of two, koc.rows.fetch_by_keys)."""
+    counter = itertools.count(1)
+    return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
 
 
 async def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     """Rows of ``sql`` written with ``?`` placeholders as tuples, on either engine."""
-    _, rows = await connections.get("default").execute_query(_for_engine(sql), list(params))
+    client = connections.get("default")
+    _, rows = await client.execute_query(_for_engine(sql, client), list(params))
     return [tuple(r) for r in rows]
 
 
 async def query_rows(sql: str, params: list[Any]) -> list[dict[str, Any]]:
     """Rows of ``sql`` written with ``?`` placeholders, on either engine, on the connection of
     the current transaction if any."""
-    return list(await connections.get("default").execute_query_dict(_for_engine(sql), params))
+    client = connections.get("default")
+    return list(await client.execute_query_dict(_for_engine(sql, client), params))
 
 
 async def execute(sql: str, params: list[Any]) -> None:
     """Run a statement written with ``?`` placeholders, on either engine."""
-    await connections.get("default").execute_query(_for_engine(sql), params)
+    client = connections.get("default")
+    await client.execute_query(_for_engine(sql, client), params)
 
 
 def is_postgres(database_url: str) -> bool:

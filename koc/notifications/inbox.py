@@ -27,7 +27,7 @@ from koc.notifications.models import (
     SubscribeMessage,
     TemplateMapping,
 )
-from koc.rows import insert_models
+from koc.rows import fetch_models, insert_models
 from koc.settings import get_settings
 
 BATCH = 1000  # rows per statement for a large audience
@@ -59,7 +59,10 @@ async def notify(
     now = now or datetime.now(UTC)
     tz = ZoneInfo(get_settings().notify_time_zone)
     spec = SPECS[kind]
-    mapping = await TemplateMapping.get_or_none(kind=kind, enabled=True)
+    # kind is unique: a fixed statement, not an ORM query built for every order's badge
+    mapping = next(
+        (m for m in await fetch_models(TemplateMapping, "kind", [kind.value]) if m.enabled), None
+    )
     made: list[int] = []
     for start in range(0, len(recipients), BATCH):
         chunk = recipients[start : start + BATCH]

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from koc.badges.models import Badge, BadgeHolding
+from koc.badges.models import BadgeHolding
 from koc.creators.models import ApplicationStatus, KocApplication, KocProfile, KocStatus
 from koc.db import fetch
 from koc.errors import DomainError
@@ -28,6 +29,7 @@ from koc.privileges.models import (
     RsvpStatus,
 )
 from koc.referrals.models import ReferralReward
+from koc.rows import fetch_by_keys, row_maker, table_and_columns
 from koc.segments import services as segments
 from koc.segments.models import SegmentSnapshot
 from koc.settings import get_settings
@@ -78,28 +80,37 @@ async def kocs_activated(member_ids: Sequence[int], roles: Sequence[str] = ()) -
     return await notify(K.KOC_ACTIVATED, recipients)
 
 
+class _Awarded(NamedTuple):
+    id: int
+    member_id: int
+    badge_id: int
+    awarded_at: datetime
+
+
+_AWARDED = (
+    "SELECT h.id, h.member_id, h.badge_id, h.awarded_at, b.name FROM badge_holding h"
+    " JOIN badge b ON b.id = h.badge_id"
+    " WHERE h.member_id IN ({keys}) AND h.revoked_at IS NULL AND h.awarded_at >= ?"
+    " ORDER BY h.id"
+)
+
+
 async def badges_awarded(member_ids: Sequence[int], *, now: datetime | None = None) -> list[int]:
-    """Badges the members hold that were awarded in the last day tell them, once per award."""
-    since = (now or datetime.now(UTC)) - BADGE_NEWS
-    holdings = await BadgeHolding.filter(
-        member_id__in=list(member_ids), revoked_at__isnull=True, awarded_at__gte=since
-    )
-    names = dict(
-        await Badge.filter(id__in=[h.badge_id for h in holdings]).values_list("id", "name")
-    )
+    """Badges the members hold that were awarded in the last day tell them, once per award.
+    One fixed statement (a referrer's busy day awards badges order after order)."""
+    since = ((now or datetime.now(UTC)) - BADGE_NEWS).astimezone(UTC)
+    table_and_columns(BadgeHolding, _Awarded)  # the row type checked against the model once
+    make = row_maker(_Awarded)
+    rows = await fetch_by_keys(_AWARDED, member_ids, [since])
     return await notify(
         K.BADGE_EARNED,
         [
             Recipient(
                 h.member_id,
                 f"badge_holding:{h.id}",
-                {
-                    "badge_id": h.badge_id,
-                    "badge_name": names.get(h.badge_id, ""),
-                    "earned_at": h.awarded_at,
-                },
+                {"badge_id": h.badge_id, "badge_name": name, "earned_at": h.awarded_at},
             )
-            for h in holdings
+            for h, name in ((make(row[:4]), row[4]) for row in rows)
         ],
     )
 
