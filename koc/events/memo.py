@@ -57,12 +57,13 @@ async def once_per_batch(key: str, load: Callable[[], Awaitable[T]]) -> T:
 # --- configuration kept between batches ---------------------------------------------------------
 #
 # Some configuration is read by every order (the lifecycle stages, the automatic badges, the
-# referral program, the scoring weights, the active privileges and tag rules), changes a few times a year, and costs a full ORM
-# statement and its model instances per read. Those reads are kept by the process for as long
-# as none of their tables changed: a trigger on each table (migrations events 0002 and 0003) gives
-# ``config_version`` a new random value in the statement that changes it, so every worker sees
-# a change staff commit at its next batch, and a change that rolled back leaves a value no other
-# change will give again. Each batch reads the version once (one fixed statement).
+# referral program, the scoring weights, the active privileges and tag rules), changes a few
+# times a year, and costs a full ORM statement and its model instances per read. Those reads are
+# kept by the process for as long as none of their tables changed: a trigger on each table
+# (migrations events 0002 and privileges 0004) gives ``config_version`` a new random value in
+# the statement that changes it, so every worker sees a change staff commit at its next batch,
+# and a change that rolled back leaves a value no other change will give again. Each batch reads
+# the version once (one fixed statement).
 
 # The tables whose rows ``once_per_version`` may keep: each has the trigger, which
 # tests/orders/test_order_configuration_reads.py checks in the migrated database.
@@ -71,7 +72,7 @@ VERSIONED_TABLES = (
     "badge",
     "referral_program",
     "koc_scoring_config",
-    # migration events 0003; on privilege an UPDATE of remaining_stock alone does not count
+    # migration privileges 0004; on privilege an UPDATE of remaining_stock alone does not count
     "privilege",
     "segment_tag_rule",
     "segment",

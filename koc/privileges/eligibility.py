@@ -130,7 +130,7 @@ async def _announce(p: Privilege, grants: Sequence[PrivilegeGrant]) -> None:
 
 # What is kept of a privilege between batches (koc.events.memo.once_per_version): what granting
 # reads, not its stock, which each redemption changes without moving config_version (migration
-# events 0003). The instances are partial (``.only``): a reader of another field fails loudly.
+# privileges 0004). The instances are partial (``.only``): a reader of another field fails loudly.
 _KEPT_FIELDS = (
     "id",
     "code",

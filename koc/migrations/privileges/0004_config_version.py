@@ -8,7 +8,9 @@ read all the configuration again: the ``privilege`` trigger fires on an UPDATE o
 column. What is kept of a privilege is therefore read without its stock (koc.privileges.
 eligibility). An UPDATE that sets every column (the ORM's ``save``) names the others, so it fires.
 The tables and columns are listed here, not imported, so this migration keeps its meaning when
-the code moves on.
+the code moves on. It belongs to privileges, not events: the audience migrations' tests hold
+privileges back at 0002 while every other app goes to its latest migration, and an events
+migration depending on privileges 0003 would take it along.
 """
 
 from tortoise import migrations
@@ -83,8 +85,8 @@ async def drop(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0002_config_version"),
         ("privileges", "0003_audience_rules"),
+        ("events", "0002_config_version"),
         ("segments", "0001_initial"),
     ]
 
