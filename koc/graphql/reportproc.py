@@ -22,6 +22,7 @@ import asyncio
 import contextvars
 import logging
 import multiprocessing
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+REPORT_NICENESS = 10
 REPORT_INTERRUPTED = "REPORT_INTERRUPTED"
 INTERRUPTED_MESSAGE = "The report stopped before it answered (its worker process ended); retry."
 
@@ -279,6 +281,11 @@ _child: _Child | None = None
 
 def _start(settings: Settings) -> None:
     global _child
+    # A lower CPU priority than the serving process (and, since threads inherit it, for the
+    # report thread made later): where every core is busy, requests get the CPU first and the
+    # reports what is left, as the password hashes do (koc.auth.passwords).
+    if hasattr(os, "nice"):
+        os.nice(REPORT_NICENESS)
     _child = _Child(settings)
 
 
