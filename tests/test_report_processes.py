@@ -6,6 +6,7 @@ that dies is a 503 and the next report starts a new one."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import time
@@ -177,7 +178,7 @@ async def test_the_report_process_stops_a_report_whose_deadline_passed(
     answer = await reports_in_processes.answer(job)
     assert answer.response is None
     # and the next report runs
-    job = ReportJob(**{**job.__dict__, "deadline": time.time() + 30})
+    job = dataclasses.replace(job, deadline=time.time() + 30)
     answer = await reports_in_processes.answer(job)
     assert answer.response == {"data": {"kocCandidates": {"totalCount": 0}}}
 

@@ -92,6 +92,7 @@ class ReportAnswer:
     operation_type: str | None
     operation: str | None
     fields: list[str]
+    pid: int  # the report process that answered
 
 
 @dataclass
@@ -149,9 +150,11 @@ class ReportProcesses:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._pool: ProcessPoolExecutor | None = None
+        self._pids: set[int] = set()
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
+            self._pids = set()
             self._pool = ProcessPoolExecutor(
                 max_workers=self.settings.report_processes,
                 # A fork would copy this process's threads' locks and its open connections.
@@ -165,18 +168,20 @@ class ReportProcesses:
         """The answer of ``job`` from a report process; ``ReportInterrupted`` when it died."""
         pool = self._executor()
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, _run, job)
+            answer = await asyncio.get_running_loop().run_in_executor(pool, _run, job)
         except BrokenProcessPool as exc:
             if self._pool is pool:
                 self._pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
             logger.error("A report process ended before it answered: %s", exc)
             raise ReportInterrupted(INTERRUPTED_MESSAGE) from exc
+        if self._pool is pool:
+            self._pids.add(answer.pid)
+        return answer
 
     def pids(self) -> list[int]:
-        """The process ids of the running report processes (for operators and tests)."""
-        pool = self._pool
-        return sorted(pool._processes) if pool is not None and pool._processes else []
+        """The process ids of the current pool's processes that have answered a report."""
+        return sorted(self._pids)
 
     async def close(self) -> None:
         """Stop the processes: reports not started are dropped, a running one is awaited (it
@@ -273,6 +278,7 @@ class _Child:
             operation_type=record.operation_type,
             operation=record.operation,
             fields=record.fields,
+            pid=os.getpid(),
         )
 
 
