@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import logging
 import multiprocessing
 import os
@@ -222,6 +223,7 @@ class _Child:
         # Tortoise keeps what it set up in context variables: every report runs in a copy of
         # the context it was set up in.
         self.context = self.loop.run_until_complete(set_up())
+        gc.freeze()  # as the serving process: start-up objects leave the collector's scans
         # Staff, the only callers sent here, are not rate limited and reports call no WeChat
         # API; a context has them all the same.
         self.wechat = WeChatClient(
