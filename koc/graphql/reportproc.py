@@ -27,7 +27,7 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -101,7 +101,7 @@ class AnsweredElsewhere(ExecutionResult):
     """An execution whose JSON answer was made in a report process, already as the view
     shapes it (``public_response``)."""
 
-    response: GraphQLHTTPResponse | None = None
+    response: GraphQLHTTPResponse = field(default_factory=lambda: GraphQLHTTPResponse(data=None))
 
 
 class ReportInterrupted(Exception):
@@ -141,6 +141,7 @@ def apply(answer: ReportAnswer, response: Response) -> AnsweredElsewhere:
         record.operation_type = answer.operation_type
         record.operation = answer.operation
         record.fields = answer.fields
+    assert answer.response is not None, "a report stopped at its deadline is a TIMEOUT"
     return AnsweredElsewhere(data=None, errors=None, response=answer.response)
 
 
