@@ -21,6 +21,7 @@ from koc.access import REQUEST_ID_HEADER, RequestContext
 from koc.auth.wechat import WeChatClient
 from koc.db import ensure_sqlite_directory, tortoise_config
 from koc.graphql.graphiql import STATIC_PREFIX, static_files
+from koc.graphql.reportproc import ReportProcesses
 from koc.graphql.schema import schema
 from koc.graphql.view import KocGraphQL
 from koc.livecodes.callback import ROUTES as WECOM_CALLBACK_ROUTES
@@ -92,11 +93,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     rate_limiter = rate_limiter_for(settings)
     scan_limiter = scan_limiter_for(settings)
+    # Whole reports in processes of their own on SQLite (started on the first report).
+    report_processes = ReportProcesses(settings) if settings.report_processes else None
     graphql = KocGraphQL(
         schema,
         settings=settings,
         wechat=wechat,
         rate_limiter=rate_limiter,
+        report_processes=report_processes,
         graphql_ide="graphiql" if settings.graphiql else None,
     )
 
@@ -119,6 +123,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 if worker is not None:
                     await worker
                 sampler.cancel()
+                if report_processes is not None:
+                    await report_processes.close()
                 metrics.worker_exited()
                 notification_jobs.use(None)
                 await wechat.aclose()
@@ -145,6 +151,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.rate_limiter = rate_limiter
+    app.state.graphql = graphql
     app.state.scan_limiter = scan_limiter
     app.state.wechat = wechat
     app.state.wecom = wecom

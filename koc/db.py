@@ -158,6 +158,14 @@ async def off_loop(make: Callable[[], Awaitable[T]]) -> T:
     return await thread.run(make)
 
 
+def reports_may_leave_process() -> bool:
+    """Whether another process could run a whole report here (``koc.graphql.reportproc``): on a
+    SQLite file, outside a transaction. Not on PostgreSQL, where the report runs in place
+    (``off_loop``), nor on an in-memory database, which no other process can open."""
+    current = connections.get("default")
+    return isinstance(current, ServerSqliteClient) and current.on_file
+
+
 def on_postgres() -> bool:
     """Whether the default connection (the transaction's, inside one) is PostgreSQL."""
     return connections.get("default").capabilities.dialect == "postgres"

@@ -386,10 +386,16 @@ class ServerSqliteClient(SqliteClient):
         self.read_client: ReadOnlySqliteClient | None = None
         self.report_thread: ReportThread | None = None
 
+    @property
+    def on_file(self) -> bool:
+        """Whether the database is a file a second connection (or process) can open, not an
+        in-memory database."""
+        return self.filename != ":memory:" and "mode=memory" not in self.filename
+
     def _read_only(self, threaded: bool) -> ReadOnlySqliteClient | None:
         """A new read-only connection to this file; None for an in-memory database, which no
         second connection can see."""
-        if self.filename == ":memory:" or "mode=memory" in self.filename:
+        if not self.on_file:
             return None
         return ReadOnlySqliteClient(
             self.filename,

@@ -29,6 +29,7 @@ from koc.cli import migrate_database
 from koc.db import is_postgres
 from koc.devtools.wechat import WeChatServer
 from koc.devtools.wecom import WeComServer
+from koc.graphql.reportproc import ReportProcesses
 from koc.members.models import Member
 from koc.settings import Settings
 
@@ -104,6 +105,9 @@ def make_settings(database_url: str, wechat_base: str, **overrides: Any) -> Sett
         "wechat_secret": APPSECRET,
         "wechat_api_base": wechat_base,
         "embedded_worker": False,  # tests run jobs with run_pending_jobs(), when they choose
+        # Reports run on the report thread, where tests count their statements and patch them;
+        # tests/test_report_processes.py and tests/test_long_reads.py use report processes.
+        "report_processes": 0,
         **overrides,
     }
     return Settings(**values)
@@ -133,6 +137,23 @@ async def app(settings: Settings) -> AsyncIterator[Any]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
+
+
+@pytest.fixture(scope="module")
+async def report_processes(settings: Settings) -> AsyncIterator[ReportProcesses]:
+    """One report process for a test module (starting one takes about a second)."""
+    processes = ReportProcesses(settings.model_copy(update={"report_processes": 1}))
+    yield processes
+    await processes.close()
+
+
+@pytest.fixture
+def reports_in_processes(
+    app: Any, report_processes: ReportProcesses, monkeypatch: pytest.MonkeyPatch
+) -> ReportProcesses:
+    """The app's reports run in the module's report process (the session's app has none)."""
+    monkeypatch.setattr(app.state.graphql, "report_processes", report_processes)
+    return report_processes
 
 
 # Tables whose rows are configuration that migrations create, kept between tests.

@@ -3,7 +3,9 @@
 On SQLite koc runs statements on the loop's thread (koc.sqlite); a report's scan would stop
 every other request of the worker for its duration. ``koc.db.long_reads`` sends them to a
 read-only connection answered on a thread of its own, and an operation asking only for
-reports runs whole (its Python too) on the report thread (``koc.db.off_loop``).
+reports runs whole (its Python too) on the report thread (``koc.db.off_loop``), or, for staff on
+a SQLite file, in a report process (``koc.graphql.reportproc``; more in
+tests/test_report_processes.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sqlite3
 import threading
 import time
 
+import pytest
 from tortoise.transactions import in_transaction
 
 from koc.auth.models import StaffRole
@@ -145,8 +148,18 @@ async def test_a_report_slow_to_shape_leaves_the_home_query_served(
         assert data["kocCandidates"]["totalCount"] == 1 and answered == 0
 
 
+@pytest.fixture(params=["report thread", "report process"])
+def reports_run_on(request: pytest.FixtureRequest) -> str:
+    """Each way a report leaves the serving loop: its thread, or (SQLite) its own process."""
+    if request.param == "report process":
+        if engine_name() != "sqlite":
+            pytest.skip("report processes open the SQLite file")
+        request.getfixturevalue("reports_in_processes")
+    return request.param
+
+
 async def test_a_report_run_off_the_loop_still_records_the_unmasked_reads(
-    app, staff_client
+    app, staff_client, reports_run_on
 ) -> None:
     # Given a candidate with a phone number
     candidate = await Member.create(nickname="candidate", phone="+8613700000009")
@@ -157,7 +170,8 @@ async def test_a_report_run_off_the_loop_still_records_the_unmasked_reads(
         '{ kocCandidates(first: 5) { edges { node { member { phoneUnmasked(reason: "Call") } } } } }'
     )
     assert data["kocCandidates"]["edges"][0]["node"]["member"]["phoneUnmasked"] == "+8613700000009"
-    # Then the read is on record, written by the process's writer
+    # Then the read is on record, written by a writer connection (this process's, or the
+    # report process's own)
     records = await AccessRecord.filter(member_id=candidate.id).values_list("actor", "reason")
     assert records == [("ada", "Call")]
 

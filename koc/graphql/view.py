@@ -31,15 +31,23 @@ from koc.auth.services import PARTNER_TOKEN_PREFIX
 from koc.auth.tokens import InvalidToken, decode_access_token
 from koc.auth.viewer import Anonymous, Viewer
 from koc.auth.wechat import WeChatClient
-from koc.db import off_loop
+from koc.db import off_loop, reports_may_leave_process
 from koc.dbfaults import FAULT_MESSAGES, RETRY_AFTER_SECONDS, database_fault
 from koc.graphql.context import Context
 from koc.graphql.graphiql import render_page
 from koc.graphql.lean import DEFINITION
+from koc.graphql.reportproc import (
+    REPORT_INTERRUPTED,
+    AnsweredElsewhere,
+    ReportInterrupted,
+    ReportProcesses,
+    apply,
+    job_for,
+)
 from koc.security.errors import DocumentRefused
-from koc.security.graphql.extensions import public_error
+from koc.security.graphql.extensions import public_response
 from koc.security.limits import MAX_JSON_DEPTH, nested_deeper_than
-from koc.security.ratelimit import RateLimiter
+from koc.security.ratelimit import RateLimiter, caller_key
 from koc.security.services import resolve_document
 from koc.settings import Settings
 
@@ -224,12 +232,14 @@ class KocGraphQL(GraphQL):
         settings: Settings,
         wechat: WeChatClient,
         rate_limiter: RateLimiter,
+        report_processes: ReportProcesses | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, **kwargs)
         self.settings = settings
         self.wechat = wechat
         self.rate_limiter = rate_limiter
+        self.report_processes = report_processes
         self.reports = report_fields(schema)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -334,11 +344,9 @@ class KocGraphQL(GraphQL):
     async def process_result(  # type: ignore[override]
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        response = await super().process_result(request, result)
-        if result.errors:
-            development = self.settings.is_development
-            response["errors"] = [public_error(e, development=development) for e in result.errors]
-        return response
+        if isinstance(result, AnsweredElsewhere):
+            return result.response
+        return public_response(result, development=self.settings.is_development)
 
     async def parse_http_body(self, request: Any) -> Any:
         if request.method == "POST":
@@ -384,9 +392,29 @@ class KocGraphQL(GraphQL):
 
         try:
             async with asyncio.timeout(timeout):
-                if is_report(query, request_data.operation_name, self.reports):
+                if not is_report(query, request_data.operation_name, self.reports):
+                    return await run()
+                if not self.may_send_away(context):
                     return await off_loop(run)
-                return await run()
+                assert self.report_processes is not None and query is not None
+                job = job_for(
+                    context,
+                    query,
+                    request_data.variables,
+                    request_data.operation_name,
+                    request_data.extensions,
+                    timeout,
+                )
+                answer = await self.report_processes.answer(job)
+                if answer.response is None:
+                    raise TimeoutError  # the report process stopped it at the deadline
+                return apply(answer, sub_response)
+        except ReportInterrupted as exc:
+            sub_response.status_code = 503
+            sub_response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return ExecutionResult(
+                data=None, errors=[GraphQLError(str(exc), extensions={"code": REPORT_INTERRUPTED})]
+            )
         except TimeoutError:
             sub_response.status_code = 503
             return ExecutionResult(
@@ -407,6 +435,18 @@ class KocGraphQL(GraphQL):
                     {"Allow": "POST"},
                 ) from exc
             raise
+
+    def may_send_away(self, context: Context) -> bool:
+        """Whether a report runs in a report process (``koc.graphql.reportproc``): when there
+        are any (``KOC_REPORT_PROCESSES``), on a SQLite file, for a caller with no rate-limit
+        bucket (staff: a bucket lives in this process), and without tracing (whose spans and
+        statement traces live in this process too)."""
+        return (
+            self.report_processes is not None
+            and not self.settings.tracing
+            and caller_key(context.viewer, None) is None
+            and reports_may_leave_process()
+        )
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         return Context(

@@ -22,6 +22,8 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types import ExecutionResult
 
 from koc.auth.viewer import is_staff
 from koc.graphql.context import Context
@@ -143,6 +145,15 @@ def public_error(error: GraphQLError, *, development: bool) -> dict[str, Any]:
     if extensions:
         formatted["extensions"] = extensions
     return formatted
+
+
+def public_response(result: ExecutionResult, *, development: bool) -> GraphQLHTTPResponse:
+    """The JSON answer of an executed operation (strawberry's ``process_result``) with every
+    error as ``public_error`` shows it: what the HTTP view sends, whichever process ran it."""
+    response = process_result(result)
+    if result.errors:
+        response["errors"] = [public_error(e, development=development) for e in result.errors]
+    return response
 
 
 def _has_nul(value: Any) -> bool:

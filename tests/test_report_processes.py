@@ -1,0 +1,205 @@
+"""On a SQLite file, staff's reports run whole in a worker process of their own
+(``koc.graphql.reportproc``): the same answer, byte for byte, as on the report thread; the
+serving process answers other requests while one runs; the time limit still stops it; a child
+that dies is a 503 and the next report starts a new one."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from koc.auth.models import PartnerScope, StaffRole
+from koc.auth.viewer import StaffViewer
+from koc.creators.models import MemberSignals
+from koc.graphql.reportproc import ReportJob, ReportProcesses
+from koc.members.models import Member
+from tests.conftest import engine_name
+from tests.referrals.helpers import bind, code_of, record_order
+from tests.surveys.helpers import RESULTS, full_answers, open_survey, respond
+
+pytestmark = pytest.mark.skipif(
+    engine_name() != "sqlite", reason="report processes open the SQLite file"
+)
+
+CANDIDATES = """
+query($first: Int!) { kocCandidates(first: $first) { totalCount
+  edges { cursor node { score member { nickname phone } } } pageInfo { hasNextPage } } }"""
+REPORT = """
+query($groupBy: ReferralGroupBy!, $from: DateTime!, $to: DateTime!) {
+  referralReport(from: $from, to: $to, groupBy: $groupBy) {
+    totals { orders referredOrders orderShare revenueCents referredRevenueCents revenueShare }
+    rows { key orders referredOrders revenueCents referrer { id nickname } }
+    funnel { bindings leads testDrives deposits orders } } }"""
+LEADERBOARD = """
+query($period: ReferralPeriod!) { referralLeaderboard(period: $period, first: 5) {
+  rank conversions referredRevenueCents referrer { id } } }"""
+TREE = """
+query($m: ID!) { referralTree(member: $m, depth: 3) { truncated
+  nodes { depth parentId milestone revenueCents broughtRevenueCents member { id } } } }"""
+HOME = "{ me { nickname } }"
+SMALL_REPORT = "{ kocCandidates(first: 5) { totalCount } }"
+
+
+async def thread_then_process(
+    app: Any, processes: ReportProcesses, client: Any, query: str, variables: dict, monkeypatch
+) -> tuple[Any, Any]:
+    """The HTTP answers of ``query`` run on the report thread, then in a report process."""
+    monkeypatch.setattr(app.state.graphql, "report_processes", None)
+    on_thread = await client.post(query, variables)
+    monkeypatch.setattr(app.state.graphql, "report_processes", processes)
+    in_process = await client.post(query, variables)
+    assert processes.pids(), "the report ran in a process"
+    return on_thread, in_process
+
+
+def assert_same(on_thread: Any, in_process: Any) -> None:
+    assert in_process.status_code == on_thread.status_code
+    assert in_process.headers.get("content-type") == on_thread.headers.get("content-type")
+    assert in_process.headers.get("retry-after") == on_thread.headers.get("retry-after")
+    assert in_process.content == on_thread.content
+
+
+async def test_every_report_answers_the_same_bytes_in_a_process_as_on_the_thread(
+    app, report_processes, staff_client, member_client, partner_client, monkeypatch
+) -> None:
+    # Given candidates, referrals with orders, and an answered survey
+    for n, score in enumerate((3.0, 5.0, 4.0)):
+        member = await Member.create(nickname=f"candidate{n}", phone=f"+861370000000{n}")
+        await MemberSignals.create(member=member, score_overall=score)
+    partner = await partner_client([PartnerScope.ORDERS_WRITE])
+    referrer, referee, other = await member_client(), await member_client(), await member_client()
+    code = await code_of(referrer)
+    await bind(referee, code)
+    await record_order(partner, referee.member_id, 300_000_00)
+    await record_order(partner, other.member_id, 2_000_00, category="accessory")
+    operator = await staff_client(StaffRole.OPERATOR)
+    survey = await open_survey(operator)
+    assert (await respond(referee, survey["id"], full_answers(survey)))["errors"] == []
+    analyst = await staff_client(StaffRole.ANALYST)
+    now = datetime.now(UTC)
+    year = {
+        "from": (now - timedelta(days=300)).isoformat(),
+        "to": (now + timedelta(days=1)).isoformat(),
+    }
+
+    # When each report root field runs on the thread and in the process, with variables
+    answered = [
+        (CANDIDATES, {"first": 2}),
+        (REPORT, {"groupBy": "MONTH", **year}),
+        (REPORT, {"groupBy": "REFERRER", **year}),
+        (LEADERBOARD, {"period": "ALL_TIME"}),
+        (TREE, {"m": referrer.member_gid}),
+        (RESULTS, {"id": survey["id"]}),
+    ]
+    # and refusals: an argument out of range, a variable of the wrong type
+    refused = [
+        (REPORT, {"groupBy": "DAY", "from": year["to"], "to": year["from"]}),
+        (CANDIDATES, {"first": "two"}),
+    ]
+    for query, variables in answered + refused:
+        on_thread, in_process = await thread_then_process(
+            app, report_processes, analyst, query, variables, monkeypatch
+        )
+        # Then the answers are the same, byte for byte
+        assert_same(on_thread, in_process)
+        body = in_process.json()
+        assert ("errors" in body) is ((query, variables) in refused), body
+        assert body.get("data") or body.get("errors")
+    first = (await analyst.execute(CANDIDATES, {"first": 2}))["kocCandidates"]
+    assert first["totalCount"] >= 3 and len(first["edges"]) == 2
+
+
+async def test_the_serving_process_answers_while_its_report_process_works(
+    reports_in_processes, staff_client, member_client
+) -> None:
+    # Given a report process, running
+    staff = await staff_client(StaffRole.ANALYST)
+    member = await member_client(nickname="home")
+    await staff.execute(SMALL_REPORT)
+    [pid] = reports_in_processes.pids()
+    # When it is held still while a report waits on it
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        report = asyncio.create_task(staff.post(SMALL_REPORT))
+        # Then the home query is answered meanwhile, and the report is not
+        for _ in range(3):
+            assert (await member.execute(HOME))["me"]["nickname"] == "home"
+        assert not report.done()
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    # and once the process goes on, the report answers
+    response = await report
+    assert response.status_code == 200
+    assert response.json() == {"data": {"kocCandidates": {"totalCount": 0}}}
+
+
+async def test_a_report_past_the_time_limit_is_stopped_with_timeout(
+    app, reports_in_processes, staff_client, monkeypatch
+) -> None:
+    staff = await staff_client(StaffRole.ANALYST)
+    view = app.state.graphql
+    # Given a time limit shorter than any report
+    monkeypatch.setattr(
+        view, "settings", view.settings.model_copy(update={"execution_timeout_seconds": 1e-6})
+    )
+    # When staff ask for a report
+    response = await staff.post(SMALL_REPORT)
+    # Then it is stopped, as on the thread
+    assert response.status_code == 503
+    error = response.json()["errors"][0]
+    assert error["extensions"] == {"code": "TIMEOUT"}
+    assert "did not finish within 1e-06 s" in error["message"]
+
+
+async def test_the_report_process_stops_a_report_whose_deadline_passed(
+    app, reports_in_processes, staff_client
+) -> None:
+    # Given a report whose deadline passed while it waited for the process
+    staff = await staff_client(StaffRole.ANALYST)
+    assert staff.staff_id is not None
+    job = ReportJob(
+        query=SMALL_REPORT,
+        variables=None,
+        operation_name=None,
+        extensions=None,
+        viewer=StaffViewer(staff.staff_id, "analyst", StaffRole.ANALYST),
+        scope={"type": "http", "method": "POST", "path": "/graphql", "headers": []},
+        request_id="late",
+        deadline=time.time() - 1,
+    )
+    # When the process takes it, it does not run it
+    answer = await reports_in_processes.answer(job)
+    assert answer.response is None
+    # and the next report runs
+    job = dataclasses.replace(job, deadline=time.time() + 30)
+    answer = await reports_in_processes.answer(job)
+    assert answer.response == {"data": {"kocCandidates": {"totalCount": 0}}}
+
+
+async def test_a_report_process_that_dies_is_a_503_and_the_next_report_gets_a_new_one(
+    reports_in_processes, staff_client
+) -> None:
+    staff = await staff_client(StaffRole.ANALYST)
+    await staff.execute(SMALL_REPORT)
+    [pid] = reports_in_processes.pids()
+    # Given a report waiting on its process
+    os.kill(pid, signal.SIGSTOP)
+    report = asyncio.create_task(staff.post(SMALL_REPORT))
+    await asyncio.sleep(0.1)
+    # When the process is killed
+    os.kill(pid, signal.SIGKILL)
+    # Then the report is a retryable 503 that says so
+    response = await report
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["errors"][0]["extensions"] == {"code": "REPORT_INTERRUPTED"}
+    # and the next report is answered by a new process
+    assert await staff.execute(SMALL_REPORT) == {"kocCandidates": {"totalCount": 0}}
+    assert reports_in_processes.pids() not in ([], [pid])
