@@ -75,13 +75,11 @@ def plan_field(field: GraphQLField) -> PlainField | LeanField | None:
     leaf, non_null = _leaf(field.type)
     if getattr(field.resolve, "lean", False):
         return LeanField(field, leaf, non_null)
-    if definition.base_resolver is not None or definition.extensions or definition.is_async:
+    # strawberry's wrapper of its default resolver, getattr: a field with neither a resolver of
+    # its own nor an extension keeps it (koc.graphql.lean replaces only resolvers of their own)
+    if not definition.is_basic_field or definition.is_async:
         return None
-    # strawberry's own wrapper of its default resolver, and that default resolver is getattr
-    if (
-        not getattr(field.resolve, "_is_default", False)
-        or definition.default_resolver is not getattr
-    ):
+    if definition.default_resolver is not getattr:
         return None
     if leaf is None:
         return None
