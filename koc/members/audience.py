@@ -17,7 +17,9 @@ from typing import Any, Protocol
 
 from tortoise.expressions import Case, F, Q, When
 
+from koc.db import table_of
 from koc.members.models import Member
+from koc.rows import fetch_by_keys
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,15 @@ async def holders(
     if not found or not keyed:
         return found
     everyone = [key for key, condition in keyed if condition is None]
+    if len(everyone) == len(keyed):
+        # Every key is for every member (the usual survey): which of them exist, by a fixed
+        # statement rather than one the ORM builds on every home screen.
+        table, _ = table_of(Member)
+        for (member_id,) in await fetch_by_keys(
+            f'SELECT "id" FROM "{table}" WHERE "id" IN ({{keys}})', list(found)
+        ):
+            found[member_id].update(everyone)
+        return found
     # the member's own id when held, NULL when not (a constant would be a parameter PostgreSQL
     # cannot type)
     held = {
