@@ -57,10 +57,15 @@ async def open_surveys_for(member_id: int, now: datetime, survey_id: int | None 
 
 
 async def open_surveys_of(
-    member_ids: Sequence[int], now: datetime, survey_id: int | None = None
+    member_ids: Sequence[int],
+    now: datetime,
+    survey_id: int | None = None,
+    *,
+    known: bool = False,
 ) -> dict[int, set[int]]:
     """Per member, the ids of the open surveys (or of ``survey_id`` alone) whose audience holds
-    them (an empty set for a member in none, or unknown)."""
+    them (an empty set for a member in none, or unknown). ``known``: the caller has read these
+    members in this request (``koc.members.audience.holders``)."""
     found: dict[int, set[int]] = {m: set() for m in member_ids}
     if not member_ids:
         return found
@@ -74,4 +79,4 @@ async def open_surveys_of(
             rows, await conditions(audiences, now), strict=True
         )
     ]
-    return await holders(member_ids, keyed)
+    return await holders(member_ids, keyed, known=known)
