@@ -107,6 +107,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         rate_limit_capacity=10**8,
         rate_limit_refill_per_second=10**8,
         execution_timeout_seconds=60,
+        # the staff page of every scalar and one level of objects is estimated past the
+        # default 50,000 since Member gained fields
+        max_query_cost=10**6,
     )
     # KOC_REPORT_PROCESSES, from the environment (a tree before them has none)
     args.report_processes = getattr(settings, "report_processes", None)

@@ -28,6 +28,9 @@ class Context:
     # DataLoaders, created lazily and kept for this request only (so nothing leaks between
     # callers): see koc.graphql.loaders.loader().
     loaders: dict[Any, Any] = field(default_factory=dict)
+    # What a field of the document selects, by its nodes' ids, for this request only (while it
+    # runs its document, and so those ids, stay alive): see koc.graphql.relay.selected_names().
+    selections: dict[Any, Any] = field(default_factory=dict)
 
 
 Info = StrawberryInfo[Context, None]

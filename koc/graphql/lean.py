@@ -123,6 +123,7 @@ def _lean(field: StrawberryField, config: StrawberryConfig) -> Callable[..., Any
             kwargs["info"] = info_class(_raw_info=info, _field=field)
         return run(function(source, **kwargs))
 
+    resolve.lean = True  # type: ignore[attr-defined]  # koc.graphql.fastexec reads it
     return resolve
 
 

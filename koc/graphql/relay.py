@@ -227,7 +227,7 @@ async def paginate_children(
 
 
 def _children_keys(
-    selected_names: set[str],
+    selected_names: set[str] | frozenset[str],
     children: Children[Any],
     parent_ids: Sequence[int],
     first: int | None,
@@ -362,7 +362,7 @@ def cursor_values(row_type: Any, order: Sequence[SortKey], after: str) -> list[A
     return _cursor_values(row_type, _sort_keys(order), after)
 
 
-def selected_names(info: Info) -> set[str]:
+def selected_names(info: Info) -> frozenset[str]:
     """What a connection field selects directly (``edges``, ``pageInfo``, ``totalCount``), for
     a field that pages itself (``connection_of``) and runs only the statements asked for."""
     return _selected_names(info)
@@ -442,9 +442,21 @@ def _connection(
     )
 
 
-def _selected_names(info: Info) -> set[str]:
-    """Names of the fields selected directly under the current field, through fragments."""
-    return {name for field in info.selected_fields for name in _direct_names(field.selections)}
+def _selected_names(info: Info) -> frozenset[str]:
+    """Names of the fields selected directly under the current field, through fragments.
+
+    They depend on the field's nodes in the document alone (not on variables), and a nested
+    connection asks for them once per parent (a hundred times on a page): worked out once
+    per request and field, strawberry's ``selected_fields`` converts the field's whole
+    sub-selection each time."""
+    key = tuple(map(id, info._raw_info.field_nodes))
+    memo = info.context.selections
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = frozenset(
+            name for field in info.selected_fields for name in _direct_names(field.selections)
+        )
+    return found
 
 
 def _direct_names(selections: Iterable[Selection]) -> set[str]:

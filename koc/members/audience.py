@@ -17,7 +17,9 @@ from typing import Any, Protocol
 
 from tortoise.expressions import Case, F, Q, When
 
+from koc.db import table_of
 from koc.members.models import Member
+from koc.rows import fetch_by_keys
 
 
 @dataclass(frozen=True)
@@ -108,15 +110,30 @@ async def conditions(audiences: Sequence[Audience], at: datetime) -> list[Q | No
 
 
 async def holders(
-    member_ids: Sequence[int], keyed: Sequence[tuple[int, Q | None]]
+    member_ids: Sequence[int], keyed: Sequence[tuple[int, Q | None]], *, known: bool = False
 ) -> dict[int, set[int]]:
     """Per member, the keys (a survey's, a campaign's id) whose condition holds them (None:
     every member; an empty set for a member held by none, or unknown): one statement whatever
-    the number of keys and members."""
+    the number of keys and members. ``known``: the caller has just read these members (a
+    request's viewer, checked when it was authenticated, or rows it loaded), so when every
+    key is for every member no statement is needed to tell that they exist."""
     found: dict[int, set[int]] = {m: set() for m in member_ids}
     if not found or not keyed:
         return found
     everyone = [key for key, condition in keyed if condition is None]
+    if len(everyone) == len(keyed):
+        if known:
+            for keys in found.values():
+                keys.update(everyone)
+            return found
+        # Every key is for every member (the usual survey): which of them exist, by a fixed
+        # statement rather than one the ORM builds on every call.
+        table, _ = table_of(Member)
+        for (member_id,) in await fetch_by_keys(
+            f'SELECT "id" FROM "{table}" WHERE "id" IN ({{keys}})', list(found)
+        ):
+            found[member_id].update(everyone)
+        return found
     # the member's own id when held, NULL when not (a constant would be a parameter PostgreSQL
     # cannot type)
     held = {

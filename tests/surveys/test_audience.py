@@ -3,6 +3,8 @@ audience is a rule of the segment language or a saved segment (or an explicit li
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
 
 from koc.auth.models import StaffRole, StaffUser
@@ -11,7 +13,8 @@ from koc.errors import DomainErrors
 from koc.events import KocStatusChanged, publish
 from koc.members.models import LifecycleStage, MemberTag, Tag, TagFamily, TagGroup, TagSource
 from koc.surveys import rules, services
-from koc.surveys.models import QuestionKind, Survey, SurveyPurpose
+from koc.surveys.audience import open_surveys_of
+from koc.surveys.models import QuestionKind, Survey, SurveyPurpose, SurveyStatus
 from tests.conftest import gid, make_member
 from tests.segments.factories import SEGMENT_UPDATE, create_segment
 from tests.surveys.helpers import (
@@ -242,3 +245,32 @@ async def test_the_service_checks_the_audience_itself(app):
             (field, "NOT_FOUND")
         ]
     assert await Survey.all().count() == 0
+
+
+async def test_open_surveys_of_reads_open_and_unexpired_surveys_for_known_and_unknown_members(app):
+    """The fixed statements behind the home screen's surveys: a survey for everyone is open
+    to every existing member, until it closes (whatever the time zone of ``now``); an unknown
+    member is in none unless the caller says it read the members (``known``)."""
+    now = datetime.now(UTC)
+    member = await make_member()
+
+    async def survey(status: SurveyStatus, closes_at: datetime | None) -> int:
+        made = await Survey.create(
+            title="T", purpose=SurveyPurpose.OTHER, status=status, closes_at=closes_at
+        )
+        return made.id
+
+    endless = await survey(SurveyStatus.OPEN, None)
+    later = await survey(SurveyStatus.OPEN, now + timedelta(minutes=1))
+    await survey(SurveyStatus.OPEN, now - timedelta(seconds=1))
+    await survey(SurveyStatus.DRAFT, None)
+    await survey(SurveyStatus.CLOSED, None)
+    unknown = member.id + 1000
+    east = now.astimezone(timezone(timedelta(hours=8)))
+    for at_ in (now, east, now.replace(tzinfo=None)):
+        found = await open_surveys_of([member.id, unknown], at_)
+        assert found == {member.id: {endless, later}, unknown: set()}
+    known = await open_surveys_of([member.id], now, known=True)
+    assert known == {member.id: {endless, later}}
+    assert await open_surveys_of([member.id], now + timedelta(minutes=2)) == {member.id: {endless}}
+    assert await open_surveys_of([member.id], now, later) == {member.id: {later}}

@@ -104,6 +104,8 @@ async def load_participations(
 
 
 async def load_open_surveys_of_members(member_ids: Sequence[int]) -> list[set[int]]:
-    """The open surveys whose audience holds each member, in one statement."""
-    found = await open_surveys_of(member_ids, datetime.now(UTC))
+    """The open surveys whose audience holds each member (at most three statements). Every
+    caller passes members it read in this request: the viewer (whose account was checked when
+    the request was authenticated) or Member rows."""
+    found = await open_surveys_of(member_ids, datetime.now(UTC), known=True)
     return [found[m] for m in member_ids]
