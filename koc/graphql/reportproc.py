@@ -3,17 +3,18 @@
 The report thread (``koc.sqlite.ReportThread``) takes a report off the serving loop, but its
 Python still shares this process's GIL: while a report completes thousands of fields, the
 serving loop waits up to a switch interval for each turn. Here the same execution runs in
-another process, on the other core: a ``ProcessPoolExecutor`` (``spawn``), started on the first
-report, of ``KOC_REPORT_PROCESSES`` processes. Each sets up Tortoise on the same file and the
-schema once, then answers report after report, one at a time, exactly as a koc process would
-run it on its report thread (``koc.db.off_loop``: a read-only connection of its own on a thread
-of its own; a write the report must make, an access record, goes back through ``on_home_loop``
-to that process's writer connection). What crosses between the processes is plain data: the
-document, variables, the caller and the request's address going there; the JSON answer as
-the HTTP view would shape it, the status and headers set on the response, and the operation
-for the request's record coming back. A report past the execution time limit is stopped by the
-child itself (the deadline travels with it); a child that dies gives its callers a 503 with
-``REPORT_INTERRUPTED``, and the next report starts a new pool.
+another process, on the other core: a ``ProcessPoolExecutor`` (``spawn``) of
+``KOC_REPORT_PROCESSES`` processes, started by the app's lifespan (or the next report after a
+crash); a report's time limit begins once they are up (``ready``). Each sets up Tortoise on the
+same file and the schema once, then answers report after report, one at a time, exactly as a
+koc process would run it on its report thread (``koc.db.off_loop``: a read-only connection of
+its own on a thread of its own; a write the report must make, an access record, goes back
+through ``on_home_loop`` to that process's writer connection). What crosses between the
+processes is plain data: the document, variables, the caller and the request's address going
+there; the JSON answer as the HTTP view would shape it, the status and headers set on the
+response, and the operation for the request's record coming back. A report past the execution
+time limit is stopped by the child itself (the deadline travels with it); a child that dies
+gives its callers a 503 with ``REPORT_INTERRUPTED``, and the next report starts a new pool.
 """
 
 from __future__ import annotations
