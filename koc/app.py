@@ -19,7 +19,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from koc import metrics
 from koc.access import REQUEST_ID_HEADER, RequestContext
 from koc.auth.wechat import WeChatClient
-from koc.db import ensure_sqlite_directory, tortoise_config
+from koc.db import ensure_sqlite_directory, reports_may_leave_process, tortoise_config
 from koc.graphql.graphiql import STATIC_PREFIX, static_files
 from koc.graphql.reportproc import ReportProcesses
 from koc.graphql.schema import schema
@@ -108,6 +108,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             gc.freeze()  # start-up objects leave the collector's scans: shorter GC pauses
+            if report_processes is not None and reports_may_leave_process():
+                report_processes.start()  # they start meanwhile; the first report awaits them
             notification_jobs.use(wechat, settings)  # subscribe messages share the app's client
             sampler = asyncio.create_task(metrics.sample_pool_forever())
             stop_worker = asyncio.Event()

@@ -143,6 +143,7 @@ async def app(settings: Settings) -> AsyncIterator[Any]:
 async def report_processes(settings: Settings) -> AsyncIterator[ReportProcesses]:
     """One report process for a test module (starting one takes about a second)."""
     processes = ReportProcesses(settings.model_copy(update={"report_processes": 1}))
+    await processes.ready()  # as the app's lifespan starts them: no test waits for the start
     yield processes
     await processes.close()
 

@@ -8,9 +8,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import pickle
 import signal
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -177,6 +181,7 @@ async def test_the_report_process_stops_a_report_whose_deadline_passed(
     # When the process takes it, it does not run it
     answer = await reports_in_processes.answer(job)
     assert answer.response is None
+    assert answer.operation_type is None  # its execution never began
     # and the next report runs
     job = dataclasses.replace(job, deadline=time.time() + 30)
     answer = await reports_in_processes.answer(job)
@@ -203,3 +208,87 @@ async def test_a_report_process_that_dies_is_a_503_and_the_next_report_gets_a_ne
     # and the next report is answered by a new process
     assert await staff.execute(SMALL_REPORT) == {"kocCandidates": {"totalCount": 0}}
     assert reports_in_processes.pids() not in ([], [pid])
+
+
+async def test_the_start_of_the_report_processes_does_not_count_against_the_time_limit(
+    app, settings, staff_client, monkeypatch
+) -> None:
+    # Given report processes not started yet (their start takes a second or more) and a time
+    # limit shorter than that
+    processes = ReportProcesses(settings.model_copy(update={"report_processes": 1}))
+    view = app.state.graphql
+    monkeypatch.setattr(view, "report_processes", processes)
+    monkeypatch.setattr(
+        view, "settings", view.settings.model_copy(update={"execution_timeout_seconds": 1.0})
+    )
+    staff = await staff_client(StaffRole.ANALYST)
+    try:
+        # When staff ask for the first report
+        response = await staff.post(SMALL_REPORT)
+    finally:
+        await processes.close()
+    # Then it is answered: only the report counts against the limit
+    assert response.status_code == 200, response.text
+    assert response.json() == {"data": {"kocCandidates": {"totalCount": 0}}}
+    assert processes.pids()
+
+
+async def test_ctrl_c_to_the_process_group_leaves_the_report_process_to_the_lifespan(
+    reports_in_processes, staff_client
+) -> None:
+    staff = await staff_client(StaffRole.ANALYST)
+    await staff.execute(SMALL_REPORT)
+    [pid] = reports_in_processes.pids()
+    # When the report process gets a SIGINT (Ctrl-C in a terminal reaches the whole group)
+    os.kill(pid, signal.SIGINT)
+    await asyncio.sleep(0.2)
+    # Then it lives on and answers the next report
+    assert await staff.execute(SMALL_REPORT) == {"kocCandidates": {"totalCount": 0}}
+    assert reports_in_processes.pids() == [pid]
+
+
+PARENT = """
+import os, pickle, sys
+from koc.graphql.reportproc import ReportProcesses
+
+processes = ReportProcesses(pickle.load(sys.stdin.buffer))
+print(processes.start().submit(os.getpid).result(), flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie no one reaps has ended)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_report_process_ends_when_its_parent_is_killed_outright(settings) -> None:
+    # Given a koc process with a started report process
+    with subprocess.Popen(
+        [sys.executable, "-c", PARENT],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as parent:
+        assert parent.stdin is not None and parent.stdout is not None
+        try:
+            parent.stdin.write(pickle.dumps(settings.model_copy(update={"report_processes": 1})))
+            parent.stdin.flush()
+            child = int(parent.stdout.readline())
+            assert running(child)
+            # When the koc process is killed outright (no lifespan closes the pool)
+            parent.kill()
+            parent.wait()
+            # Then its report process ends within seconds, rather than live on under PID 1
+            for _ in range(100):
+                if not running(child):
+                    break
+                time.sleep(0.1)
+            assert not running(child)
+        finally:
+            parent.kill()

@@ -3,17 +3,18 @@
 The report thread (``koc.sqlite.ReportThread``) takes a report off the serving loop, but its
 Python still shares this process's GIL: while a report completes thousands of fields, the
 serving loop waits up to a switch interval for each turn. Here the same execution runs in
-another process, on the other core: a ``ProcessPoolExecutor`` (``spawn``), started on the first
-report, of ``KOC_REPORT_PROCESSES`` processes. Each sets up Tortoise on the same file and the
-schema once, then answers report after report, one at a time, exactly as a koc process would
-run it on its report thread (``koc.db.off_loop``: a read-only connection of its own on a thread
-of its own; a write the report must make, an access record, goes back through ``on_home_loop``
-to that process's writer connection). What crosses between the processes is plain data: the
-document, variables, the caller and the request's address going there; the JSON answer as
-the HTTP view would shape it, the status and headers set on the response, and the operation
-for the request's record coming back. A report past the execution time limit is stopped by the
-child itself (the deadline travels with it); a child that dies gives its callers a 503 with
-``REPORT_INTERRUPTED``, and the next report starts a new pool.
+another process, on the other core: a ``ProcessPoolExecutor`` (``spawn``) of
+``KOC_REPORT_PROCESSES`` processes, started by the app's lifespan (or the next report after a
+crash); a report's time limit begins once they are up (``ready``). Each sets up Tortoise on the
+same file and the schema once, then answers report after report, one at a time, exactly as a
+koc process would run it on its report thread (``koc.db.off_loop``: a read-only connection of
+its own on a thread of its own; a write the report must make, an access record, goes back
+through ``on_home_loop`` to that process's writer connection). What crosses between the
+processes is plain data: the document, variables, the caller and the request's address going
+there; the JSON answer as the HTTP view would shape it, the status and headers set on the
+response, and the operation for the request's record coming back. A report past the execution
+time limit is stopped by the child itself (the deadline travels with it); a child that dies
+gives its callers a 503 with ``REPORT_INTERRUPTED``, and the next report starts a new pool.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -153,8 +156,11 @@ class ReportProcesses:
         self.settings = settings
         self._pool: ProcessPoolExecutor | None = None
         self._pids: set[int] = set()
+        self._warm_up: list[Future[int]] = []
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def start(self) -> ProcessPoolExecutor:
+        """The pool, started if it is not: each of its processes starts at once on a no-op job
+        (imports, Tortoise set up: seconds on a busy machine), awaited by ``ready``."""
         if self._pool is None:
             self._pids = set()
             self._pool = ProcessPoolExecutor(
@@ -162,21 +168,39 @@ class ReportProcesses:
                 # A fork would copy this process's threads' locks and its open connections.
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start,
-                initargs=(self.settings,),
+                initargs=(self.settings, os.getpid()),
             )
+            # One job per process: a job finding no idle process starts one.
+            self._warm_up = [
+                self._pool.submit(_ready) for _ in range(self.settings.report_processes)
+            ]
         return self._pool
+
+    async def ready(self) -> None:
+        """Wait until the pool's processes have started (started by the app's lifespan, or
+        here): their start does not count against a report's time limit. ``ReportInterrupted``
+        when one died starting."""
+        pool = self.start()
+        try:
+            for started in self._warm_up:
+                await asyncio.shield(asyncio.wrap_future(started))
+        except BrokenProcessPool as exc:
+            self._broken(pool, exc)
+
+    def _broken(self, pool: ProcessPoolExecutor, exc: BrokenProcessPool) -> NoReturn:
+        if self._pool is pool:
+            self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+        logger.error("A report process ended before it answered: %s", exc)
+        raise ReportInterrupted(INTERRUPTED_MESSAGE) from exc
 
     async def answer(self, job: ReportJob) -> ReportAnswer:
         """The answer of ``job`` from a report process; ``ReportInterrupted`` when it died."""
-        pool = self._executor()
+        pool = self.start()
         try:
             answer = await asyncio.get_running_loop().run_in_executor(pool, _run, job)
         except BrokenProcessPool as exc:
-            if self._pool is pool:
-                self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-            logger.error("A report process ended before it answered: %s", exc)
-            raise ReportInterrupted(INTERRUPTED_MESSAGE) from exc
+            self._broken(pool, exc)
         if self._pool is pool:
             self._pids.add(answer.pid)
         return answer
@@ -209,9 +233,15 @@ class _Child:
         from koc.logs import configure_logging
         from koc.privacy import logs
         from koc.security.ratelimit import rate_limiter_for
+        from koc.tasks import register_all
+        from koc.wiring import connect_all
 
         logs.install()
         configure_logging(settings)
+        # As koc.app.create_app: a report that publishes an event or queues a task finds the
+        # same handlers and tasks here as in the serving process.
+        connect_all()
+        register_all()
         self.settings = settings
         self.schema = schema
         self.loop = asyncio.new_event_loop()
@@ -265,7 +295,9 @@ class _Child:
                 operation_extensions=job.extensions,
             )
 
-        shaped: GraphQLHTTPResponse | None
+        shaped: GraphQLHTTPResponse | None = None
+        if job.deadline <= time.time():  # it waited past its deadline: it does not start
+            return self._answer(None, response, record)
         try:
             async with asyncio.timeout(job.deadline - time.time()):
                 # The report thread of this process, as in the serving process: a read-only
@@ -274,6 +306,12 @@ class _Child:
             shaped = public_response(result, development=self.settings.is_development)
         except TimeoutError:
             shaped = None
+        return self._answer(shaped, response, record)
+
+    @staticmethod
+    def _answer(
+        shaped: GraphQLHTTPResponse | None, response: Response, record: RequestRecord
+    ) -> ReportAnswer:
         return ReportAnswer(
             response=shaped,
             status_code=response.status_code,
@@ -288,14 +326,34 @@ class _Child:
 _child: _Child | None = None
 
 
-def _start(settings: Settings) -> None:
+def _start(settings: Settings, parent: int) -> None:
     global _child
-    # A lower CPU priority than the serving process (and, since threads inherit it, for the
-    # report thread made later): where every core is busy, requests get the CPU first and the
-    # reports what is left, as the password hashes do (koc.auth.passwords).
+    # Ctrl-C reaches the whole process group: the serving process closes the pool in its
+    # lifespan; this process must not die first with a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A parent killed outright (SIGKILL, out of memory) closes no pool: this process ends
+    # when it sees its parent gone rather than live on with its connections to the file.
+    threading.Thread(target=_end_with, args=(parent,), name="koc-parent-watch", daemon=True).start()
+    _child = _Child(settings)
+    # A lower CPU priority than the serving process, once set up (its start, which a report
+    # may be waiting for, runs at the serving process's): where every core is busy, requests
+    # get the CPU first and the reports what is left, as the password hashes do
+    # (koc.auth.passwords). Threads made later (the report thread) inherit it.
     if hasattr(os, "nice"):
         os.nice(REPORT_NICENESS)
-    _child = _Child(settings)
+
+
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def _ready() -> int:
+    return os.getpid()
 
 
 def _run(job: ReportJob) -> ReportAnswer:
