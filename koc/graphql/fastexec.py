@@ -11,11 +11,12 @@ once no field waited any more (README, performance round part 2).
 For a field whose value is an attribute of its parent, read with strawberry's default resolver,
 of a scalar or enum type, with no argument and no field extension (permission classes are field
 extensions, so a guarded field is never one of them), this context reads the attribute and
-serialises it directly. Anything out of the ordinary goes to graphql-core's own code for the
-whole field: the attribute missing or raising, a null for a non-null field, a value that does
-not serialise, an awaitable, a middleware (a schema extension with a ``resolve`` hook). That
-code reads the attribute again and reports the error with its path exactly as it always did,
-so the answer is the general executor's, byte for byte (``tests/test_fast_execution.py``
+serialises it directly. Anything out of the ordinary goes to graphql-core's own code:
+the attribute missing or raising, a null for a non-null field, a value that does not
+serialise, an awaitable complete through ``complete_value`` with the value read once (an
+exception raised by the read as a resolver's error), and with a middleware (a schema extension
+with a ``resolve`` hook) every field takes ``execute_field``. The errors and their paths are
+graphql-core's, so the answer is the general executor's, byte for byte (``tests/test_fast_execution.py``
 compares both over every example document, the bench's documents and documents generated from
 the schema, for every kind of caller).
 
@@ -45,6 +46,7 @@ DEFINITION = "strawberry-definition"
 class PlainField(NamedTuple):
     """A field read as ``getattr(parent, attribute)`` and serialised by ``leaf``."""
 
+    definition: GraphQLField
     attribute: str
     leaf: GraphQLScalarType | GraphQLEnumType
     non_null: bool
@@ -83,7 +85,7 @@ def plan_field(field: GraphQLField) -> PlainField | LeanField | None:
         return None
     if leaf is None:
         return None
-    return PlainField(definition.python_name, leaf, non_null)
+    return PlainField(field, definition.python_name, leaf, non_null)
 
 
 _PLANS: dict[GraphQLObjectType, dict[str, PlainField | LeanField]] = {}
@@ -167,21 +169,26 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     )
                 elif type(planned) is PlainField:
                     try:
+                        value = getattr(source_value, planned.attribute)
+                    except Exception as error:  # noqa: BLE001 - completed as graphql-core would
+                        value = error
+                    try:
                         results[response_name] = _complete_leaf(
-                            planned.leaf,
-                            planned.non_null,
-                            getattr(source_value, planned.attribute),
-                            is_awaitable,
+                            planned.leaf, planned.non_null, value, is_awaitable
                         )
                         continue
-                    except Exception:  # noqa: BLE001 - graphql-core executes it again, below
-                        result = self.execute_field(
-                            parent_type,
-                            source_value,
-                            field_details_list,
-                            Path(path, response_name, parent_type.name),
-                            position_context,
-                        )
+                    except Exception:  # noqa: BLE001 - graphql-core completes the value read
+                        pass
+                    # the value read, completed by graphql-core (the attribute is not read again)
+                    result = self._execute_lean(
+                        planned,  # type: ignore[arg-type]
+                        parent_type,
+                        source_value,
+                        field_details_list,
+                        Path(path, response_name, parent_type.name),
+                        position_context,
+                        value,
+                    )
                 else:
                     result = self._execute_lean(
                         planned,  # type: ignore[arg-type]
@@ -216,21 +223,25 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _execute_lean(
         self,
-        planned: LeanField,
+        planned: LeanField | PlainField,
         parent_type: GraphQLObjectType,
         source: Any,
         field_details_list: Any,
         path: Path,
         position_context: Any,
+        value: Any = Undefined,
     ) -> Any:
         """graphql-core's ``execute_field`` for a field without arguments or middleware whose
-        value, when it is a plain leaf value, is completed directly."""
+        value, when it is a plain leaf value, is completed directly. A plain field's ``value``
+        (already read, or the exception reading it raised) is completed by graphql-core's
+        ``complete_value``, which raises an exception value as a resolver's error."""
         field_def = planned.definition
         return_type = field_def.type
         info = self.build_resolve_info(field_def, to_nodes(field_details_list), parent_type, path)
         try:
-            result = field_def.resolve(source, info)  # type: ignore[misc]
-            if planned.leaf is not None:
+            read = value is not Undefined
+            result = value if read else field_def.resolve(source, info)  # type: ignore[misc]
+            if not read and planned.leaf is not None:
                 try:
                     return _complete_leaf(planned.leaf, planned.non_null, result, self.is_awaitable)
                 except _Fallback:
