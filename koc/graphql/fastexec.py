@@ -6,7 +6,7 @@ strawberry's wrapper, which builds strawberry's ``Info`` and calls ``getattr``),
 the value is awaitable, then walks ``complete_value``'s chain of type tests down to the scalar's
 serialiser. A staff page of 100 members executes some 6,000 fields, most of them such plain
 attribute reads (a member's nickname, a badge's code), and that path was most of the page's CPU
-once no field waited any more (README, performance round part 2).
+once no field waited any more (bench/ROUND21.md, part 2).
 
 For a field whose value is an attribute of its parent, read with strawberry's default resolver,
 of a scalar or enum type, with no argument and no field extension (permission classes are field
