@@ -167,36 +167,29 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         Path(path, response_name, parent_type.name),
                         position_context,
                     )
-                elif type(planned) is PlainField:
-                    try:
-                        value = getattr(source_value, planned.attribute)
-                    except Exception as error:  # noqa: BLE001 - completed as graphql-core would
-                        value = error
-                    try:
-                        results[response_name] = _complete_leaf(
-                            planned.leaf, planned.non_null, value, is_awaitable
-                        )
-                        continue
-                    except Exception:  # noqa: BLE001 - graphql-core completes the value read
-                        pass
-                    # the value read, completed by graphql-core (the attribute is not read again)
+                else:
+                    value = Undefined  # a lean field's resolver runs in _execute_lean
+                    if type(planned) is PlainField:
+                        try:
+                            value = getattr(source_value, planned.attribute)
+                        except Exception as error:  # noqa: BLE001 - as graphql-core would
+                            value = error
+                        try:
+                            results[response_name] = _complete_leaf(
+                                planned.leaf, planned.non_null, value, is_awaitable
+                            )
+                            continue
+                        except Exception:  # noqa: BLE001 - completed below
+                            pass
+                    # a plain field's value read once, completed by graphql-core
                     result = self._execute_lean(
-                        planned,  # type: ignore[arg-type]
+                        planned,
                         parent_type,
                         source_value,
                         field_details_list,
                         Path(path, response_name, parent_type.name),
                         position_context,
                         value,
-                    )
-                else:
-                    result = self._execute_lean(
-                        planned,  # type: ignore[arg-type]
-                        parent_type,
-                        source_value,
-                        field_details_list,
-                        Path(path, response_name, parent_type.name),
-                        position_context,
                     )
                 if result is not Undefined:
                     results[response_name] = result
