@@ -93,7 +93,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     rate_limiter = rate_limiter_for(settings)
     scan_limiter = scan_limiter_for(settings)
-    # Whole reports in processes of their own on SQLite (started on the first report).
+    # Whole reports in processes of their own on a SQLite file, started with the app.
     report_processes = ReportProcesses(settings) if settings.report_processes else None
     graphql = KocGraphQL(
         schema,
