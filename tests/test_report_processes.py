@@ -377,3 +377,33 @@ async def test_a_reports_access_records_not_written_is_the_same_503_as_on_the_th
         assert [e["extensions"]["code"] for e in body["errors"]] == ["DATABASE_BUSY"]
         assert "+8613700000009" not in answer.text
     assert await AccessRecord.all().count() == 0
+
+
+async def test_a_reports_access_records_refused_are_the_same_masked_error_as_on_the_thread(
+    app, report_processes, staff_client, settings, monkeypatch
+) -> None:
+    # Given a candidate with a phone number, and a database that refuses access records
+    candidate = await Member.create(nickname="candidate", phone="+8613700000009")
+    await MemberSignals.create(member=candidate, score_overall=5.0)
+    admin = await staff_client(StaffRole.ADMIN, username="ada")
+    with sqlite3.connect(database_path(settings), isolation_level=None) as db:
+        db.execute(
+            "CREATE TRIGGER refuse_access BEFORE INSERT ON privacy_access_record "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    try:
+        # When staff read it unmasked in a report, on the report thread, then in a process
+        on_thread, in_process = await thread_then_process(
+            app, report_processes, admin, UNMASKED, {}, monkeypatch
+        )
+    finally:
+        with sqlite3.connect(database_path(settings), isolation_level=None) as db:
+            db.execute("DROP TRIGGER refuse_access")
+
+    # Then neither sends the phone whose read is not on record, nor a 500: the masked error
+    for answer in (on_thread, in_process):
+        assert answer.status_code == on_thread.status_code != 500
+        codes = [e["extensions"]["code"] for e in answer.json()["errors"]]
+        assert codes == ["INTERNAL_SERVER_ERROR"]
+        assert "+8613700000009" not in answer.text
+    assert await AccessRecord.all().count() == 0

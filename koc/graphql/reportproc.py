@@ -156,13 +156,15 @@ def apply(answer: ReportAnswer, response: Response) -> AnsweredElsewhere:
     return AnsweredElsewhere(data=None, errors=None, response=answer.response)
 
 
-async def write_access(answer: ReportAnswer, response: Response) -> ExecutionResult | None:
+async def write_access(
+    answer: ReportAnswer, response: Response, *, development: bool
+) -> ExecutionResult | None:
     """Write, on this process's writer, the access records of the report's unmasked reads,
     before its answer is sent; None once written. When the write fails, the answer to send
     instead: the report's data, which holds the values whose reads are not on record, is
     withheld, as on the report thread the failed write fails the fields read; a database fault
     is a 503 with its code and ``Retry-After``, as ``DatabaseFaults`` gives it there, anything
-    else the masked error of a bug."""
+    else the error of a bug (masked outside development, as ``MaskUnexpectedErrors`` does)."""
     from koc.privacy.access import write_records
 
     try:
@@ -173,7 +175,9 @@ async def write_access(answer: ReportAnswer, response: Response) -> ExecutionRes
             from koc.graphql.schema import MaskUnexpectedErrors
 
             logger.exception("The access records of a report could not be written")
-            error = MaskUnexpectedErrors().anonymise_error(GraphQLError(str(exc)))
+            error = GraphQLError(str(exc))
+            if not development:
+                error = MaskUnexpectedErrors().anonymise_error(error)
             return ExecutionResult(data=None, errors=[error])
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -417,7 +417,9 @@ class KocGraphQL(GraphQL):
                 if answer.response is None:
                     raise TimeoutError  # the report process stopped it at the deadline
                 # its access records, written here: a report process has no writer
-                failed = await write_access(answer, sub_response)
+                failed = await write_access(
+                    answer, sub_response, development=self.settings.is_development
+                )
                 return apply(answer, sub_response) if failed is None else failed
         except ReportInterrupted as exc:
             sub_response.status_code = 503
