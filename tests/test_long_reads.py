@@ -170,8 +170,8 @@ async def test_a_report_run_off_the_loop_still_records_the_unmasked_reads(
         '{ kocCandidates(first: 5) { edges { node { member { phoneUnmasked(reason: "Call") } } } } }'
     )
     assert data["kocCandidates"]["edges"][0]["node"]["member"]["phoneUnmasked"] == "+8613700000009"
-    # Then the read is on record, written by a writer connection (this process's, or the
-    # report process's own)
+    # Then the read is on record, written by this process's writer (a report process sends
+    # its records back: tests/test_report_processes.py)
     records = await AccessRecord.filter(member_id=candidate.id).values_list("actor", "reason")
     assert records == [("ada", "Call")]
 

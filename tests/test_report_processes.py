@@ -10,6 +10,7 @@ import dataclasses
 import os
 import pickle
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ from koc.auth.viewer import StaffViewer
 from koc.creators.models import MemberSignals
 from koc.graphql.reportproc import ReportJob, ReportProcesses
 from koc.members.models import Member
+from koc.privacy.models import AccessRecord
 from tests.conftest import engine_name
 from tests.referrals.helpers import bind, code_of, record_order
 from tests.surveys.helpers import RESULTS, full_answers, open_survey, respond
@@ -292,3 +294,116 @@ def test_a_report_process_ends_when_its_parent_is_killed_outright(settings) -> N
             assert not running(child)
         finally:
             parent.kill()
+
+
+UNMASKED = (
+    '{ kocCandidates(first: 5) { edges { node { member { phoneUnmasked(reason: "Call") } } } } }'
+)
+
+
+def database_path(settings: Any) -> Path:
+    return Path(settings.database_url.removeprefix("sqlite://"))
+
+
+def opened_for_writing(pid: int, path: Path) -> list[str]:
+    """The descriptors by which process ``pid`` holds the file ``path`` open for writing."""
+    writable = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            if Path(os.readlink(fd)) != path.resolve():
+                continue
+            flags = int(Path(f"/proc/{pid}/fdinfo/{fd.name}").read_text().split()[3], 8)
+        except OSError:
+            continue
+        if flags & (os.O_WRONLY | os.O_RDWR):
+            writable.append(fd.name)
+    return writable
+
+
+@pytest.mark.skipif(not Path("/proc/self/fdinfo").exists(), reason="reads /proc")
+async def test_a_reports_access_records_are_written_by_the_serving_process(
+    app, report_processes, staff_client, settings, monkeypatch
+) -> None:
+    # Given candidates with phone numbers
+    for n in range(3):
+        candidate = await Member.create(nickname=f"c{n}", phone=f"+861370000000{n}")
+        await MemberSignals.create(member=candidate, score_overall=float(n))
+    admin = await staff_client(StaffRole.ADMIN, username="ada")
+    columns = ("member_id", "field", "reason", "staff_id", "partner_id", "actor")
+
+    # When staff read them unmasked in a report, on the report thread, then in a report process
+    on_thread, in_process = await thread_then_process(
+        app, report_processes, admin, UNMASKED, {}, monkeypatch
+    )
+    assert_same(on_thread, in_process)
+    rows = await AccessRecord.all().order_by("id").values_list(*columns)
+
+    # Then both wrote the same records, one per read
+    assert len(rows) == 6
+    assert rows[3:] == rows[:3]
+    # and the report process never opened the database file for writing: the serving process
+    # wrote its records
+    (pid,) = report_processes.pids()
+    assert opened_for_writing(pid, database_path(settings)) == []
+
+
+async def test_a_reports_access_records_not_written_is_the_same_503_as_on_the_thread(
+    app, report_processes, staff_client, settings, monkeypatch
+) -> None:
+    # Given a candidate with a phone number, and another process holding the write lock
+    candidate = await Member.create(nickname="candidate", phone="+8613700000009")
+    await MemberSignals.create(member=candidate, score_overall=5.0)
+    admin = await staff_client(StaffRole.ADMIN, username="ada")
+    await report_processes.ready()
+    # (a time limit longer than the writer waits for the lock: 5 s by default)
+    longer = settings.model_copy(update={"execution_timeout_seconds": 30})
+    monkeypatch.setattr(app.state.graphql, "settings", longer)
+    other = sqlite3.connect(database_path(settings), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        # When staff read it unmasked in a report, on the report thread, then in a process
+        on_thread, in_process = await thread_then_process(
+            app, report_processes, admin, UNMASKED, {}, monkeypatch
+        )
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    # Then neither sends the phone whose read is not on record: a 503 with the same code
+    for answer in (on_thread, in_process):
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "1"
+        body = answer.json()
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["DATABASE_BUSY"]
+        assert "+8613700000009" not in answer.text
+    assert await AccessRecord.all().count() == 0
+
+
+async def test_a_reports_access_records_refused_are_the_same_masked_error_as_on_the_thread(
+    app, report_processes, staff_client, settings, monkeypatch
+) -> None:
+    # Given a candidate with a phone number, and a database that refuses access records
+    candidate = await Member.create(nickname="candidate", phone="+8613700000009")
+    await MemberSignals.create(member=candidate, score_overall=5.0)
+    admin = await staff_client(StaffRole.ADMIN, username="ada")
+    with sqlite3.connect(database_path(settings), isolation_level=None) as db:
+        db.execute(
+            "CREATE TRIGGER refuse_access BEFORE INSERT ON privacy_access_record "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    try:
+        # When staff read it unmasked in a report, on the report thread, then in a process
+        on_thread, in_process = await thread_then_process(
+            app, report_processes, admin, UNMASKED, {}, monkeypatch
+        )
+    finally:
+        with sqlite3.connect(database_path(settings), isolation_level=None) as db:
+            db.execute("DROP TRIGGER refuse_access")
+
+    # Then neither sends the phone whose read is not on record, nor a 500: the masked error
+    for answer in (on_thread, in_process):
+        assert answer.status_code == on_thread.status_code != 500
+        codes = [e["extensions"]["code"] for e in answer.json()["errors"]]
+        assert codes == ["INTERNAL_SERVER_ERROR"]
+        assert "+8613700000009" not in answer.text
+    assert await AccessRecord.all().count() == 0

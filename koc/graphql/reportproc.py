@@ -8,11 +8,14 @@ another process, on the other core: a ``ProcessPoolExecutor`` (``spawn``) of
 crash); a report's time limit begins once they are up (``ready``). Each sets up Tortoise on the
 same file and the schema once, then answers report after report, one at a time, exactly as a
 koc process would run it on its report thread (``koc.db.off_loop``: a read-only connection of
-its own on a thread of its own; a write the report must make, an access record, goes back
-through ``on_home_loop`` to that process's writer connection). What crosses between the
-processes is plain data: the document, variables, the caller and the request's address going
-there; the JSON answer as the HTTP view would shape it, the status and headers set on the
-response, and the operation for the request's record coming back. A report past the execution
+its own on a thread of its own). The one write a report makes, the access records of its
+unmasked reads, is not made there: the records are collected and sent back, and the serving
+process writes them on its own writer before it sends the answer (``write_access``), so a
+report process opens no writer connection, which at a lower CPU priority could hold the write
+lock while descheduled. What crosses between the processes is plain data: the document,
+variables, the caller and the request's address going there; the JSON answer as the HTTP view
+would shape it, the status and headers set on the response, the operation for the request's
+record and the access records coming back. A report past the execution
 time limit is stopped by the child itself (the deadline travels with it); a child that dies
 gives its callers a 503 with ``REPORT_INTERRUPTED``, and the next report starts a new pool.
 """
@@ -33,6 +36,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.http import GraphQLHTTPResponse
@@ -41,6 +45,7 @@ from strawberry.types.graphql import OperationType
 
 from koc.access import RequestRecord, current_request
 from koc.auth.viewer import Viewer
+from koc.dbfaults import FAULT_MESSAGES, RETRY_AFTER_SECONDS, database_fault
 from koc.logs import request_id
 from koc.settings import Settings
 
@@ -97,6 +102,9 @@ class ReportAnswer:
     operation: str | None
     fields: list[str]
     pid: int  # the report process that answered
+    # the field values of the access records of its unmasked reads, for the serving process
+    # to write (``koc.privacy.access.write_records``)
+    access_records: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -146,6 +154,36 @@ def apply(answer: ReportAnswer, response: Response) -> AnsweredElsewhere:
         record.fields = answer.fields
     assert answer.response is not None, "a report stopped at its deadline is a TIMEOUT"
     return AnsweredElsewhere(data=None, errors=None, response=answer.response)
+
+
+async def write_access(
+    answer: ReportAnswer, response: Response, *, development: bool
+) -> ExecutionResult | None:
+    """Write, on this process's writer, the access records of the report's unmasked reads,
+    before its answer is sent; None once written. When the write fails, the answer to send
+    instead: the report's data, which holds the values whose reads are not on record, is
+    withheld, as on the report thread the failed write fails the fields read; a database fault
+    is a 503 with its code and ``Retry-After``, as ``DatabaseFaults`` gives it there, anything
+    else the error of a bug (masked outside development, as ``MaskUnexpectedErrors`` does)."""
+    from koc.privacy.access import write_records
+
+    try:
+        await write_records(answer.access_records)
+    except Exception as exc:
+        fault = database_fault(exc)
+        if fault is None:
+            from koc.graphql.schema import MaskUnexpectedErrors
+
+            logger.exception("The access records of a report could not be written")
+            error = GraphQLError(str(exc))
+            if not development:
+                error = MaskUnexpectedErrors().anonymise_error(error)
+            return ExecutionResult(data=None, errors=[error])
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        error = GraphQLError(FAULT_MESSAGES[fault], extensions={"code": fault})
+        return ExecutionResult(data=None, errors=[error])
+    return None
 
 
 class ReportProcesses:
@@ -268,6 +306,7 @@ class _Child:
     async def answer(self, job: ReportJob) -> ReportAnswer:
         from koc.db import off_loop
         from koc.graphql.context import Context
+        from koc.privacy.access import collecting_records
         from koc.security.graphql.extensions import public_response
 
         request_id.set(job.request_id)
@@ -297,20 +336,26 @@ class _Child:
 
         shaped: GraphQLHTTPResponse | None = None
         if job.deadline <= time.time():  # it waited past its deadline: it does not start
-            return self._answer(None, response, record)
-        try:
-            async with asyncio.timeout(job.deadline - time.time()):
-                # The report thread of this process, as in the serving process: a read-only
-                # connection of its own; writes come back to this loop's writer.
-                result = await off_loop(execute)
-            shaped = public_response(result, development=self.settings.is_development)
-        except TimeoutError:
-            shaped = None
-        return self._answer(shaped, response, record)
+            return self._answer(None, response, record, [])
+        # The access records of its unmasked reads are collected, not written: the serving
+        # process writes them (``write_access``).
+        with collecting_records() as access_records:
+            try:
+                async with asyncio.timeout(job.deadline - time.time()):
+                    # The report thread of this process, as in the serving process: a read-only
+                    # connection of its own.
+                    result = await off_loop(execute)
+                shaped = public_response(result, development=self.settings.is_development)
+            except TimeoutError:
+                shaped = None
+        return self._answer(shaped, response, record, access_records)
 
     @staticmethod
     def _answer(
-        shaped: GraphQLHTTPResponse | None, response: Response, record: RequestRecord
+        shaped: GraphQLHTTPResponse | None,
+        response: Response,
+        record: RequestRecord,
+        access_records: list[dict[str, Any]],
     ) -> ReportAnswer:
         return ReportAnswer(
             response=shaped,
@@ -320,6 +365,7 @@ class _Child:
             operation=record.operation,
             fields=record.fields,
             pid=os.getpid(),
+            access_records=access_records,
         )
 
 

@@ -43,6 +43,7 @@ from koc.graphql.reportproc import (
     ReportProcesses,
     apply,
     job_for,
+    write_access,
 )
 from koc.security.errors import DocumentRefused
 from koc.security.graphql.extensions import public_response
@@ -415,7 +416,11 @@ class KocGraphQL(GraphQL):
                 answer = await self.report_processes.answer(job)
                 if answer.response is None:
                     raise TimeoutError  # the report process stopped it at the deadline
-                return apply(answer, sub_response)
+                # its access records, written here: a report process has no writer
+                failed = await write_access(
+                    answer, sub_response, development=self.settings.is_development
+                )
+                return apply(answer, sub_response) if failed is None else failed
         except ReportInterrupted as exc:
             sub_response.status_code = 503
             sub_response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
